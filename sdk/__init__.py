@@ -1,0 +1,43 @@
+"""Citizen Station plugin SDK — the only package a plugin imports.
+
+Versioned separately from the station (``API_VERSION``, semantic versioning); every change
+is recorded in ``docs/sdk/CHANGELOG.md``. A plugin declares ``sdk = ">=1.0,<2"`` in its
+manifest and the station refuses to load it when the range does not hold.
+
+    from sdk import hookimpl, requires, public, Tile
+
+    @hookimpl
+    def register_routes(registrar):
+        registrar.add_blueprint(bp)
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from core.db import BaseModel as Model
+from core.errors import NotFoundError, PermissionDenied, StationError, UserInputError
+from core.i18n import _, current_language, pick
+from core.manifest import Manifest, ManifestSchema, parse_manifest
+from core.permissions import public, requires
+from core.tiles import Panel, Tile
+from sdk.accessors import (
+    CitizenView,
+    StaffView,
+    current_citizen,
+    current_plugin_id,
+    current_staff,
+    now,
+    plugin_settings,
+)
+
+API_VERSION = "1.0.0"
+
+hookimpl = pluggy.HookimplMarker("citizen_station")
+
+__all__ = [
+    "API_VERSION", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
+    "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
+    "current_language", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
+    "pick", "plugin_settings", "public", "requires",
+]

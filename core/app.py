@@ -1,0 +1,73 @@
+"""``create_app(config)``: the station's Flask application factory, and nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import flask_login
+from flask import Flask
+
+from core import db
+from core.config import Config
+from core.i18n import current_language, pick
+from core.identity.principals import load_principal
+from core.permissions import PermissionPolicy
+from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
+from core.secrets import ensure_secrets, read_raw_key
+from core.sessions import ServerSessionInterface
+from core.station import Station
+from core.web.errors import install_error_handlers
+from core.web.guard import install_guard
+from core.web.shell import shell
+
+
+def create_app(config: Config, *, clock: Callable[[], float] | None = None,
+               builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> Flask:
+    """Build a station: open and migrate the database, load plugins, mount routes.
+
+    ``clock`` (epoch seconds) is injected so tests can move time; plugin discovery
+    locations can be changed for tests.
+    """
+    from sdk import API_VERSION
+
+    clock = clock or time.time
+    ensure_secrets(config.secrets_dir)
+    database = db.open_database(config.database_url, config.home)
+    db.bind_database(database)
+    db.migrate(db.core_migrations())
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(SECRET_KEY=read_raw_key(config.secrets_dir, "session.key"), STATION_CLOCK=clock,
+                      SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    app.session_interface = ServerSessionInterface(clock, config.sessions["idle_seconds"],
+                                                   config.sessions["staff_idle_seconds"],
+                                                   config.sessions["absolute_seconds"])
+    login_manager = flask_login.LoginManager(app)
+    login_manager.session_protection = None  # sessions are server-side and rotated at login
+    login_manager.user_loader(load_principal)
+
+    plugins = PluginManager(config, API_VERSION, clock, builtin_dir, entry_point_group)
+    plugins.discover()
+    station = Station(config=config, clock=clock, plugins=plugins,
+                      policy=PermissionPolicy(plugins.manifest_permissions(), config.roles))
+    app.extensions["station"] = station
+
+    install_guard(app)
+    install_error_handlers(app)
+    app.register_blueprint(shell)
+    app.context_processor(lambda: {
+        "lang": current_language(), "pick": pick,
+        "site_name": pick(config.site["name_vi"], config.site["name_en"]),
+        "simulated": is_simulated(config)})
+    with app.app_context():
+        plugins.load(app, station.info_for)
+    return app
+
+
+def is_simulated(config: Config) -> bool:
+    """True when any device or connector is a simulator (the kiosk then says so)."""
+    devices = any(d["url"].startswith("sim://") for d in config.devices)
+    connectors = any(c.get("kind", "simulator") == "simulator" for c in config.connectors.values())
+    return devices or connectors or not config.connectors

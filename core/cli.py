@@ -1,0 +1,237 @@
+"""The ``station`` command: init, run, migrate, plugins, and plugins' own sub-commands.
+
+Bad arguments and unknown ids exit 2 with a message; a failure of the station exits 1;
+no command prints a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core import db
+from core.config import CONFIG_FILENAME, load_config, resolve_home
+from core.demo import DEMO_STATION_TOML, minimal_station_toml
+from core.errors import StationError
+from core.secrets import ensure_secrets
+
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins")
+
+
+class StationGroup(click.Group):
+    """The top-level group; unknown sub-command names are looked up among plugins' commands."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None or name in BUILTIN_COMMANDS:
+            return command
+        return _plugin_command_group(ctx, name)
+
+
+def _plugin_command_group(ctx: click.Context, plugin_id: str) -> click.Command | None:
+    try:
+        app = _app(ctx)
+    except StationError:
+        return None
+    station = app.extensions["station"]
+    record = station.plugins.records.get(plugin_id)
+    if record is None or record.module is None:
+        return None
+    group = click.Group(plugin_id, help=f"Commands of the {plugin_id} plugin.")
+    with app.app_context():
+        station.plugins.call_one(plugin_id, "cli_commands", group=group)
+    if not group.commands:
+        return None
+    for command in group.commands.values():
+        command.callback = _in_app_context(app, command.callback)
+    return group
+
+
+def _in_app_context(app: Any, callback: Any) -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            return callback(*args, **kwargs)
+
+    return run
+
+
+def _home(ctx: click.Context) -> Path:
+    return resolve_home(ctx.find_root().params.get("home"))
+
+
+def _app(ctx: click.Context, **overrides: Any) -> Any:
+    from core.app import create_app
+
+    cache = ctx.find_root().meta
+    if "app" not in cache:
+        config = load_config(_home(ctx))
+        if overrides:
+            config = config.with_overrides(**overrides)
+        cache["app"] = create_app(config)
+    return cache["app"]
+
+
+@click.group(cls=StationGroup)
+@click.option("--home", type=click.Path(file_okay=False), envvar="STATION_HOME",
+              help="The station folder (station.toml, database, secrets). Default: $STATION_HOME or ./station-home")
+@click.pass_context
+def station(ctx: click.Context, home: str | None) -> None:
+    """Citizen Station: run and manage one neighbourhood public-service kiosk."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@station.command()
+@click.option("--demo", is_flag=True, help="Write the demo site: all plugins, simulated devices and connectors.")
+@click.option("--force", is_flag=True, help="Overwrite an existing station.toml (secrets are never overwritten).")
+@click.pass_context
+def init(ctx: click.Context, demo: bool, force: bool) -> None:
+    """Create a site folder: station.toml, secrets (mode 0600) and the database."""
+    home = _home(ctx)
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / CONFIG_FILENAME
+    if path.exists() and not force:
+        click.echo(f"{path} already exists; keeping it (use --force to overwrite).")
+    else:
+        path.write_text(DEMO_STATION_TOML if demo else minimal_station_toml(), encoding="utf-8")
+        click.echo(f"wrote {path}")
+    created = ensure_secrets(home / "secrets")
+    for name in created:
+        click.echo(f"created secret {home / 'secrets' / name} (mode 0600)")
+    app = _app(ctx)
+    if demo:
+        from core.seed import seed_demo
+
+        with app.app_context():
+            click.echo(seed_demo(app))
+    click.echo(f"station ready in {home}")
+
+
+@station.command()
+@click.option("--safe-mode", is_flag=True, help="Load built-in plugins only.")
+@click.option("--dev", is_flag=True, help="Flask development server with the reloader (not for production).")
+@click.option("--host", default=None, help="Address to listen on (default from station.toml).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default from station.toml).")
+@click.pass_context
+def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: int | None) -> None:
+    """Serve the station (waitress, a production WSGI server)."""
+    app = _app(ctx, **({"safe_mode": True} if safe_mode else {}))
+    config = app.extensions["station"].config
+    host = host or config.server["host"]
+    port = port or config.server["port"]
+    click.echo(f"Citizen Station '{config.site_id}' serving at http://{host}:{port}/", err=False)
+    sys.stdout.flush()
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    import waitress
+
+    try:
+        waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station")
+    finally:
+        station = app.extensions["station"]
+        station.plugins.shutdown(station.info_for)
+
+
+@station.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply pending schema migrations of the core and of every enabled plugin."""
+    from core.app import create_app
+
+    config = load_config(_home(ctx))
+    database = db.open_database(config.database_url, config.home)
+    db.bind_database(database)
+    applied = db.migrate(db.core_migrations())
+    app = create_app(config)  # loading applies each enabled plugin's migrations
+    del app
+    rows = db.SchemaMigration.select().order_by(db.SchemaMigration.component, db.SchemaMigration.version)
+    click.echo(f"applied {len(applied)} core migration(s) now; schema versions:")
+    versions: dict[str, int] = {}
+    for row in rows:
+        versions[row.component] = max(versions.get(row.component, 0), row.version)
+    for component, version in sorted(versions.items()):
+        click.echo(f"  {component}: {version:04d}")
+
+
+@station.group()
+def plugins() -> None:
+    """List, inspect, enable and disable plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugins_list(ctx: click.Context, as_json: bool) -> None:
+    """Every plugin with its state, version, publisher and reasons."""
+    records = _app(ctx).extensions["station"].plugins.records.values()
+    summaries = [r.summary() for r in sorted(records, key=lambda r: r.id)]
+    if as_json:
+        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        return
+    for s in summaries:
+        click.echo(f"{s['id']:<14} {s['state']:<15} {s['version'] or '-':<8} {s['publisher'] or '-'}")
+        for reason in s["reasons"]:
+            click.echo(f"{'':<14} - {reason}")
+
+
+@plugins.command("info")
+@click.argument("plugin_id")
+@click.pass_context
+def plugins_info(ctx: click.Context, plugin_id: str) -> None:
+    """Everything about one plugin: manifest, state, permissions, devices, data."""
+    record = _app(ctx).extensions["station"].plugins.get(plugin_id)
+    info = record.summary()
+    if record.manifest:
+        info["manifest"] = record.manifest.to_dict()
+    info["routes_without_declared_access"] = record.undeclared_routes
+    click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+
+
+def _switch(ctx: click.Context, plugin_id: str, enabled: bool) -> None:
+    station = _app(ctx).extensions["station"]
+    record = station.plugins.set_enabled(plugin_id, enabled, actor="cli")
+    click.echo(f"{record.id} {'enabled' if enabled else 'disabled'} for site {station.config.site_id}; "
+               "a running station picks it up at its next start.")
+
+
+@plugins.command("enable")
+@click.argument("plugin_id")
+@click.pass_context
+def plugins_enable(ctx: click.Context, plugin_id: str) -> None:
+    """Enable a plugin for this site (persisted)."""
+    _switch(ctx, plugin_id, True)
+
+
+@plugins.command("disable")
+@click.argument("plugin_id")
+@click.pass_context
+def plugins_disable(ctx: click.Context, plugin_id: str) -> None:
+    """Disable a plugin for this site (persisted)."""
+    _switch(ctx, plugin_id, False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``station`` console script."""
+    try:
+        station.main(args=argv, prog_name="station", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except StationError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Site configuration: ``STATION_HOME/station.toml`` plus ``STATION_*`` overrides → one ``Config``.
+
+A station is one site. Its folder (``STATION_HOME``) holds ``station.toml``, the SQLite
+database by default, and ``secrets/``. Any key can be overridden by an environment
+variable named ``STATION_<SECTION>__<KEY>`` (double underscore between levels), e.g.
+``STATION_SESSIONS__IDLE_SECONDS=90``. ``STATION_DATABASE_URL`` is a short alias for
+``STATION_DATABASE__URL``. List values in the environment are comma-separated.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from core.errors import ConfigError, format_field_errors
+
+CONFIG_FILENAME = "station.toml"
+ENV_PREFIX = "STATION_"
+ENV_ALIASES = {"STATION_DATABASE_URL": ("database", "url")}
+ENV_NOT_CONFIG = {"STATION_HOME", "STATION_TESTDATA"}
+SITE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="must be 2-63 characters a-z, 0-9 or '-'")
+
+
+class _SiteSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=SITE_ID)
+    name_vi = fields.String(required=True, validate=validate.Length(min=1))
+    name_en = fields.String(required=True, validate=validate.Length(min=1))
+    address = fields.String(load_default="")
+    ward_police_phone = fields.String(load_default="113")
+    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+
+
+class _DatabaseSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.String(load_default="sqlite:///station.db",
+                        validate=validate.Regexp(r"^(sqlite|postgres|postgresql)://",
+                                                 error="must start with sqlite:// or postgresql://"))
+
+
+class _PluginsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    enabled = fields.List(fields.String(), load_default=list)
+    paths = fields.List(fields.String(), load_default=list)
+    safe_mode = fields.Boolean(load_default=False)
+
+
+class _SessionsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    idle_seconds = fields.Integer(load_default=120, validate=validate.Range(min=10, max=3600))
+    absolute_seconds = fields.Integer(load_default=1800, validate=validate.Range(min=60, max=86400))
+    step_up_seconds = fields.Integer(load_default=120, validate=validate.Range(min=10, max=3600))
+    staff_idle_seconds = fields.Integer(load_default=900, validate=validate.Range(min=60, max=86400))
+
+
+class _DeviceSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"))
+    kind = fields.String(required=True)
+    url = fields.String(required=True)
+    make = fields.String(load_default="")
+    model = fields.String(load_default="")
+    serial = fields.String(load_default="")
+    firmware = fields.String(load_default="")
+    capabilities = fields.List(fields.String(), load_default=list)
+    options = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class _ServerSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    host = fields.String(load_default="127.0.0.1")
+    port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
+    threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=64))
+
+
+class _ConfigSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    site = fields.Nested(_SiteSchema, required=True)
+    database = fields.Nested(_DatabaseSchema, load_default=lambda: _DatabaseSchema().load({}))
+    plugins = fields.Nested(_PluginsSchema, load_default=lambda: _PluginsSchema().load({}))
+    sessions = fields.Nested(_SessionsSchema, load_default=lambda: _SessionsSchema().load({}))
+    server = fields.Nested(_ServerSchema, load_default=lambda: _ServerSchema().load({}))
+    devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
+    roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
+    connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+    plugin_settings = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a station needs to know about its site, read once at start."""
+
+    home: Path
+    site: dict[str, Any]
+    database_url: str
+    enabled_plugins: tuple[str, ...]
+    safe_mode: bool
+    plugin_paths: tuple[Path, ...]
+    sessions: dict[str, int]
+    server: dict[str, Any]
+    devices: tuple[dict[str, Any], ...]
+    roles: dict[str, list[str]]
+    connectors: dict[str, dict[str, Any]]
+    plugin_settings: dict[str, dict[str, Any]]
+    source: str = field(default="")
+
+    @property
+    def site_id(self) -> str:
+        return self.site["id"]
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    def with_overrides(self, **changes: Any) -> Config:
+        """A copy with some attributes replaced (used by tests and ``--safe-mode``)."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        return Config(**values)
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The station folder: the argument, else ``$STATION_HOME``, else ``./station-home``."""
+    chosen = home or os.environ.get("STATION_HOME") or "station-home"
+    return Path(chosen).expanduser().resolve()
+
+
+def load_config(home: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> Config:
+    """Read ``station.toml`` in ``home`` and apply ``STATION_*`` overrides from ``env``.
+
+    Raises :class:`ConfigError` naming the file, the key and the problem.
+    """
+    home_path = resolve_home(home)
+    env = os.environ if env is None else env
+    path = home_path / CONFIG_FILENAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "-", "file not found; run `station init --demo` to create a site") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "-", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "-", "not UTF-8 text") from None
+    apply_env_overrides(raw, env, str(path))
+    return config_from_dict(raw, home_path, str(path))
+
+
+def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") -> Config:
+    """Validate a parsed configuration mapping and build a :class:`Config`."""
+    try:
+        data = _ConfigSchema().load(raw)
+    except ValidationError as exc:
+        key, problem = _first_error(exc.messages)
+        raise ConfigError(source, key, problem) from None
+    ids = [d["id"] for d in data["devices"]]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ConfigError(source, "devices.id", f"duplicate device id {duplicates[0]!r}")
+    return Config(
+        home=home,
+        site=data["site"],
+        database_url=data["database"]["url"],
+        enabled_plugins=tuple(data["plugins"]["enabled"]),
+        safe_mode=data["plugins"]["safe_mode"],
+        plugin_paths=tuple(home / p for p in data["plugins"]["paths"]),
+        sessions=data["sessions"],
+        server=data["server"],
+        devices=tuple(data["devices"]),
+        roles=data["roles"],
+        connectors=data["connectors"],
+        plugin_settings=data["plugin_settings"],
+        source=source,
+    )
+
+
+def apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None:
+    """Merge ``STATION_SECTION__KEY=value`` variables into the parsed TOML, in place."""
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_CONFIG:
+            continue
+        path = ENV_ALIASES.get(name) or tuple(
+            part.lower() for part in name[len(ENV_PREFIX):].split("__"))
+        if len(path) < 2 or not all(path):
+            raise ConfigError(f"environment {name}", name,
+                              "expected STATION_<SECTION>__<KEY>, e.g. STATION_SESSIONS__IDLE_SECONDS")
+        target = raw
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ConfigError(source, ".".join(path), "cannot override a value that is not a table")
+        key = path[-1]
+        existing = target.get(key)
+        target[key] = [v.strip() for v in value.split(",") if v.strip()] if (
+            isinstance(existing, list) or key == "enabled") else value
+
+
+def _first_error(messages: dict | list | str, prefix: str = "") -> tuple[str, str]:
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(key, int):
+            path = f"{prefix}[{key}]"
+        return _first_error(value, path)
+    if isinstance(messages, list) and messages and not all(isinstance(m, str) for m in messages):
+        return _first_error(messages[0], prefix)
+    return prefix or "-", format_field_errors(messages)

@@ -1,0 +1,128 @@
+"""The demo site written by ``station init --demo``: every plugin, simulated devices and connectors."""
+
+from __future__ import annotations
+
+DEMO_STATION_TOML = """\
+# Citizen Station — demo site. Every device and national/partner system here is a SIMULATOR.
+# Edit freely; any key can be overridden by STATION_<SECTION>__<KEY> environment variables.
+
+[site]
+id = "demo-hoan-kiem-01"
+name_vi = "Trạm Công dân số phường Hoàn Kiếm (mô phỏng)"
+name_en = "Hoan Kiem Ward Digital Citizen Station (simulated)"
+address = "Số 1 phố Mô Phỏng, phường Hoàn Kiếm, Hà Nội (địa chỉ mô phỏng)"
+ward_police_phone = "113"
+
+[database]
+url = "sqlite:///station.db"
+
+[server]
+host = "127.0.0.1"
+port = 8080
+threads = 8
+
+[plugins]
+enabled = ["admin", "security", "healthcare", "traffic", "utilities", "banking"]
+safe_mode = false
+
+[sessions]
+idle_seconds = 120
+absolute_seconds = 1800
+step_up_seconds = 120
+staff_idle_seconds = 900
+
+[roles]
+manager = ["*"]
+
+[[devices]]
+id = "oximeter-1"
+kind = "pulse_oximeter"
+url = "sim://pulse_oximeter?profile=ok"
+make = "Contec (simulated)"
+model = "CMS50D+"
+
+[[devices]]
+id = "bp-1"
+kind = "blood_pressure"
+url = "sim://blood_pressure?profile=ok"
+make = "Simulated"
+model = "GATT 0x2A35 cuff"
+capabilities = ["pulse"]
+
+[[devices]]
+id = "thermometer-1"
+kind = "thermometer"
+url = "sim://thermometer?profile=ok"
+make = "Simulated"
+
+[[devices]]
+id = "scale-1"
+kind = "scale"
+url = "sim://scale?profile=ok"
+make = "A&D (simulated)"
+
+[[devices]]
+id = "height-1"
+kind = "height_rod"
+url = "sim://height_rod?profile=ok"
+make = "Simulated"
+
+[[devices]]
+id = "card-1"
+kind = "card_reader"
+url = "sim://card_reader?profile=ok"
+make = "Simulated"
+capabilities = ["mrz"]
+
+[[devices]]
+id = "qr-1"
+kind = "qr_scanner"
+url = "sim://qr_scanner?profile=ok"
+make = "Simulated"
+
+[[devices]]
+id = "printer-1"
+kind = "receipt_printer"
+url = "sim://receipt_printer?profile=ok"
+make = "Simulated"
+capabilities = ["qr", "cut"]
+
+[[devices]]
+id = "terminal-1"
+kind = "payment_terminal"
+url = "sim://payment_terminal?profile=ok"
+make = "Simulated"
+model = "ZVT ECR"
+
+[connectors.vneid]
+kind = "simulator"
+
+[connectors.prescriptions]
+kind = "simulator"
+
+[connectors.traffic_police]
+kind = "simulator"
+
+[connectors.evn]
+kind = "simulator"
+
+[connectors.bank]
+kind = "simulator"
+"""
+
+
+def minimal_station_toml(site_id: str = "my-station") -> str:
+    """A bare site with no plugins enabled (``station init`` without ``--demo``)."""
+    return f"""\
+[site]
+id = "{site_id}"
+name_vi = "Trạm Công dân số"
+name_en = "Digital Citizen Station"
+address = ""
+
+[database]
+url = "sqlite:///station.db"
+
+[plugins]
+enabled = []
+"""

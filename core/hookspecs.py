@@ -1,0 +1,104 @@
+"""THE plugin contract of Citizen Station.
+
+Every service at the station — including the core's own extras — is a pluggy plugin of
+project ``citizen_station``. A plugin module implements any of the hooks below with the
+``sdk.hookimpl`` marker; the station calls each plugin's implementation inside a guard, so
+a plugin that raises is marked FAILED (or its contribution skipped) and never takes the
+station down. Hooks receive keyword arguments only; an implementation may accept fewer
+arguments than the spec lists.
+
+Which implementation is called:
+
+* *per plugin* hooks (``register_routes``, ``startup``, ``shutdown``, ``settings_schema``,
+  ``cli_commands``, ``payment_settled``) are called for one plugin at a time;
+* *collecting* hooks (``home_tiles``, ``manager_panels``, ``citizen_data_export``,
+  ``citizen_data_erase``) are called for every active plugin, results gathered by plugin id;
+* *observer* hooks (``audit_event``) are called after the fact and cannot change anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT_NAME = "citizen_station"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_routes(registrar: Any) -> None:
+    """Add the plugin's Flask blueprints: ``registrar.add_blueprint(bp)``.
+
+    Blueprints are mounted under ``/s/<plugin id>/``. Every view must declare its access
+    with ``sdk.requires(permission, ...)`` or opt out with ``sdk.public``; a view that
+    declares nothing is refused to everyone (default deny). A permission that the manifest
+    does not define makes the plugin FAILED at load, with the view named in the reason.
+    """
+
+
+@hookspec
+def home_tiles(citizen: Any) -> list[Any]:
+    """Tiles for the kiosk home screen: a list of ``sdk.Tile``.
+
+    ``citizen`` is the logged-in citizen (``sdk.CitizenView``) or ``None`` for a visitor.
+    Tiles are grouped by the plugin's manifest category and sorted by ``order``.
+    """
+
+
+@hookspec
+def manager_panels() -> list[Any]:
+    """Panels for the station manager console: a list of ``sdk.Panel``."""
+
+
+@hookspec
+def startup(station: Any) -> None:
+    """The station has loaded the plugin and applied its migrations.
+
+    ``station`` is an ``sdk.StationInfo`` (site id, names, the plugin's settings). Open
+    connectors here. Raising marks the plugin FAILED and unmounts its routes.
+    """
+
+
+@hookspec
+def shutdown(station: Any) -> None:
+    """The station is stopping (or the plugin is being disabled): close what startup opened."""
+
+
+@hookspec
+def settings_schema() -> Any:
+    """A marshmallow ``Schema`` class for the plugin's per-site settings.
+
+    Optional: the manifest's ``[[settings]]`` table is enough for simple settings. When
+    both exist, this schema validates and the manifest supplies labels and defaults.
+    """
+
+
+@hookspec
+def citizen_data_export(citizen: Any) -> dict[str, Any] | None:
+    """Everything the plugin holds about ``citizen`` as JSON-ready data (data-subject access)."""
+
+
+@hookspec
+def citizen_data_erase(citizen: Any) -> None:
+    """Erase what the plugin holds about ``citizen`` (data-subject erasure).
+
+    Called inside the erasure transaction; raising aborts the whole erasure.
+    """
+
+
+@hookspec
+def payment_settled(payment: Any) -> None:
+    """A payment this plugin started has reached a final state (SUCCEEDED or FAILED)."""
+
+
+@hookspec
+def audit_event(event: Any) -> None:
+    """An audit entry was committed. Read-only observers (dashboards, alerts)."""
+
+
+@hookspec
+def cli_commands(group: Any) -> None:
+    """Add ``station`` sub-commands: ``group`` is the plugin's own click group
+    (``station <plugin id> ...``)."""

@@ -1,0 +1,1 @@
+"""Who is at the terminal: citizens (card, VNeID) and staff, and their login sessions."""

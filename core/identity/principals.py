@@ -1,0 +1,99 @@
+"""The logged-in user of a request, as flask-login sees it, and login/logout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import flask_login
+from flask import current_app, session
+
+from core import sessions
+from core.identity.models import Citizen, StaffUser
+
+
+@dataclass(frozen=True)
+class CitizenPrincipal(flask_login.UserMixin):
+    """A citizen session: the citizen's row id and how sure we are it is them."""
+
+    citizen_id: int
+    assurance: str
+    method: str
+    kind: str = "citizen"
+    roles: tuple[str, ...] = ("citizen",)
+
+    def get_id(self) -> str:
+        return f"c:{self.citizen_id}"
+
+
+@dataclass(frozen=True)
+class StaffPrincipal(flask_login.UserMixin):
+    """A staff session with the member's roles."""
+
+    staff_id: int
+    username: str
+    roles: tuple[str, ...] = field(default_factory=tuple)
+    assurance: str = "high"
+    kind: str = "staff"
+
+    def get_id(self) -> str:
+        return f"s:{self.staff_id}"
+
+
+def load_principal(user_id: str) -> CitizenPrincipal | StaffPrincipal | None:
+    """flask-login's user loader: rebuild the principal from the session and the database."""
+    kind, _, raw_id = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    if kind == "c":
+        citizen = Citizen.get_or_none(Citizen.id == int(raw_id))
+        if citizen is None:
+            return None
+        return CitizenPrincipal(citizen.id, session.get("_assurance", "none"), session.get("_method", ""))
+    if kind == "s":
+        staff = StaffUser.get_or_none((StaffUser.id == int(raw_id)) & (StaffUser.active == True))  # noqa: E712
+        if staff is None:
+            return None
+        return StaffPrincipal(staff.id, staff.username, tuple(staff.role_list))
+    return None
+
+
+def _now() -> float:
+    return current_app.config["STATION_CLOCK"]()
+
+
+def login_citizen(citizen: Citizen, assurance: str, method: str) -> CitizenPrincipal:
+    """Start a citizen session (new session id) at ``assurance`` by ``method``."""
+    sessions.rotate(session)
+    session.clear()
+    principal = CitizenPrincipal(citizen.id, assurance, method)
+    flask_login.login_user(principal)
+    now = _now()
+    session.update(_assurance=assurance, _method=method, _auth_at=now, _step_up_at=now)
+    return principal
+
+
+def login_staff(staff: StaffUser) -> StaffPrincipal:
+    """Start a staff session (new session id)."""
+    sessions.rotate(session)
+    session.clear()
+    principal = StaffPrincipal(staff.id, staff.username, tuple(staff.role_list))
+    flask_login.login_user(principal)
+    session.update(_staff=True, _auth_at=_now())
+    return principal
+
+
+def record_step_up() -> None:
+    """The citizen re-verified just now (card tap or VNeID approval)."""
+    session["_step_up_at"] = _now()
+
+
+def step_up_is_fresh(window_seconds: int) -> bool:
+    """True when the last verification is within ``window_seconds``."""
+    at = session.get("_step_up_at")
+    return at is not None and _now() - at <= window_seconds
+
+
+def logout() -> None:
+    """End the session and forget it server-side."""
+    flask_login.logout_user()
+    sessions.destroy(session)

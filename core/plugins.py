@@ -1,0 +1,385 @@
+"""Plugin discovery, manifest validation, guarded loading and per-site enable/disable.
+
+Plugins come from three places: the built-in ``plugins/`` package, extra local folders
+(``[plugins] paths`` in ``station.toml``, for partners developing a plugin), and installed
+distributions that declare an entry point in the group ``citizen_station.plugins``
+(name = plugin id, value = the plugin's module). For each one the manager:
+
+1. reads and validates ``manifest.toml`` *before importing anything* (INVALID on error);
+2. checks the manifest's ``sdk`` range against ``sdk.API_VERSION`` (INCOMPATIBLE);
+3. checks required device needs against the site inventory (MISSING_DEVICE);
+4. if enabled for this site: imports the module, registers its hooks, applies its
+   migrations, collects and mounts its blueprints and calls ``startup`` — all inside a
+   guard: any exception marks it FAILED with the reason and nothing of it stays mounted.
+
+Whether a plugin is enabled is persisted per site in ``plugin_state``; a plugin never
+switched in the database follows ``[plugins] enabled`` in ``station.toml``. Safe mode loads
+built-in plugins only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import peewee
+import pluggy
+from flask import Blueprint, Flask
+
+from core import db as station_db
+from core.config import Config
+from core.db import BaseModel, database
+from core.devices import missing_device_reasons
+from core.errors import ManifestError, NotFoundError, UserInputError
+from core.hookspecs import PROJECT_NAME
+from core.manifest import Manifest, load_manifest
+from core.permissions import access_of
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "citizen_station.plugins"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"
+
+
+class State(StrEnum):
+    """Where a plugin stands on this station."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    INVALID = "invalid"
+    INCOMPATIBLE = "incompatible"
+    MISSING_DEVICE = "missing_device"
+    FAILED = "failed"
+
+
+class PluginStateRow(BaseModel):
+    """The per-site enable/disable switch of one plugin, as last set by a manager."""
+
+    plugin_id = peewee.CharField(primary_key=True, max_length=64)
+    enabled = peewee.BooleanField()
+    changed_at = peewee.FloatField()
+    changed_by = peewee.CharField(max_length=128)
+
+    class Meta:
+        table_name = "plugin_state"
+
+
+@dataclass
+class PluginRecord:
+    """Everything the station knows about one plugin."""
+
+    id: str
+    source: str
+    module_name: str
+    path: Path | None
+    manifest: Manifest | None = None
+    enabled: bool = False
+    state: State = State.DISABLED
+    reasons: list[str] = field(default_factory=list)
+    module: Any = None
+    blueprints: list[Blueprint] = field(default_factory=list)
+    undeclared_routes: list[str] = field(default_factory=list)
+
+    def fail(self, state: State, reason: str) -> None:
+        self.state = state
+        self.reasons.append(reason)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description (for ``station plugins list --json`` and /healthz)."""
+        m = self.manifest
+        return {
+            "id": self.id,
+            "state": self.state.value,
+            "enabled": self.enabled,
+            "source": self.source,
+            "version": m.version if m else None,
+            "publisher": m.publisher if m else None,
+            "category": m.category if m else None,
+            "name": m.name if m else None,
+            "reasons": list(self.reasons),
+        }
+
+
+class RouteRegistrar:
+    """Given to a plugin's ``register_routes``: collects its blueprints for mounting."""
+
+    def __init__(self, plugin_id: str) -> None:
+        self.plugin_id = plugin_id
+        self.blueprints: list[Blueprint] = []
+
+    def add_blueprint(self, blueprint: Blueprint) -> None:
+        """Mount ``blueprint`` under ``/s/<plugin id>/``. Its name must be the plugin id."""
+        if blueprint.name != self.plugin_id:
+            raise UserInputError(f"blueprint name {blueprint.name!r} must equal the plugin id {self.plugin_id!r}")
+        self.blueprints.append(blueprint)
+
+
+class PluginManager:
+    """Discovers, validates, loads and guards the station's plugins."""
+
+    def __init__(self, config: Config, api_version: str, clock: Callable[[], float],
+                 builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> None:
+        self.config = config
+        self.api_version = api_version
+        self.clock = clock
+        self.builtin_dir = builtin_dir
+        self.entry_point_group = entry_point_group
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        from core import hookspecs
+
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+
+    # ---- discovery -------------------------------------------------------------------
+
+    def discover(self) -> dict[str, PluginRecord]:
+        """Find every plugin, validate manifests and decide its state (imports nothing)."""
+        self.records = {}
+        for record in self._find_all():
+            if record.id in self.records:
+                other = self.records[record.id]
+                record.fail(State.INVALID, f"plugin id {record.id!r} is already used by {other.source} "
+                                           f"plugin {other.module_name}")
+                self.records[f"{record.id}@{record.module_name}"] = record
+                continue
+            self.records[record.id] = record
+        switches = self._persisted_switches()
+        for record in self.records.values():
+            self._check(record, switches)
+        return self.records
+
+    def _find_all(self) -> Iterator[PluginRecord]:
+        yield from self._find_in_folder(self.builtin_dir, "built-in", "plugins.")
+        for folder in self.config.plugin_paths:
+            yield from self._find_in_folder(Path(folder), "local", "")
+        yield from self._find_installed()
+
+    def _find_in_folder(self, folder: Path, source: str, prefix: str) -> Iterator[PluginRecord]:
+        if not folder.is_dir():
+            return
+        if source == "local" and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+        for child in sorted(folder.iterdir()):
+            manifest = child / "manifest.toml"
+            if child.is_dir() and manifest.exists():
+                record = PluginRecord(child.name, source, prefix + child.name, child)
+                self._read_manifest(record, manifest, expected_id=child.name)
+                yield record
+
+    def _find_installed(self) -> Iterator[PluginRecord]:
+        for ep in entry_points(group=self.entry_point_group):
+            dist = getattr(ep, "dist", None)
+            source = f"installed ({dist.name} {dist.version})" if dist else "installed"
+            record = PluginRecord(ep.name, source, ep.value, None)
+            path = _package_dir(ep.module)
+            if path is None:
+                record.fail(State.INVALID, f"entry point {ep.name} = {ep.value}: module {ep.module!r} not found")
+            else:
+                record.path = path
+                self._read_manifest(record, path / "manifest.toml", expected_id=ep.name)
+            yield record
+
+    @staticmethod
+    def _read_manifest(record: PluginRecord, path: Path, expected_id: str) -> None:
+        try:
+            record.manifest = load_manifest(path)
+        except ManifestError as exc:
+            record.fail(State.INVALID, f"invalid manifest: {exc}")
+            return
+        if record.manifest.id != expected_id:
+            record.fail(State.INVALID, f"invalid manifest: {path}: id: {record.manifest.id!r} must equal "
+                                       f"the plugin's package or entry point name {expected_id!r}")
+
+    def _check(self, record: PluginRecord, switches: dict[str, bool]) -> None:
+        if record.state is State.INVALID:
+            return
+        manifest = record.manifest
+        record.enabled = switches.get(record.id, record.id in self.config.enabled_plugins)
+        if not manifest.supports_sdk(self.api_version):
+            record.fail(State.INCOMPATIBLE, f"needs sdk {manifest.sdk}; this station provides {self.api_version}")
+            return
+        missing = missing_device_reasons(manifest.devices, self.config.devices)
+        if missing:
+            for reason in missing:
+                record.fail(State.MISSING_DEVICE, reason)
+            return
+        if self.config.safe_mode and record.source != "built-in":
+            record.fail(State.DISABLED, "safe mode: only built-in plugins are loaded")
+            return
+        record.state = State.DISABLED
+        if not record.enabled:
+            record.reasons.append("disabled for this site")
+
+    def _persisted_switches(self) -> dict[str, bool]:
+        try:
+            return {row.plugin_id: row.enabled for row in PluginStateRow.select()}
+        except peewee.DatabaseError:  # table not created yet: nothing was switched
+            return {}
+
+    # ---- loading ---------------------------------------------------------------------
+
+    def load(self, app: Flask, station_info: Callable[[PluginRecord], Any], migrate: bool = True) -> None:
+        """Import, register, migrate, mount and start every enabled, loadable plugin."""
+        for record in self.records.values():
+            if record.enabled and record.state is State.DISABLED and not record.reasons:
+                self._load_one(app, record, station_info, migrate)
+
+    def _load_one(self, app: Flask, record: PluginRecord, station_info: Callable[[PluginRecord], Any],
+                  migrate: bool) -> None:
+        step = "import"
+        try:
+            module_name, _, attr = record.module_name.partition(":")
+            module = importlib.import_module(module_name)
+            record.module = getattr(module, attr) if attr else module
+            step = "register hooks"
+            self._register_hooks(record)
+            step = "register routes"
+            registrar = RouteRegistrar(record.id)
+            self._call_impl(record, "register_routes", registrar=registrar)
+            self._check_routes(record, registrar.blueprints)
+            if migrate:
+                step = "migrate"
+                self.migrate_plugin(record)
+            step = "startup"
+            self._call_impl(record, "startup", station=station_info(record))
+        except Exception as exc:  # noqa: BLE001 — the guard: any plugin error marks it FAILED
+            self._unregister(record)
+            record.fail(State.FAILED, f"{step} failed: {type(exc).__name__}: {exc}")
+            log.warning("plugin %s failed at %s: %s", record.id, step,
+                        "".join(traceback.format_exception_only(exc)).strip())
+            return
+        for blueprint in registrar.blueprints:
+            app.register_blueprint(blueprint, url_prefix=f"/s/{record.id}{blueprint.url_prefix or ''}")
+        record.blueprints = registrar.blueprints
+        record.state = State.ACTIVE
+
+    def _register_hooks(self, record: PluginRecord) -> None:
+        specs = {name for name in dir(self.pm.hook) if not name.startswith("_")}
+        for name in dir(record.module):
+            value = getattr(record.module, name, None)
+            if callable(value) and hasattr(value, f"{PROJECT_NAME}_impl") and name not in specs:
+                raise UserInputError(f"implements unknown hook {name!r}")
+        self.pm.register(record.module, name=record.id)
+
+    def _check_routes(self, record: PluginRecord, blueprints: list[Blueprint]) -> None:
+        """Mount on a scratch app to see every view; permissions must be in the manifest."""
+        scratch = Flask(f"check_{record.id}")
+        for blueprint in blueprints:
+            scratch.register_blueprint(blueprint, url_prefix=f"/s/{record.id}")
+        declared = {p["id"] for p in record.manifest.permissions}
+        for endpoint, view in scratch.view_functions.items():
+            if endpoint == "static" or endpoint.endswith(".static"):
+                continue
+            access = access_of(view)
+            if access is None:
+                record.undeclared_routes.append(endpoint)
+            elif access.permission is not None and access.permission not in declared:
+                raise UserInputError(f"view {endpoint} requires permission {access.permission!r}, "
+                                     "which the manifest does not define")
+
+    def migrate_plugin(self, record: PluginRecord) -> list[station_db.Migration]:
+        """Apply the plugin's own migrations (``<plugin>/migrations/NNNN_*.py``)."""
+        if record.path is None:
+            return []
+        return station_db.migrate(station_db.load_migrations(record.id, record.path / "migrations"))
+
+    def _unregister(self, record: PluginRecord) -> None:
+        if record.module is not None and self.pm.is_registered(record.module):
+            self.pm.unregister(record.module)
+
+    # ---- calling hooks ---------------------------------------------------------------
+
+    def _impl(self, record: PluginRecord, hook_name: str) -> Any:
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin_name == record.id:
+                return impl
+        return None
+
+    def _call_impl(self, record: PluginRecord, hook_name: str, **kwargs: Any) -> Any:
+        impl = self._impl(record, hook_name)
+        if impl is None:
+            return None
+        return impl.function(**{name: kwargs[name] for name in impl.argnames})
+
+    def active(self) -> list[PluginRecord]:
+        """Active plugins that are enabled right now, in id order."""
+        return [r for r in self.records.values() if r.state is State.ACTIVE and r.enabled]
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[PluginRecord, Any]]:
+        """Call ``hook_name`` on every active plugin; an exception skips that plugin's result."""
+        results = []
+        for record in self.active():
+            try:
+                result = self._call_impl(record, hook_name, **kwargs)
+            except Exception as exc:  # noqa: BLE001 — one plugin's error must not break the page
+                log.warning("plugin %s: hook %s raised %s", record.id, hook_name, type(exc).__name__)
+                continue
+            if result is not None:
+                results.append((record, result))
+        return results
+
+    def call_one(self, plugin_id: str, hook_name: str, **kwargs: Any) -> Any:
+        """Call ``hook_name`` of one plugin (exceptions propagate to the caller)."""
+        return self._call_impl(self.get(plugin_id), hook_name, **kwargs)
+
+    def shutdown(self, station_info: Callable[[PluginRecord], Any]) -> None:
+        """Call every active plugin's ``shutdown``; errors are logged, never raised."""
+        for record in self.active():
+            try:
+                self._call_impl(record, "shutdown", station=station_info(record))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("plugin %s: shutdown raised %s", record.id, type(exc).__name__)
+
+    # ---- per-site switch -------------------------------------------------------------
+
+    def get(self, plugin_id: str) -> PluginRecord:
+        """The record of ``plugin_id``, or :class:`NotFoundError` listing the known ids."""
+        record = self.records.get(plugin_id)
+        if record is None:
+            known = ", ".join(sorted(self.records)) or "none"
+            raise NotFoundError(f"no plugin {plugin_id!r} on this station (known: {known})")
+        return record
+
+    def set_enabled(self, plugin_id: str, enabled: bool, actor: str) -> PluginRecord:
+        """Persist the site's switch for ``plugin_id``. Refuses to enable a plugin that cannot run."""
+        record = self.get(plugin_id)
+        if enabled and record.state in (State.INVALID, State.INCOMPATIBLE, State.MISSING_DEVICE):
+            raise UserInputError(f"plugin {plugin_id} cannot be enabled: {'; '.join(record.reasons)}")
+        with database.atomic():
+            (PluginStateRow.insert(plugin_id=plugin_id, enabled=enabled, changed_at=self.clock(), changed_by=actor)
+             .on_conflict(conflict_target=[PluginStateRow.plugin_id],
+                          update={PluginStateRow.enabled: enabled, PluginStateRow.changed_at: self.clock(),
+                                  PluginStateRow.changed_by: actor})
+             .execute())
+        record.enabled = enabled
+        if not enabled and "disabled for this site" not in record.reasons:
+            record.reasons.append("disabled for this site")
+        if enabled and "disabled for this site" in record.reasons:
+            record.reasons.remove("disabled for this site")
+        return record
+
+    def manifest_permissions(self) -> list[dict[str, Any]]:
+        """Every permission defined by a valid manifest (for the permission policy)."""
+        return [p for r in self.records.values() if r.manifest and r.state is not State.INVALID
+                for p in r.manifest.permissions]
+
+
+def _package_dir(module: str) -> Path | None:
+    """The folder of ``module``'s package, found without executing the package."""
+    top, *rest = module.split(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)

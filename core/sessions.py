@@ -1,0 +1,152 @@
+"""Server-side sessions with idle timeout, absolute lifetime and id rotation.
+
+The cookie holds only a random session id; the database stores its SHA-256 (so a copy of
+the database does not hand out live sessions) with the session data as JSON. A session
+ends when it has been idle longer than the kiosk idle timeout (staff: the staff idle
+timeout), when it is older than the absolute lifetime, or when it is revoked. A new id is
+issued at every login (:func:`rotate`), and logout deletes the row (:func:`destroy`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import peewee
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from core.db import BaseModel, database
+
+COOKIE_NAME = "station_session"
+
+
+class WebSession(BaseModel):
+    """One server-side session row."""
+
+    id_hash = peewee.CharField(primary_key=True, max_length=64)
+    data = peewee.TextField()
+    created_at = peewee.FloatField()
+    last_seen_at = peewee.FloatField()
+    staff = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "web_session"
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """The session dict of one request."""
+
+    def __init__(self, sid: str | None, data: dict[str, Any] | None = None,
+                 created_at: float | None = None, ended: str | None = None) -> None:
+        def on_update(session: ServerSession) -> None:
+            session.modified = True
+
+        super().__init__(data or {}, on_update)
+        self.sid = sid
+        self.created_at = created_at
+        self.modified = False
+        self.old_sid: str | None = None
+        self.destroyed = False
+        self.ended = ended  # why the previous session ended ("idle", "expired"), for the UI
+
+
+def _hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def rotate(session: ServerSession) -> None:
+    """Give the session a new id (at login), dropping the old one."""
+    session.old_sid = session.old_sid or session.sid
+    session.sid = None
+    session.created_at = None
+    session.modified = True
+
+
+def destroy(session: ServerSession) -> None:
+    """Forget everything: the row is deleted and the cookie cleared (at logout)."""
+    session.old_sid = session.old_sid or session.sid
+    session.clear()
+    session.sid = None
+    session.destroyed = True
+    session.modified = True
+
+
+class ServerSessionInterface(SessionInterface):
+    """Flask session interface backed by the ``web_session`` table."""
+
+    def __init__(self, clock: Callable[[], float], idle_seconds: int, staff_idle_seconds: int,
+                 absolute_seconds: int) -> None:
+        self.clock = clock
+        self.idle_seconds = idle_seconds
+        self.staff_idle_seconds = staff_idle_seconds
+        self.absolute_seconds = absolute_seconds
+
+    def idle_limit(self, session: dict[str, Any]) -> int:
+        """Idle timeout for this session: kiosk (citizen/anonymous) or staff."""
+        return self.staff_idle_seconds if session.get("_staff") else self.idle_seconds
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        sid = request.cookies.get(COOKIE_NAME)
+        if not sid or len(sid) > 128:
+            return ServerSession(None)
+        row = WebSession.get_or_none(WebSession.id_hash == _hash(sid))
+        if row is None:
+            return ServerSession(None, ended="unknown")
+        now = self.clock()
+        data = json.loads(row.data)
+        if now - row.created_at > self.absolute_seconds:
+            ended = "expired"
+        elif now - row.last_seen_at > self.idle_limit(data):
+            ended = "idle"
+        else:
+            return ServerSession(sid, data, row.created_at)
+        row.delete_instance()
+        return ServerSession(None, ended=ended)
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
+                      secure=self.get_cookie_secure(app), httponly=True,
+                      samesite=self.get_cookie_samesite(app) or "Lax")
+        if session.old_sid:
+            WebSession.delete().where(WebSession.id_hash == _hash(session.old_sid)).execute()
+            session.old_sid = None
+        if session.destroyed or (not session and session.sid is None):
+            if session.destroyed or request_had_cookie(response):
+                response.delete_cookie(COOKIE_NAME, **{k: cookie[k] for k in ("domain", "path")})
+            return
+        now = self.clock()
+        if session.sid is None:
+            session.sid = secrets.token_urlsafe(32)
+            session.created_at = now
+            WebSession.create(id_hash=_hash(session.sid), data=json.dumps(dict(session)),
+                              created_at=now, last_seen_at=now, staff=bool(session.get("_staff")))
+        else:
+            update: dict[Any, Any] = {WebSession.last_seen_at: now}
+            if session.modified:
+                update[WebSession.data] = json.dumps(dict(session))
+                update[WebSession.staff] = bool(session.get("_staff"))
+            WebSession.update(update).where(WebSession.id_hash == _hash(session.sid)).execute()
+        response.set_cookie(COOKIE_NAME, session.sid, **cookie)
+        response.vary.add("Cookie")
+
+    def purge_expired(self) -> int:
+        """Delete sessions past their idle or absolute limit; returns how many."""
+        now = self.clock()
+        with database.atomic():
+            return (WebSession.delete()
+                    .where((WebSession.created_at < now - self.absolute_seconds)
+                           | ((WebSession.staff == False) & (WebSession.last_seen_at < now - self.idle_seconds))  # noqa: E712
+                           | (WebSession.last_seen_at < now - self.staff_idle_seconds))
+                    .execute())
+
+
+def request_had_cookie(response: Response) -> bool:
+    """Whether the current request carried a session cookie (to clear a stale one)."""
+    from flask import request
+
+    return COOKIE_NAME in request.cookies

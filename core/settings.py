@@ -1,0 +1,33 @@
+"""Per-site plugin settings: manifest defaults, overridden by ``[plugin_settings.<id>]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import UserInputError
+from core.manifest import Manifest
+
+_TYPES = {"string": str, "integer": int, "boolean": bool}
+
+
+def resolve_settings(manifest: Manifest, site_values: dict[str, Any]) -> dict[str, Any]:
+    """The plugin's effective settings; :class:`UserInputError` names a bad key."""
+    declared = {s["name"]: s for s in manifest.settings}
+    unknown = sorted(set(site_values) - set(declared))
+    if unknown:
+        raise UserInputError(f"plugin_settings.{manifest.id}.{unknown[0]}: not a setting of this plugin "
+                             f"(known: {', '.join(sorted(declared)) or 'none'})")
+    values = {}
+    for name, spec in declared.items():
+        value = site_values.get(name, spec["default"])
+        expected = _TYPES[spec["type"]]
+        if value is not None and (not isinstance(value, expected) or
+                                  (expected is int and isinstance(value, bool))):
+            raise UserInputError(f"plugin_settings.{manifest.id}.{name}: must be {spec['type']}")
+        if expected is int and value is not None:
+            if spec["minimum"] is not None and value < spec["minimum"]:
+                raise UserInputError(f"plugin_settings.{manifest.id}.{name}: must be at least {spec['minimum']}")
+            if spec["maximum"] is not None and value > spec["maximum"]:
+                raise UserInputError(f"plugin_settings.{manifest.id}.{name}: must be at most {spec['maximum']}")
+        values[name] = value
+    return values

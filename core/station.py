@@ -1,0 +1,52 @@
+"""The running station: configuration, clock, plugins and policy, shared by every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from core.config import Config
+from core.permissions import PermissionPolicy
+from core.plugins import PluginManager, PluginRecord
+from core.settings import resolve_settings
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    """What a plugin's ``startup``/``shutdown`` hooks learn about the station."""
+
+    site_id: str
+    site_name: dict[str, str]
+    address: str
+    plugin_id: str
+    settings: dict[str, Any]
+    connectors: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Station:
+    """Services of one running station, reachable as ``current_station()`` in a request."""
+
+    config: Config
+    clock: Callable[[], float]
+    plugins: PluginManager
+    policy: PermissionPolicy
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def info_for(self, record: PluginRecord) -> StationInfo:
+        """The :class:`StationInfo` handed to ``record``'s hooks (settings validated here)."""
+        if record.id not in self.settings:
+            self.settings[record.id] = resolve_settings(record.manifest,
+                                                        self.config.plugin_settings.get(record.id, {}))
+        site = self.config.site
+        return StationInfo(site_id=site["id"], site_name={"vi": site["name_vi"], "en": site["name_en"]},
+                           address=site["address"], plugin_id=record.id, settings=self.settings[record.id],
+                           connectors=self.config.connectors)
+
+
+def current_station(app: Flask | None = None) -> Station:
+    """The station serving the current request (or ``app``)."""
+    return (app or current_app).extensions["station"]

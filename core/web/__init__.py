@@ -1,0 +1,1 @@
+"""The web shell: kiosk pages, monitoring endpoint, access guard and error pages."""

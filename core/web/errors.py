@@ -1,0 +1,42 @@
+"""The one place that turns errors into HTTP responses: a friendly page or JSON, never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from core.errors import StationError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """JSON for API clients and monitoring; HTML for the kiosk browser."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith(("/api/", "/healthz")) or best == "application/json" or request.is_json
+
+
+def error_response(status: int, message: str, code: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify(error=code, message=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def install_error_handlers(app: Flask) -> None:
+    """Map :class:`StationError`, HTTP errors and anything unexpected to clean responses."""
+
+    @app.errorhandler(StationError)
+    def station_error(exc: StationError):  # type: ignore[no-untyped-def]
+        return error_response(exc.http_status, str(exc), type(exc).__name__)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return error_response(exc.code or 500, exc.description or exc.name, exc.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.endpoint, exc_info=exc)
+        return error_response(500, "Something went wrong at the station. Nothing was charged or saved "
+                                   "half-way; please try again or ask the staff.", "internal_error")
