@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import logging
 import sys
 import traceback
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -264,9 +266,9 @@ class PluginManager:
 
     def _register_hooks(self, record: PluginRecord) -> None:
         specs = {name for name in dir(self.pm.hook) if not name.startswith("_")}
-        for name in dir(record.module):
-            value = getattr(record.module, name, None)
-            if callable(value) and hasattr(value, f"{PROJECT_NAME}_impl") and name not in specs:
+        for name, value in inspect.getmembers_static(record.module):
+            # type() and getmembers_static never evaluate proxies such as flask.request
+            if type(value) is types.FunctionType and hasattr(value, f"{PROJECT_NAME}_impl") and name not in specs:
                 raise UserInputError(f"implements unknown hook {name!r}")
         self.pm.register(record.module, name=record.id)
 

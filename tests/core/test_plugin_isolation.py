@@ -1,0 +1,80 @@
+"""Broken plugins are isolated: marked with a reason, never mounted, station keeps serving."""
+
+import pytest
+
+
+def _state(app, plugin_id):
+    return app.extensions["station"].plugins.records[plugin_id]
+
+
+@pytest.mark.parametrize("plugin_id, state, reason_part", [
+    ("fx_broken_import", "failed", "import failed: RuntimeError: fixture: import exploded"),
+    ("fx_broken_startup", "failed", "startup failed: RuntimeError: fixture: startup exploded"),
+    ("fx_bad_manifest", "invalid", "category: Must be one of"),
+    ("fx_future_sdk", "incompatible", "needs sdk >=2.0,<3; this station provides 1.0.0"),
+    ("fx_needs_device", "missing_device", "needs a card_reader device: none in the site inventory"),
+    ("fx_undeclared_permission", "failed", "requires permission 'fx_undeclared_permission.steal'"),
+    ("fx_unknown_hook", "failed", "implements unknown hook 'register_route'"),
+])
+def test_broken_plugin_is_marked_with_reason_and_station_keeps_serving(example_station, plugin_id, state,
+                                                                       reason_part):
+    record = _state(example_station, plugin_id)
+    assert record.state.value == state
+    assert any(reason_part in reason for reason in record.reasons), record.reasons
+    client = example_station.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json["plugins"][plugin_id]["state"] == state
+    assert health.json["plugins"]["fx_example"]["state"] == "active"
+    assert client.get(f"/s/{plugin_id}/").status_code == 404
+    assert client.get("/").status_code == 200
+
+
+def test_plugin_failing_in_startup_has_no_routes_and_no_hooks(example_station):
+    record = _state(example_station, "fx_broken_startup")
+    assert record.blueprints == []
+    manager = example_station.extensions["station"].plugins
+    assert not any(impl.plugin_name == "fx_broken_startup"
+                   for impl in manager.pm.hook.register_routes.get_hookimpls())
+
+
+def test_never_imports_a_plugin_with_invalid_manifest_or_sdk_or_device(example_station):
+    import sys
+
+    for plugin_id in ("fx_bad_manifest", "fx_future_sdk", "fx_needs_device"):
+        assert plugin_id not in sys.modules
+
+
+def test_device_need_is_met_by_inventory(make_station, fixture_plugins_dir):
+    app = make_station(plugins=[], plugin_paths=(fixture_plugins_dir,),
+                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader",
+                                 "capabilities": ["mrz"]}])
+    record = _state(app, "fx_needs_device")
+    assert record.state.value == "disabled"
+    assert record.reasons == ["disabled for this site"]
+
+
+def test_device_need_missing_capability_is_named(make_station, fixture_plugins_dir):
+    app = make_station(plugins=[], plugin_paths=(fixture_plugins_dir,),
+                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader"}])
+    record = _state(app, "fx_needs_device")
+    assert record.state.value == "missing_device"
+    assert record.reasons == ["needs a card_reader device with mrz: card-1 lack it"]
+
+
+def test_safe_mode_loads_only_builtin_plugins(make_station, fixture_plugins_dir):
+    app = make_station(plugins=["fx_example", "healthcare"], plugin_paths=(fixture_plugins_dir,), safe_mode=True)
+    assert _state(app, "healthcare").state.value == "active"
+    example = _state(app, "fx_example")
+    assert example.state.value == "disabled"
+    assert "safe mode: only built-in plugins are loaded" in example.reasons
+    assert app.test_client().get("/s/fx_example/open").status_code == 404
+
+
+def test_view_without_declared_access_is_denied_to_everyone(example_station, login_citizen):
+    client = example_station.test_client()
+    login_citizen(client)
+    response = client.get("/s/fx_example/forgotten")
+    assert response.status_code == 403
+    assert "default deny" in response.get_data(as_text=True)
+    assert "fx_example.forgotten" in _state(example_station, "fx_example").undeclared_routes
