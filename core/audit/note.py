@@ -443,5 +443,3 @@ def _b64decode(text: str, what: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise NoteFormatError(f"{what} is not valid standard base64") from None
-
-
