@@ -8,6 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.audit.canonical import parse_canonical
+from core.audit.merkle import (
+    DictNodeStore,
+    append_leaves,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+)
 from core.audit.note import (
     Checkpoint,
     InvalidSignatureError,
@@ -32,7 +40,8 @@ from core.audit.note import (
 
 # --------------------------------------------------------------- known-answer test
 # Seed 00 01 .. 1f. Pinned once from this code and cross-checked with OpenSSL 3.0
-# (`openssl pkeyutl -sign -rawin`) and sha256sum; the commands are in docs/audit-format.md.
+# (`openssl pkeyutl -sign -rawin` / `-verify`) and sha256sum; the same values and the shell
+# commands that reproduce them are in docs/audit-format.md section 7.
 
 KAT_NAME = "station.example/hn-01"
 KAT_SEED = bytes(range(32))
@@ -41,13 +50,19 @@ KAT_VERIFIER_KEY = "station.example/hn-01+b7261e49+AQOhB7/zzhC+HXDdGOdLwJln5NYwm
 KAT_SIGNER_KEY = (
     "PRIVATE+KEY+station.example/hn-01+b7261e49+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
 )
-KAT_ROOT = base64.b64decode("LP73YnWX4AtWSXV3Stco7yEHBnWfym1kE4xt/By/LNo=")
-KAT_BODY = "station.example/hn-01\n3\nLP73YnWX4AtWSXV3Stco7yEHBnWfym1kE4xt/By/LNo=\n"
+KAT_ROOT = base64.b64decode("zRYKwovz1+NSHFbI11lvhPj48Ja0dNRySRf4HRrWElU=")
+KAT_BODY = "station.example/hn-01\n3\nzRYKwovz1+NSHFbI11lvhPj48Ja0dNRySRf4HRrWElU=\n"
 KAT_NOTE = (
     KAT_BODY + "\n"
-    "\u2014 station.example/hn-01 tyYeSUdvy6rCFFj03/dBViH5VPXTtyzquvX3q+xTzWDSYJNBpFnhVbj+"
-    "1e0GoXs04kSit/VYtEXZp7jHV+HaUkLoUgY=\n"
+    "\u2014 station.example/hn-01 tyYeSTNPj9oK7Wwp7m8tw8VWrExg5sh0M0BZ3LU8wldh9WC4Q9mOzWkRFW6i40+"
+    "fBINhCczUZeqAcmYpqgafC4XfvwU=\n"
 )
+# The three leaves of the worked example in docs/audit-format.md section 7.
+DOC_LEAVES = [
+    b'{"action":"login","actor":"staff:1","outcome":"ok","time":1767225600}',
+    b'{"action":"payment.confirm","actor":"citizen:8f3a","outcome":"ok","time":1767225660}',
+    b'{"action":"logout","actor":"staff:1","outcome":"ok","time":1767225720}',
+]
 
 
 def kat_signer() -> NoteSigner:
@@ -66,6 +81,17 @@ def test_fixed_seed_signs_the_checkpoint_to_the_pinned_note() -> None:
     checkpoint = Checkpoint(KAT_NAME, 3, KAT_ROOT)
     assert format_checkpoint(checkpoint) == KAT_BODY
     assert sign_checkpoint(checkpoint, kat_signer()) == KAT_NOTE
+
+
+def test_documented_example_leaves_give_the_pinned_root_and_proofs() -> None:
+    for leaf in DOC_LEAVES:
+        parse_canonical(leaf)
+    hashes = [leaf_hash(leaf) for leaf in DOC_LEAVES]
+    store = DictNodeStore()
+    assert append_leaves(store, 0, hashes).root == KAT_ROOT
+    assert KAT_ROOT.hex() == "cd160ac28bf3d7e3521c56c8d7596f84f8f8f096b474d4724917f81d1ad61255"
+    assert inclusion_proof(store, 1, 3) == [hashes[0], hashes[2]]
+    assert consistency_proof(store, 2, 3) == [hashes[2]]
 
 
 def test_pinned_note_opens_with_the_pinned_verifier_key() -> None:
