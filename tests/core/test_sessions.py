@@ -1,0 +1,83 @@
+"""Server-side sessions: id rotation, idle timeout, absolute lifetime, logout wipe."""
+
+import hashlib
+
+from core.sessions import COOKIE_NAME, WebSession
+
+
+def _cookie(client):
+    cookie = client.get_cookie(COOKIE_NAME)
+    return cookie.value if cookie else None
+
+
+def test_session_cookie_holds_only_a_random_id_and_db_stores_its_hash(example_station, login_citizen):
+    client = example_station.test_client()
+    login_citizen(client)
+    sid = _cookie(client)
+    with example_station.app_context():
+        row = WebSession.get_by_id(hashlib.sha256(sid.encode()).hexdigest())
+    assert sid not in row.data
+    assert "_user_id" in row.data
+
+
+def test_idle_citizen_session_ends_after_idle_timeout(example_station, login_citizen, station_clock):
+    client = example_station.test_client()
+    login_citizen(client)
+    station_clock.advance(119)
+    assert client.get("/s/fx_example/").status_code == 200
+    station_clock.advance(121)
+    assert client.get("/s/fx_example/").status_code == 401
+
+
+def test_absolute_lifetime_ends_an_active_session(example_station, login_citizen, station_clock):
+    client = example_station.test_client()
+    login_citizen(client)
+    for _ in range(16):  # keep it active, 16 × 115 s = 1840 s > 1800 s lifetime
+        station_clock.advance(115)
+        status = client.get("/s/fx_example/").status_code
+    assert status == 401
+
+
+def test_staff_get_a_longer_idle_timeout(example_station, login_staff, station_clock):
+    client = example_station.test_client()
+    login_staff(client, roles=("pharmacist",))
+    station_clock.advance(600)
+    assert client.get("/s/fx_example/staff").status_code == 200
+
+
+def test_logout_deletes_the_session_and_clears_site_data(example_station, login_citizen, csrf_token):
+    client = example_station.test_client()
+    login_citizen(client)
+    sid = _cookie(client)
+    response = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    with example_station.app_context():
+        assert WebSession.get_or_none(WebSession.id_hash == hashlib.sha256(sid.encode()).hexdigest()) is None
+    assert client.get("/s/fx_example/").status_code == 401
+
+
+def test_login_issues_a_new_session_id(make_station, station_clock):
+    from flask import session
+
+    from core.identity.models import Citizen
+    from core.identity.principals import login_citizen
+
+    app = make_station(plugins=[])
+
+    @app.route("/_test_login")
+    def _test_login():
+        citizen = Citizen.create(id_hash="a" * 64, created_at=station_clock())
+        login_citizen(citizen, "high", "card")
+        return session["_assurance"]
+
+    client = app.test_client()
+    client.get("/?lang=en")  # an anonymous session (language choice) exists before login
+    before = _cookie(client)
+    assert before
+    assert client.get("/_test_login").get_data(as_text=True) == "high"
+    after = _cookie(client)
+    assert after and after != before
+    with app.app_context():
+        assert WebSession.get_or_none(WebSession.id_hash == hashlib.sha256(before.encode()).hexdigest()) is None
+        assert WebSession.get_or_none(WebSession.id_hash == hashlib.sha256(after.encode()).hexdigest())
