@@ -74,6 +74,7 @@ class Driver:
         clock: Clock = time.monotonic,
         open_serial: OpenSerial | None = None,
         utcnow: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if descriptor.kind != self.kind:
             raise ValueError(
@@ -83,6 +84,7 @@ class Driver:
         self._clock = clock
         self._open_serial = open_serial or serial.serial_for_url
         self._utcnow = utcnow
+        self._sleep = sleep
         self._port: Any = None
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
