@@ -60,7 +60,8 @@ class Driver:
     }
     #: Granularity of blocking reads: a read waits at most this long before re-checking.
     read_poll: ClassVar[float] = 0.1
-    #: How long a request/response exchange may take before the device counts as silent.
+    #: How long a request/response exchange may take before the device counts as silent
+    #: (descriptor option ``answer_timeout`` overrides it).
     answer_timeout: ClassVar[float] = 1.0
     #: Suggested period between heartbeats of an idle station (seconds).
     heartbeat_period: ClassVar[float] = 5.0
@@ -95,6 +96,8 @@ class Driver:
         self.options = {**self.option_defaults, **{
             k: v for k, v in descriptor.options.items() if k not in LINE_OPTION_KEYS
         }}
+        if "answer_timeout" in self.options:
+            self.answer_timeout = float(self.options["answer_timeout"])
 
     # -- public API -----------------------------------------------------------------------
 

@@ -14,7 +14,10 @@ from hal.drivers import register_driver
 from hal.drivers.base import Driver
 from hal.errors import DeviceFault, DeviceTimeout, ProtocolError
 from hal.model import UNIT_PER_MINUTE, UNIT_PERCENT, Channel, DeviceKind, Reading, Status
-from hal.protocols.pulse_oximeter import FrameSplitter, StableWindow
+from hal.protocols.pulse_oximeter import FRAME_LENGTH, FrameSplitter, StableWindow
+
+#: Frames a heartbeat looks at: enough to tell a clean stream from noise.
+PROBE_FRAMES = 3
 
 
 @register_driver(DeviceKind.pulse_oximeter)
@@ -30,7 +33,7 @@ class PulseOximeterDriver(Driver):
         "measure_timeout": 30.0,    # s to get a stable window
         "finger_out_grace": 5.0,    # s of continuous "finger out" before giving up
         "probe_error_frames": 3,    # consecutive probe-error frames that count as a fault
-        "garbage_limit": 64,        # bytes without a valid frame that count as garbage
+        "garbage_limit": 64,        # discarded bytes (more than decoded) that mean garbage
     }
 
     def _probe(self, port: Any) -> str | None:
@@ -42,11 +45,12 @@ class PulseOximeterDriver(Driver):
             if not chunk:
                 raise DeviceTimeout(f"device {self.device_id} is not streaming")
             samples = splitter.feed(chunk)
-            if samples:
-                if samples[-1].probe_error:
+            if splitter.discarded > FRAME_LENGTH or splitter.looks_like_garbage(0):
+                raise ProtocolError("no valid oximeter frames: garbage on the line")
+            if splitter.decoded >= PROBE_FRAMES:
+                if samples and samples[-1].probe_error:
                     raise _probe_error()
                 return None
-            self._check_garbage(splitter)
 
     def read(self, timeout: float | None = None) -> Reading:
         """Wait for a stable window with the finger in; return SpO2 and pulse."""
@@ -67,7 +71,10 @@ class PulseOximeterDriver(Driver):
                             "unstable", "No steady reading in time: keep the hand still "
                             "and the finger fully inside the probe")
                     raise DeviceTimeout(f"device {self.device_id} stopped streaming")
-                for sample in splitter.feed(chunk):
+                samples = splitter.feed(chunk)
+                if splitter.looks_like_garbage(o["garbage_limit"]):
+                    raise ProtocolError("no valid oximeter frames: garbage on the line")
+                for sample in samples:
                     probe_errors = probe_errors + 1 if sample.probe_error else 0
                     if probe_errors >= o["probe_error_frames"]:
                         raise _probe_error()
@@ -82,14 +89,9 @@ class PulseOximeterDriver(Driver):
                     result = window.add(sample)
                     if result is not None:
                         return self._reading({"spo2": result.spo2, "pulse": result.pulse})
-                self._check_garbage(splitter)
                 if now >= deadline:
                     raise DeviceFault("unstable", "No steady reading in time: keep the hand "
                                                   "still and the finger fully inside the probe")
-
-    def _check_garbage(self, splitter: FrameSplitter) -> None:
-        if splitter.garbage_run > self.options["garbage_limit"]:
-            raise ProtocolError("no valid oximeter frames: garbage on the line")
 
 
 def _probe_error() -> DeviceFault:

@@ -97,13 +97,19 @@ def decode_frame(frame: bytes) -> OximeterSample:
 class FrameSplitter:
     """Finds frames in a byte stream, resynchronising on the sync bit.
 
-    ``garbage_run`` counts bytes discarded since the last good frame, so a caller can tell
-    a line full of noise from a device that is merely slow.
+    ``discarded`` and ``decoded`` count bytes thrown away and frames found, so a caller
+    can tell a line full of noise (random bytes still form a plausible frame every ~30
+    bytes) from a healthy stream (at most one partial frame discarded at the start).
     """
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-        self.garbage_run = 0
+        self.discarded = 0
+        self.decoded = 0
+
+    def looks_like_garbage(self, limit: int) -> bool:
+        """More than ``limit`` bytes discarded, and more discarded than decoded."""
+        return self.discarded > limit and self.discarded > self.decoded * FRAME_LENGTH
 
     def feed(self, data: bytes) -> list[OximeterSample]:
         """Add received bytes; return the complete frames found so far."""
@@ -113,17 +119,17 @@ class FrameSplitter:
         while buffer:
             if not buffer[0] & SYNC_BIT:
                 del buffer[0]
-                self.garbage_run += 1
+                self.discarded += 1
                 continue
             if len(buffer) < FRAME_LENGTH:
                 break
             if any(b & SYNC_BIT for b in buffer[1:FRAME_LENGTH]):
                 del buffer[0]  # truncated or corrupted frame: resync on the next sync byte
-                self.garbage_run += 1
+                self.discarded += 1
                 continue
             samples.append(decode_frame(bytes(buffer[:FRAME_LENGTH])))
             del buffer[:FRAME_LENGTH]
-            self.garbage_run = 0
+            self.decoded += 1
         return samples
 
 

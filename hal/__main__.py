@@ -1,0 +1,7 @@
+"""``python -m hal``: see hal.cli."""
+
+import sys
+
+from hal.cli import main
+
+sys.exit(main())
