@@ -11,7 +11,7 @@ from flask import Flask
 
 from core import db
 from core.config import Config
-from core.i18n import current_language, pick
+from core.i18n import current_language
 from core.identity.principals import load_principal
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
@@ -57,10 +57,17 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_guard(app)
     install_error_handlers(app)
     app.register_blueprint(shell)
-    app.context_processor(lambda: {
-        "lang": current_language(), "pick": pick,
-        "site_name": pick(config.site["name_vi"], config.site["name_en"]),
-        "simulated": is_simulated(config)})
+    simulated = is_simulated(config)
+
+    @app.context_processor
+    def layout_context() -> dict[str, object]:
+        lang = current_language()
+
+        def pick_for_page(vi: str, en: str) -> str:
+            return en if lang == "en" else vi
+
+        return {"lang": lang, "pick": pick_for_page, "simulated": simulated,
+                "site_name": pick_for_page(config.site["name_vi"], config.site["name_en"])}
     with app.app_context():
         plugins.load(app, station.info_for)
     return app

@@ -6,7 +6,7 @@ remembered in the session). ``_()`` marks every user-visible string for translat
 
 from __future__ import annotations
 
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -16,10 +16,11 @@ def current_language() -> str:
     """The language chosen for this session (Vietnamese unless changed)."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return session.get("lang", DEFAULT_LANGUAGE) if session.get("lang") in LANGUAGES else DEFAULT_LANGUAGE
+    cached = g.get("_station_language")
+    if cached is None:
+        chosen = request.args["lang"] if "lang" in request.args else session.get("lang")
+        cached = g._station_language = chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    return cached
 
 
 def _(text: str, **values: object) -> str:

@@ -23,6 +23,9 @@ from werkzeug.datastructures import CallbackDict
 from core.db import BaseModel, database
 
 COOKIE_NAME = "station_session"
+# last-seen is written at most this often (an idle timeout is at most this late), so that a
+# page view is not a durable database write; a changed session is always written at once.
+LAST_SEEN_RESOLUTION = 2.0
 
 
 class WebSession(BaseModel):
@@ -49,6 +52,7 @@ class ServerSession(CallbackDict, SessionMixin):
         super().__init__(data or {}, on_update)
         self.sid = sid
         self.created_at = created_at
+        self.last_seen_at = created_at
         self.modified = False
         self.old_sid: str | None = None
         self.destroyed = False
@@ -94,19 +98,30 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(COOKIE_NAME)
         if not sid or len(sid) > 128:
             return ServerSession(None)
-        row = WebSession.get_or_none(WebSession.id_hash == _hash(sid))
+        row = self._lookup(_hash(sid))
         if row is None:
             return ServerSession(None, ended="unknown")
+        raw_data, created_at, last_seen_at = row
         now = self.clock()
-        data = json.loads(row.data)
-        if now - row.created_at > self.absolute_seconds:
+        data = json.loads(raw_data)
+        if now - created_at > self.absolute_seconds:
             ended = "expired"
-        elif now - row.last_seen_at > self.idle_limit(data):
+        elif now - last_seen_at > self.idle_limit(data):
             ended = "idle"
         else:
-            return ServerSession(sid, data, row.created_at)
-        row.delete_instance()
+            session = ServerSession(sid, data, created_at)
+            session.last_seen_at = last_seen_at
+            return session
+        WebSession.delete().where(WebSession.id_hash == _hash(sid)).execute()
         return ServerSession(None, ended=ended)
+
+    @staticmethod
+    def _lookup(id_hash: str) -> tuple[str, float, float] | None:
+        # Every request does this: plain SQL, because building the peewee query costs more
+        # than running it.
+        db = database.obj
+        sql = f"SELECT data, created_at, last_seen_at FROM web_session WHERE id_hash = {db.param}"
+        return db.execute_sql(sql, (id_hash,)).fetchone()
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
@@ -125,12 +140,15 @@ class ServerSessionInterface(SessionInterface):
             session.created_at = now
             WebSession.create(id_hash=_hash(session.sid), data=json.dumps(dict(session)),
                               created_at=now, last_seen_at=now, staff=bool(session.get("_staff")))
+        elif session.modified:
+            WebSession.update({WebSession.last_seen_at: now, WebSession.data: json.dumps(dict(session)),
+                               WebSession.staff: bool(session.get("_staff"))}
+                              ).where(WebSession.id_hash == _hash(session.sid)).execute()
+        elif now - (session.last_seen_at or 0) >= LAST_SEEN_RESOLUTION:
+            WebSession.update({WebSession.last_seen_at: now}).where(
+                WebSession.id_hash == _hash(session.sid)).execute()
         else:
-            update: dict[Any, Any] = {WebSession.last_seen_at: now}
-            if session.modified:
-                update[WebSession.data] = json.dumps(dict(session))
-                update[WebSession.staff] = bool(session.get("_staff"))
-            WebSession.update(update).where(WebSession.id_hash == _hash(session.sid)).execute()
+            return  # nothing changed: no write, and the cookie the browser has is still right
         response.set_cookie(COOKIE_NAME, session.sid, **cookie)
         response.vary.add("Cookie")
 

@@ -8,7 +8,7 @@ import flask_login
 from flask import current_app, session
 
 from core import sessions
-from core.identity.models import Citizen, StaffUser
+from core.identity.models import Citizen, StaffUser  # noqa: F401 — Citizen for type hints
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,8 @@ def load_principal(user_id: str) -> CitizenPrincipal | StaffPrincipal | None:
     if not raw_id.isdigit():
         return None
     if kind == "c":
-        citizen = Citizen.get_or_none(Citizen.id == int(raw_id))
-        if citizen is None:
-            return None
-        return CitizenPrincipal(citizen.id, session.get("_assurance", "none"), session.get("_method", ""))
+        # No database read: a citizen's sessions are deleted when the citizen is erased.
+        return CitizenPrincipal(int(raw_id), session.get("_assurance", "none"), session.get("_method", ""))
     if kind == "s":
         staff = StaffUser.get_or_none((StaffUser.id == int(raw_id)) & (StaffUser.active == True))  # noqa: E712
         if staff is None:

@@ -35,7 +35,7 @@ def _citizen_view():  # type: ignore[no-untyped-def]
 
 @shell.before_app_request
 def remember_language() -> None:
-    chosen = request.args.get("lang")
+    chosen = request.args["lang"] if "lang" in request.args else None
     if chosen in LANGUAGES and session.get("lang") != chosen:
         session["lang"] = chosen
 

@@ -1,0 +1,144 @@
+"""Core overhead: the demo station against a bare Flask app, same server, same load.
+
+Prints requests/s of a bare Flask "hello" and of a station plugin page that needs a
+logged-in citizen and a permission (server-side session lookup, user load, permission and
+assurance checks, template render), both under waitress with the same thread count and
+driven by the same load generator for the same time; then the ratio (target ≥ 0.5), the
+station's cold start (process start → first 200 from /healthz; target < 1.5 s) and its
+peak RSS (target < 150 MB).
+
+    .venv/bin/python bench/core_overhead.py [--seconds 10] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.loadgen import drive  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, started: float, timeout: float = 30.0) -> float:
+    """Seconds from ``started`` until /healthz answers 200."""
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"server on port {port} did not become healthy")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_site(home: Path, threads: int) -> None:
+    subprocess.run([PYTHON, "-m", "core.cli", "--home", str(home), "init", "--demo"], check=True,
+                   capture_output=True, cwd=ROOT)
+    text = (home / "station.toml").read_text().replace("threads = 8", f"threads = {threads}")
+    (home / "station.toml").write_text(text)
+
+
+def citizen_cookie(home: Path) -> str:
+    """Create a citizen and a logged-in server-side session row; return the Cookie header."""
+    code = f"""
+import hashlib, json, secrets, time
+from core import db
+from core.config import load_config
+from core.identity.models import Citizen
+from core.sessions import WebSession
+config = load_config({str(home)!r})
+db.bind_database(db.open_database(config.database_url, config.home))
+citizen = Citizen.create(id_hash=secrets.token_hex(32), created_at=time.time())
+sid = secrets.token_urlsafe(32)
+now = time.time()
+data = {{"_user_id": f"c:{{citizen.id}}", "_fresh": True, "_assurance": "high", "_method": "bench",
+        "_auth_at": now, "_step_up_at": now}}
+WebSession.create(id_hash=hashlib.sha256(sid.encode()).hexdigest(), data=json.dumps(data),
+                  created_at=now, last_seen_at=now + 86400)
+print(sid)
+"""
+    sid = subprocess.run([PYTHON, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    return f"station_session={sid}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "site"
+        make_site(home, args.threads)
+
+        port = free_port()
+        baseline = subprocess.Popen([PYTHON, "-m", "waitress", f"--threads={args.threads}", f"--port={port}",
+                                     "--host=127.0.0.1", "bench._hello_app:app"], cwd=ROOT, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(port, time.monotonic())
+            drive(port, "/", 1.0)  # warm-up
+            results["flask_rps"], errors = drive(port, "/", args.seconds)
+            assert errors == 0, f"baseline had {errors} errors"
+        finally:
+            baseline.terminate()
+            baseline.wait()
+
+        port = free_port()
+        started = time.monotonic()
+        station = subprocess.Popen([PYTHON, "-m", "core.cli", "--home", str(home), "run", "--port", str(port)],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            results["cold_start_s"] = wait_healthy(port, started)
+            cookie = citizen_cookie(home)
+            probe = urllib.request.Request(f"http://127.0.0.1:{port}/s/healthcare/", headers={"Cookie": cookie})
+            with urllib.request.urlopen(probe) as response:
+                assert response.status == 200, "the bench citizen cannot open the plugin page"
+            drive(port, "/s/healthcare/", 1.0, cookie)
+            results["station_rps"], errors = drive(port, "/s/healthcare/", args.seconds, cookie)
+            assert errors == 0, f"station had {errors} errors"
+            results["peak_rss_mb"] = peak_rss_mb(station.pid)
+        finally:
+            station.terminate()
+            station.wait()
+
+    ratio = results["station_rps"] / results["flask_rps"]
+    print(f"bare Flask hello           : {results['flask_rps']:8.0f} req/s")
+    print(f"station plugin page        : {results['station_rps']:8.0f} req/s  "
+          "(logged-in citizen, permission + assurance check, server-side session)")
+    print(f"ratio station / bare Flask : {ratio:8.2f}   target >= 0.50  {'PASS' if ratio >= 0.5 else 'FAIL'}")
+    print(f"cold start to /healthz 200 : {results['cold_start_s']:8.2f} s   target < 1.5 s "
+          f"{'PASS' if results['cold_start_s'] < 1.5 else 'FAIL'}")
+    print(f"station peak RSS           : {results['peak_rss_mb']:8.1f} MB  target < 150 MB "
+          f"{'PASS' if results['peak_rss_mb'] < 150 else 'FAIL'}")
+    print(json.dumps({**results, "ratio": ratio}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
