@@ -66,7 +66,7 @@ class PulseOximeterDriver(Driver):
                 chunk = self._read_some(port, min(deadline, self._clock() + self.answer_timeout))
                 now = self._clock()
                 if not chunk:
-                    if now >= deadline:
+                    if now >= deadline and splitter.decoded:
                         raise DeviceFault(
                             "unstable", "No steady reading in time: keep the hand still "
                             "and the finger fully inside the probe")
