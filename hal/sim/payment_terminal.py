@@ -82,7 +82,8 @@ class PaymentTerminalSimulator(Simulator):
         self._tcp_buffer = b""
         self._messages: list[zvt.Apdu] = []  # APDUs that wait for the host's 80 00
         self._awaiting_reply = False
-        self._last_frame = b""
+        self._link_queue: list[bytes] = []  # frames waiting for the host's ACK, in order
+        self._link_busy = False
         self._retransmits = 0
         self.registered = False
 
@@ -107,16 +108,33 @@ class PaymentTerminalSimulator(Simulator):
                 self._on_apdu(zvt.decode_apdu(event.apdu) if _complete(event.apdu) else None)
             elif event.kind == "error":
                 self.send(bytes([zvt.NAK]), delay=ANSWER_DELAY)
-            elif event.kind == "nak" and self._last_frame and self._retransmits < MAX_RETRANSMITS:
-                self._retransmits += 1
-                self.send(self._last_frame, delay=ANSWER_DELAY)
+            elif event.kind == "ack" and self._link_busy:
+                self._link_queue.pop(0)
+                self._link_busy = False
+                self._send_next_frame()
+            elif event.kind == "nak" and self._link_busy:
+                if self._retransmits < MAX_RETRANSMITS:
+                    self._retransmits += 1
+                    self.send(self._link_queue[0], delay=ANSWER_DELAY)
+                else:  # give up on this frame, as a terminal does after three NAKs
+                    self._link_queue.pop(0)
+                    self._link_busy = False
+                    self._send_next_frame()
 
     def _transmit(self, apdu: zvt.Apdu, delay: float = ANSWER_DELAY) -> None:
         raw = zvt.encode_apdu(apdu)
-        if self.serial_framing:
-            raw = zvt.encode_frame(raw)
-            self._last_frame, self._retransmits = raw, 0
-        self.send(raw, delay=delay)
+        if not self.serial_framing:
+            self.send(raw, delay=delay)
+            return
+        self._link_queue.append(zvt.encode_frame(raw))
+        self._send_next_frame(delay)
+
+    def _send_next_frame(self, delay: float = ANSWER_DELAY) -> None:
+        """Serial: one frame at a time; the next goes only after the host's ACK."""
+        if self._link_queue and not self._link_busy:
+            self._link_busy = True
+            self._retransmits = 0
+            self.send(self._link_queue[0], delay=delay)
 
     def _queue_messages(self, *apdus: zvt.Apdu) -> None:
         self._messages.extend(apdus)

@@ -1,0 +1,234 @@
+"""Payment terminal driver against the ZVT simulator: sim://, a pseudo-terminal and TCP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hal  # noqa: F401  (registers the sim:// URL handler)
+from hal.drivers import driver_for
+from hal.drivers.payment_terminal import (
+    PaymentDeclined,
+    PaymentOutcomeUnknown,
+    PaymentTerminalDriver,
+)
+from hal.errors import DeviceFault, DeviceTimeout, ProtocolError
+from hal.model import DeviceDescriptor, DeviceKind, Status
+from hal.protocols import zvt
+from hal.sim import control
+from hal.sim.payment_terminal import PaymentTerminalSimulator, ZvtTcpServer
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = {"ack_timeout": 0.4, "result_timeout": 0.6}
+
+
+@pytest.fixture
+def terminal(request):
+    """Factory: (driver, simulator) for a fresh sim:// terminal with a profile."""
+    urls: list[str] = []
+    drivers: list[PaymentTerminalDriver] = []
+
+    def make(profile: str = "ok", **options):
+        url = f"sim://payment_terminal?profile={profile}&instance={request.node.name}-{len(urls)}"
+        urls.append(url)
+        driver = PaymentTerminalDriver(
+            DeviceDescriptor("pay-1", DeviceKind.payment_terminal, url, options={**FAST, **options})
+        )
+        drivers.append(driver)
+        return driver, control.simulator(url)
+
+    yield make
+    for driver in drivers:
+        driver.close()
+    for url in urls:
+        control.forget(url)
+
+
+def test_payment_terminal_driver_is_registered_for_its_kind():
+    assert driver_for("payment_terminal") is PaymentTerminalDriver
+
+
+def test_approved_payment_returns_a_receipt_and_is_charged_once(terminal):
+    driver, sim = terminal()
+    assert driver.open() == Status.READY
+    progress: list[int] = []
+    result = driver.authorise(150_000, reference=4711, on_progress=progress.append)
+    assert result.approved and result.amount_vnd == 150_000 and result.receipt_number == 1
+    assert result.terminal_id == 29001234 and result.card_name == "VISA"
+    assert progress == [zvt.INTERMEDIATE_INSERT_CARD, zvt.INTERMEDIATE_PLEASE_WAIT]
+    assert [(e.reference, e.amount, e.currency) for e in sim.approved_charges()] == [(4711, 150_000, 704)]
+    assert driver.status == Status.READY
+
+
+def test_amount_exponent_scales_vnd_for_terminals_set_up_with_decimals(terminal):
+    driver, sim = terminal(amount_exponent=2)
+    result = driver.authorise(25_000, reference=1)
+    assert sim.ledger[0].amount == 2_500_000
+    assert result.amount_vnd == 25_000
+
+
+def test_declined_payment_raises_declined_with_the_terminal_result(terminal):
+    driver, sim = terminal("decline")
+    with pytest.raises(PaymentDeclined) as caught:
+        driver.authorise(50_000, reference=12)
+    assert caught.value.code == "declined"
+    assert caught.value.result.result_code == zvt.RESULT_DECLINED
+    assert sim.approved_charges() == []
+    assert driver.status == Status.READY  # the terminal itself is fine
+    assert driver.enquire(12).outcome == "declined"
+
+
+def test_lost_result_is_reported_unknown_never_declined_and_enquiry_reveals_the_charge(terminal):
+    driver, sim = terminal("silent_after_auth")
+    with pytest.raises(PaymentOutcomeUnknown) as caught:
+        driver.authorise(80_000, reference=99)
+    assert not isinstance(caught.value, PaymentDeclined)
+    assert caught.value.code == "outcome_unknown" and caught.value.reference == 99
+    assert driver.status == Status.NOT_READY
+    # The payment service asks instead of charging again.
+    found = driver.enquire(99)
+    assert found.outcome == "approved" and found.amount_vnd == 80_000
+    assert len(sim.approved_charges(99)) == 1
+    assert driver.enquire(100).outcome == "not_found"
+
+
+def test_unplug_after_charging_is_unknown_and_replug_lets_the_service_enquire(terminal):
+    driver, sim = terminal("unplug")
+    driver.open()
+    with pytest.raises(PaymentOutcomeUnknown):
+        driver.authorise(30_000, reference=5)
+    assert driver.status == Status.NOT_READY
+    assert "unplugged" in driver.status_reason or "answer was lost" in driver.status_reason
+    assert driver.heartbeat() == Status.NOT_READY
+    sim.replug()
+    assert driver.heartbeat() == Status.READY
+    assert driver.enquire(5).outcome == "approved"
+    assert len(sim.approved_charges()) == 1  # charged once, never twice
+
+
+def test_bad_checksum_frames_are_nakked_and_end_in_a_protocol_error_before_any_charge(terminal):
+    driver, sim = terminal("bad_checksum")
+    with pytest.raises(ProtocolError, match="broken frames"):
+        driver.authorise(10_000, reference=3)
+    assert sim.ledger == []
+    assert driver.status == Status.ERROR
+
+
+def test_garbage_from_the_terminal_is_a_protocol_error_and_nothing_is_charged(terminal):
+    driver, sim = terminal("garbage")
+    with pytest.raises(ProtocolError):
+        driver.authorise(10_000, reference=3)
+    assert sim.ledger == []
+    assert driver.status == Status.ERROR
+
+
+def test_silent_terminal_times_out_before_the_payment_is_sent(terminal):
+    driver, sim = terminal("timeout")
+    assert driver.open() == Status.NOT_READY
+    with pytest.raises(DeviceTimeout):
+        driver.authorise(10_000, reference=3)
+    assert sim.ledger == []
+
+
+def test_wrong_registration_password_is_refused(terminal):
+    driver, sim = terminal(password=123456)
+    with pytest.raises(DeviceFault) as caught:
+        driver.authorise(10_000, reference=3)
+    assert caught.value.code == "refused"
+    assert sim.ledger == []
+
+
+def test_terminal_resends_a_frame_the_driver_nakked(terminal):
+    driver, sim = terminal()
+    driver.open()
+    port = driver._port  # the in-process port: play the ECR by hand
+    port.write(zvt.encode_frame(bytes(zvt.encode_registration(zvt.Registration()))))
+    port.timeout = 0.3
+    answer = port.read(1 + 9)
+    assert answer[0] == zvt.ACK and answer[1:] == zvt.encode_frame(bytes(zvt.positive_ack()))
+    port.write(bytes([zvt.NAK]))
+    assert port.read(9) == zvt.encode_frame(bytes(zvt.positive_ack()))
+
+
+# --------------------------------------------------------------------------- TCP
+
+
+def _tcp_driver(server: ZvtTcpServer) -> PaymentTerminalDriver:
+    return PaymentTerminalDriver(
+        DeviceDescriptor("pay-tcp", DeviceKind.payment_terminal, server.url, options=FAST)
+    )
+
+
+def test_payment_over_tcp_uses_bare_apdus():
+    sim = PaymentTerminalSimulator("ok", {"transport": "tcp"})
+    with ZvtTcpServer(sim) as server:
+        assert server.host == "127.0.0.1" and server.port != zvt.DEFAULT_TCP_PORT
+        driver = _tcp_driver(server)
+        try:
+            assert driver.open() == Status.READY
+            assert driver.authorise(200_000, reference=77).approved
+            assert driver.enquire(77).receipt_number == 1
+        finally:
+            driver.close()
+    assert len(sim.approved_charges(77)) == 1
+
+
+def test_tcp_silent_terminal_is_unknown_then_resolved_by_enquiry():
+    sim = PaymentTerminalSimulator("silent_after_auth", {"transport": "tcp"})
+    with ZvtTcpServer(sim) as server:
+        driver = _tcp_driver(server)
+        try:
+            with pytest.raises(PaymentOutcomeUnknown):
+                driver.authorise(60_000, reference=8)
+            assert driver.enquire(8).approved
+        finally:
+            driver.close()
+    assert len(sim.approved_charges()) == 1
+
+
+def test_tcp_declined_payment():
+    sim = PaymentTerminalSimulator("decline", {"transport": "tcp"})
+    with ZvtTcpServer(sim) as server:
+        driver = _tcp_driver(server)
+        try:
+            with pytest.raises(PaymentDeclined):
+                driver.authorise(60_000, reference=9)
+        finally:
+            driver.close()
+
+
+# --------------------------------------------------------------------------- pseudo-terminal
+
+
+@pytest.fixture
+def pty_terminal():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hal.sim", "payment_terminal"],
+        stdout=subprocess.PIPE, cwd=REPO, env=env, text=True,
+    )
+    try:
+        path = process.stdout.readline().strip()
+        assert path, "the pty runner printed no path"
+        yield path
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+def test_payment_over_a_pseudo_terminal_as_on_hardware(pty_terminal):
+    driver = PaymentTerminalDriver(
+        DeviceDescriptor("pay-pty", DeviceKind.payment_terminal, pty_terminal,
+                         options={"ack_timeout": 2.0, "result_timeout": 3.0})
+    )
+    try:
+        assert driver.open() == Status.READY
+        result = driver.authorise(45_000, reference=321)
+        assert result.approved and result.amount_vnd == 45_000
+        assert driver.enquire(321).approved
+    finally:
+        driver.close()
