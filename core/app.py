@@ -7,15 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import flask_login
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 
 from core import db
+from core.audit.log import AuditEvent, AuditLog
+from core.audit.note import NoteSigner
 from core.config import Config
 from core.i18n import current_language
 from core.identity.principals import load_principal
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
-from core.secrets import ensure_secrets, read_raw_key
+from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.station import Station
 from core.web.errors import install_error_handlers
@@ -51,8 +54,10 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     plugins = PluginManager(config, API_VERSION, clock, builtin_dir, entry_point_group)
     plugins.discover()
     station = Station(config=config, clock=clock, plugins=plugins,
-                      policy=PermissionPolicy(plugins.manifest_permissions(), config.roles))
+                      policy=PermissionPolicy(plugins.manifest_permissions(), config.roles),
+                      audit=make_audit_log(config, clock, plugins))
     app.extensions["station"] = station
+    plugins.audit = station.audit
 
     install_guard(app)
     install_error_handlers(app)
@@ -71,6 +76,19 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     with app.app_context():
         plugins.load(app, station.info_for)
     return app
+
+
+def make_audit_log(config: Config, clock: Callable[[], float], plugins: PluginManager) -> AuditLog:
+    """The audit log, signing checkpoints with the station key and telling observers."""
+    seed = signing_key(config.secrets_dir).private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    signer = NoteSigner.from_seed(f"citizen-station/{config.site_id}", seed)
+
+    def notify(event: AuditEvent) -> None:
+        plugins.call_each("audit_event", event=event)
+
+    return AuditLog(config.site_id, signer, clock, config.audit["checkpoint_every"],
+                    config.audit["checkpoint_seconds"], observers=notify)
 
 
 def is_simulated(config: Config) -> bool:

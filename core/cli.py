@@ -194,7 +194,8 @@ def plugins_info(ctx: click.Context, plugin_id: str) -> None:
 
 def _switch(ctx: click.Context, plugin_id: str, enabled: bool) -> None:
     station = _app(ctx).extensions["station"]
-    record = station.plugins.set_enabled(plugin_id, enabled, actor="cli")
+    with _app(ctx).app_context():
+        record = station.plugins.set_enabled(plugin_id, enabled, actor="cli")
     click.echo(f"{record.id} {'enabled' if enabled else 'disabled'} for site {station.config.site_id}; "
                "a running station picks it up at its next start.")
 

@@ -91,6 +91,14 @@ class _ServerSchema(Schema):
     threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=64))
 
 
+class _AuditSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    checkpoint_every = fields.Integer(load_default=1000, validate=validate.Range(min=1))
+    checkpoint_seconds = fields.Integer(load_default=300, validate=validate.Range(min=1))
+
+
 class _ConfigSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -100,6 +108,7 @@ class _ConfigSchema(Schema):
     plugins = fields.Nested(_PluginsSchema, load_default=lambda: _PluginsSchema().load({}))
     sessions = fields.Nested(_SessionsSchema, load_default=lambda: _SessionsSchema().load({}))
     server = fields.Nested(_ServerSchema, load_default=lambda: _ServerSchema().load({}))
+    audit = fields.Nested(_AuditSchema, load_default=lambda: _AuditSchema().load({}))
     devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
     roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
@@ -118,6 +127,7 @@ class Config:
     plugin_paths: tuple[Path, ...]
     sessions: dict[str, int]
     server: dict[str, Any]
+    audit: dict[str, int]
     devices: tuple[dict[str, Any], ...]
     roles: dict[str, list[str]]
     connectors: dict[str, dict[str, Any]]
@@ -186,6 +196,7 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         plugin_paths=tuple(home / p for p in data["plugins"]["paths"]),
         sessions=data["sessions"],
         server=data["server"],
+        audit=data["audit"],
         devices=tuple(data["devices"]),
         roles=data["roles"],
         connectors=data["connectors"],

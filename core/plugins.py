@@ -140,6 +140,7 @@ class PluginManager:
 
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
+        self.audit: Any = None  # the station's AuditLog, set by the app factory
 
     # ---- discovery -------------------------------------------------------------------
 
@@ -356,12 +357,17 @@ class PluginManager:
         record = self.get(plugin_id)
         if enabled and record.state in (State.INVALID, State.INCOMPATIBLE, State.MISSING_DEVICE):
             raise UserInputError(f"plugin {plugin_id} cannot be enabled: {'; '.join(record.reasons)}")
-        with database.atomic():
+        from core.audit.log import transaction
+
+        with transaction():
             (PluginStateRow.insert(plugin_id=plugin_id, enabled=enabled, changed_at=self.clock(), changed_by=actor)
              .on_conflict(conflict_target=[PluginStateRow.plugin_id],
                           update={PluginStateRow.enabled: enabled, PluginStateRow.changed_at: self.clock(),
                                   PluginStateRow.changed_by: actor})
              .execute())
+            if self.audit is not None:
+                self.audit.record("plugin.enable" if enabled else "plugin.disable", actor=actor,
+                                  object_ref=f"plugin:{plugin_id}")
         record.enabled = enabled
         if not enabled and "disabled for this site" not in record.reasons:
             record.reasons.append("disabled for this site")

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from core.audit.log import AuditLog
 from core.config import Config
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
@@ -34,6 +35,7 @@ class Station:
     clock: Callable[[], float]
     plugins: PluginManager
     policy: PermissionPolicy
+    audit: AuditLog
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def info_for(self, record: PluginRecord) -> StationInfo:
