@@ -17,7 +17,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from hal.protocols.icao import datagroups, mrz, sod
+from hal.protocols.icao import datagroups, mrz
 from hal.testpki import PkiMaterial
 
 #: A 48×64 grayscale JPEG silhouette used as every test citizen's portrait.
@@ -188,6 +188,9 @@ EXPIRED_CITIZEN_INDEX = 4
 
 def chip_files(citizen: TestCitizen, pki: PkiMaterial) -> dict[str, bytes]:
     """The files on ``citizen``'s chip: COM, DG1, DG2, DG13 and SOD (signed by ``pki``)."""
+    # Imported here so that listing simulators works even where asn1crypto is missing.
+    from hal.protocols.icao import sod
+
     dg1 = datagroups.encode_dg1(citizen.mrz_lines)
     dg2 = datagroups.encode_dg2(PLACEHOLDER_PORTRAIT_JPEG, *PORTRAIT_SIZE)
     dg13 = datagroups.encode_dg13(citizen.dg13())
