@@ -24,6 +24,7 @@ from core.station import Station
 from core.web.errors import install_error_handlers
 from core.web.guard import install_guard
 from core.web.shell import shell
+from core.web.transparency import transparency
 
 
 def create_app(config: Config, *, clock: Callable[[], float] | None = None,
@@ -62,6 +63,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_guard(app)
     install_error_handlers(app)
     app.register_blueprint(shell)
+    app.register_blueprint(transparency)
     simulated = is_simulated(config)
 
     @app.context_processor

@@ -20,7 +20,7 @@ from core.demo import DEMO_STATION_TOML, minimal_station_toml
 from core.errors import StationError
 from core.secrets import ensure_secrets
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices")
 
 
 class StationGroup(click.Group):
@@ -216,10 +216,79 @@ def plugins_disable(ctx: click.Context, plugin_id: str) -> None:
     _switch(ctx, plugin_id, False)
 
 
+@station.group()
+def audit() -> None:
+    """Check the tamper-evident audit log (standard formats: JSON Lines, C2SP notes)."""
+
+
+@audit.command("verify")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def audit_verify(ctx: click.Context, quiet: bool) -> None:
+    """Recompute every leaf and root, check checkpoint signatures and consistency.
+
+    Exit 0 when all holds, 1 naming the first bad entry index or checkpoint.
+    """
+    app = _app(ctx)
+    with app.app_context():
+        log = app.extensions["station"].audit
+        total = log.size()
+        if quiet or total < 1000:
+            report = log.verify()
+        else:
+            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+                report = log.verify(progress=bar.update)
+    if not report.ok:
+        where = f"entry {report.bad_index}: " if report.bad_index is not None else ""
+        click.echo(f"FAILED at {where}{report.problem}", err=True)
+        ctx.exit(1)
+    click.echo(f"OK: {report.size} entries, {report.checkpoints} signed checkpoints verified")
+    if report.unsigned:
+        click.echo(f"note: the newest {report.unsigned} entries are not yet covered by a signed checkpoint "
+                   "(`station audit checkpoint` makes one)")
+
+
+@audit.command("proof")
+@click.argument("index", type=click.IntRange(min=0))
+@click.pass_context
+def audit_proof(ctx: click.Context, index: int) -> None:
+    """Inclusion proof of entry INDEX (JSON) relative to the latest signed checkpoint."""
+    app = _app(ctx)
+    with app.app_context():
+        click.echo(json.dumps(app.extensions["station"].audit.inclusion(index), indent=2))
+
+
+@audit.command("export")
+@click.pass_context
+def audit_export(ctx: click.Context) -> None:
+    """Every entry as JSON Lines, each line exactly the entry's leaf bytes."""
+    app = _app(ctx)
+    out = click.get_binary_stream("stdout")
+    with app.app_context():
+        for leaf in app.extensions["station"].audit.export():
+            out.write(leaf.encode("utf-8") + b"\n")
+
+
+@audit.command("checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context) -> None:
+    """The latest signed checkpoint (C2SP signed note)."""
+    app = _app(ctx)
+    with app.app_context():
+        click.echo(app.extensions["station"].audit.checkpoint(), nl=False)
+
+
+@audit.command("pubkey")
+@click.pass_context
+def audit_pubkey(ctx: click.Context) -> None:
+    """The station's verifier key: <name>+<key hash>+<base64 key>."""
+    click.echo(_app(ctx).extensions["station"].audit.verifier_key().encode())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``station`` console script."""
     try:
-        station.main(args=argv, prog_name="station", standalone_mode=False)
+        result = station.main(args=argv, prog_name="station", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -231,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     except StationError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from flask import Blueprint, Flask
 
 from core import db as station_db
 from core.config import Config
-from core.db import BaseModel, database
+from core.db import BaseModel
 from core.devices import missing_device_reasons
 from core.errors import ManifestError, NotFoundError, UserInputError
 from core.hookspecs import PROJECT_NAME

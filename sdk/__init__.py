@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import pluggy
 
+from core.audit.api import record as audit
+from core.audit.log import AuditReceipt, transaction
 from core.db import BaseModel as Model
 from core.errors import NotFoundError, PermissionDenied, StationError, UserInputError
 from core.i18n import _, current_language, pick
@@ -36,7 +38,7 @@ API_VERSION = "1.0.0"
 hookimpl = pluggy.HookimplMarker("citizen_station")
 
 __all__ = [
-    "API_VERSION", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
+    "API_VERSION", "AuditReceipt", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
     "pick", "plugin_settings", "public", "requires",

@@ -80,6 +80,7 @@ class VerifyReport:
     checkpoints: int = 0
     problem: str | None = None
     bad_index: int | None = None
+    unsigned: int = 0  # newest entries not yet covered by a signed checkpoint
 
     @property
     def ok(self) -> bool:
@@ -270,6 +271,7 @@ class AuditLog:
         if next_cp is not None:
             return self._bad(report, None, f"checkpoint at size {next_cp.size} is beyond the "
                                            f"{report.size} stored entries (entries deleted)")
+        report.unsigned = report.size - (previous.size if previous else 0)
         return report
 
     def _check_checkpoint(self, row: AuditCheckpoint, root: bytes, keys: list[VerifierKey],

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def wants_json() -> bool:
     """JSON for API clients and monitoring; HTML for the kiosk browser."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith(("/api/", "/healthz")) or best == "application/json" or request.is_json
+    return request.path.startswith(("/api/", "/healthz", "/audit/")) or best == "application/json" or request.is_json
 
 
 def error_response(status: int, message: str, code: str) -> tuple[Response | str, int]:

@@ -1,0 +1,31 @@
+"""Public, login-free audit endpoints: the latest signed checkpoint, proofs, the verifier key.
+
+Proofs hold only hashes, so anyone (a citizen with a receipt, a journalist) can check that an
+entry is in the log without learning anything personal.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from core.audit.api import audit_log
+
+transparency = Blueprint("transparency", __name__, url_prefix="/audit")
+
+
+@transparency.route("/checkpoint")
+def checkpoint() -> Response:
+    """The latest signed checkpoint as a C2SP signed note (text/plain)."""
+    return Response(audit_log().checkpoint(), mimetype="text/plain; charset=utf-8")
+
+
+@transparency.route("/proof/<int:index>")
+def proof(index: int) -> Response:
+    """Inclusion proof of entry ``index`` relative to the latest checkpoint (JSON)."""
+    return jsonify(audit_log().inclusion(index))
+
+
+@transparency.route("/pubkey")
+def pubkey() -> Response:
+    """The station's verifier key."""
+    return Response(audit_log().verifier_key().encode() + "\n", mimetype="text/plain; charset=utf-8")
