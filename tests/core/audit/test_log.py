@@ -41,7 +41,7 @@ def test_entries_get_dense_indexes_and_export_exact_leaf_bytes(station):
         lines = list(_log(station).export())
     assert len(lines) == 5
     for i, line in enumerate(lines):
-        assert line.startswith('{"action":"test.action","actor":"system","details":{"n":%d},"i":%d,' % (i, i))
+        assert line.startswith(f'{{"action":"test.action","actor":"system","details":{{"n":{i}}},"i":{i},')
         with station.app_context():
             node = AuditNode.get((AuditNode.level == 0) & (AuditNode.idx == i))
         assert bytes(node.hash) == merkle.leaf_hash(line.encode())
