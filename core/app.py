@@ -14,6 +14,7 @@ from core import db
 from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
 from core.config import Config
+from core.devices import StationDevices
 from core.i18n import current_language
 from core.identity.principals import load_principal
 from core.permissions import PermissionPolicy
@@ -52,9 +53,10 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.user_loader(load_principal)
 
-    plugins = PluginManager(config, API_VERSION, clock, builtin_dir, entry_point_group)
+    devices = StationDevices(config.devices, config.source)
+    plugins = PluginManager(config, API_VERSION, clock, devices, builtin_dir, entry_point_group)
     plugins.discover()
-    station = Station(config=config, clock=clock, plugins=plugins,
+    station = Station(config=config, clock=clock, plugins=plugins, devices=devices,
                       policy=PermissionPolicy(plugins.manifest_permissions(), config.roles),
                       audit=make_audit_log(config, clock, plugins))
     app.extensions["station"] = station

@@ -130,11 +130,15 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
         return
     import waitress
 
+    station = app.extensions["station"]
+    station.devices.start()
     try:
         waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station")
     finally:
-        station = app.extensions["station"]
         station.plugins.shutdown(station.info_for)
+        station.devices.stop()
+        with app.app_context():
+            station.audit.checkpoint()  # a checkpoint on shutdown covers the newest entries
 
 
 @station.command()
@@ -214,6 +218,30 @@ def plugins_enable(ctx: click.Context, plugin_id: str) -> None:
 def plugins_disable(ctx: click.Context, plugin_id: str) -> None:
     """Disable a plugin for this site (persisted)."""
     _switch(ctx, plugin_id, False)
+
+
+@station.group()
+def devices() -> None:
+    """The site's devices and their status."""
+
+
+@devices.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def devices_list(ctx: click.Context, as_json: bool) -> None:
+    """Open and probe every device of the inventory; show status and reason."""
+    station_devices = _app(ctx).extensions["station"].devices
+    try:
+        station_devices.probe_all()
+        rows = station_devices.statuses()
+    finally:
+        station_devices.stop()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        simulated = " (simulator)" if row["simulated"] else ""
+        click.echo(f"{row['id']:<16} {row['kind']:<17} {row['status']:<10} {row['reason']}{simulated}")
 
 
 @station.group()

@@ -47,7 +47,6 @@ kind = "blood_pressure"
 url = "sim://blood_pressure?profile=ok"
 make = "Simulated"
 model = "GATT 0x2A35 cuff"
-capabilities = ["pulse"]
 
 [[devices]]
 id = "thermometer-1"
@@ -72,7 +71,6 @@ id = "card-1"
 kind = "card_reader"
 url = "sim://card_reader?profile=ok"
 make = "Simulated"
-capabilities = ["mrz"]
 
 [[devices]]
 id = "qr-1"
@@ -85,7 +83,6 @@ id = "printer-1"
 kind = "receipt_printer"
 url = "sim://receipt_printer?profile=ok"
 make = "Simulated"
-capabilities = ["qr", "cut"]
 
 [[devices]]
 id = "terminal-1"

@@ -40,7 +40,7 @@ from flask import Blueprint, Flask
 from core import db as station_db
 from core.config import Config
 from core.db import BaseModel
-from core.devices import missing_device_reasons
+from core.devices import StationDevices
 from core.errors import ManifestError, NotFoundError, UserInputError
 from core.hookspecs import PROJECT_NAME
 from core.manifest import Manifest, load_manifest
@@ -128,9 +128,10 @@ class RouteRegistrar:
 class PluginManager:
     """Discovers, validates, loads and guards the station's plugins."""
 
-    def __init__(self, config: Config, api_version: str, clock: Callable[[], float],
+    def __init__(self, config: Config, api_version: str, clock: Callable[[], float], devices: StationDevices,
                  builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> None:
         self.config = config
+        self.devices = devices
         self.api_version = api_version
         self.clock = clock
         self.builtin_dir = builtin_dir
@@ -210,7 +211,7 @@ class PluginManager:
         if not manifest.supports_sdk(self.api_version):
             record.fail(State.INCOMPATIBLE, f"needs sdk {manifest.sdk}; this station provides {self.api_version}")
             return
-        missing = missing_device_reasons(manifest.devices, self.config.devices)
+        missing = self.devices.missing_reasons(manifest.devices)
         if missing:
             for reason in missing:
                 record.fail(State.MISSING_DEVICE, reason)

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from core.audit.log import AuditLog
 from core.config import Config
+from core.devices import StationDevices
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
 from core.settings import resolve_settings
@@ -36,6 +37,7 @@ class Station:
     plugins: PluginManager
     policy: PermissionPolicy
     audit: AuditLog
+    devices: StationDevices
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def info_for(self, record: PluginRecord) -> StationInfo:

@@ -78,5 +78,7 @@ def healthz() -> tuple[Response, int]:
                for r in station.plugins.records.values()}
     body = {"status": "ok" if database_ok else "degraded", "site": station.config.site_id,
             "database": "ok" if database_ok else "unreachable", "plugins": plugins,
+            "devices": {d["id"]: {"kind": d["kind"], "status": d["status"], "reason": d["reason"]}
+                        for d in station.devices.statuses()},
             "user": "authenticated" if flask_login.current_user.is_authenticated else "anonymous"}
     return jsonify(body), 200 if database_ok else 503

@@ -92,3 +92,23 @@ def test_console_script_is_installed_and_exits_2_on_usage_error(demo_home):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Missing argument 'PLUGIN_ID'" in result.stderr
+
+
+def test_devices_list_shows_each_device_status_and_reason(demo_home, capsys):
+    config = (demo_home / "station.toml").read_text().replace(
+        'url = "sim://thermometer?profile=ok"', 'url = "sim://thermometer?profile=timeout"')
+    (demo_home / "station.toml").write_text(config)
+    assert main(["--home", str(demo_home), "devices", "list", "--json"]) == 0
+    devices = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert len(devices) == 9
+    assert devices["scale-1"]["status"] == "READY" and devices["scale-1"]["simulated"] is True
+    assert devices["thermometer-1"]["status"] == "NOT_READY"
+    assert "not answering" in devices["thermometer-1"]["reason"]
+
+
+def test_invalid_device_kind_in_config_exits_2_naming_devices(demo_home, capsys):
+    config = (demo_home / "station.toml").read_text().replace('kind = "scale"', 'kind = "toaster"')
+    (demo_home / "station.toml").write_text(config)
+    assert main(["--home", str(demo_home), "devices", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "station.toml: devices:" in err and "toaster" in err

@@ -12,7 +12,7 @@ def _state(app, plugin_id):
     ("fx_broken_startup", "failed", "startup failed: RuntimeError: fixture: startup exploded"),
     ("fx_bad_manifest", "invalid", "category: Must be one of"),
     ("fx_future_sdk", "incompatible", "needs sdk >=2.0,<3; this station provides 1.0.0"),
-    ("fx_needs_device", "missing_device", "needs a card_reader device: none in the site inventory"),
+    ("fx_needs_device", "missing_device", "needs card_reader with capability 'mrz_scan': no card_reader in inventory"),
     ("fx_undeclared_permission", "failed", "requires permission 'fx_undeclared_permission.steal'"),
     ("fx_unknown_hook", "failed", "implements unknown hook 'register_route'"),
 ])
@@ -47,19 +47,20 @@ def test_never_imports_a_plugin_with_invalid_manifest_or_sdk_or_device(example_s
 
 def test_device_need_is_met_by_inventory(make_station, fixture_plugins_dir):
     app = make_station(plugins=[], plugin_paths=(fixture_plugins_dir,),
-                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader",
-                                 "capabilities": ["mrz"]}])
-    record = _state(app, "fx_needs_device")
+                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader"}])
+    record = _state(app, "fx_needs_device")  # the kind's default capabilities include mrz_scan
     assert record.state.value == "disabled"
     assert record.reasons == ["disabled for this site"]
 
 
 def test_device_need_missing_capability_is_named(make_station, fixture_plugins_dir):
     app = make_station(plugins=[], plugin_paths=(fixture_plugins_dir,),
-                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader"}])
+                       devices=[{"id": "card-1", "kind": "card_reader", "url": "sim://card_reader",
+                                 "capabilities": ["bac"]}])
     record = _state(app, "fx_needs_device")
     assert record.state.value == "missing_device"
-    assert record.reasons == ["needs a card_reader device with mrz: card-1 lack it"]
+    assert record.reasons == ["needs card_reader with capability 'mrz_scan': none in inventory "
+                              "(card-1 lacks mrz_scan)"]
 
 
 def test_safe_mode_loads_only_builtin_plugins(make_station, fixture_plugins_dir):
