@@ -628,11 +628,8 @@ def _is_other_scheme(tag: int) -> bool:
     return (2 <= tag <= 51 and tag != 38) or tag == 64 or 80 <= tag <= 99
 
 
-_UNSUPPORTED_TOP_LEVEL = {
-    55: "a tip or convenience fee changes the amount paid; VietQR transfers carry none",
-    56: "a tip or convenience fee changes the amount paid; VietQR transfers carry none",
-    57: "a tip or convenience fee changes the amount paid; VietQR transfers carry none",
-}
+_TIP_OR_FEE = "a tip or convenience fee changes the amount paid; VietQR transfers carry none"
+_UNSUPPORTED_TOP_LEVEL = {55: _TIP_OR_FEE, 56: _TIP_OR_FEE, 57: _TIP_OR_FEE}
 
 
 def _check_top_level_tag(obj: _DataObject) -> None:
