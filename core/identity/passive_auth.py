@@ -362,7 +362,7 @@ def _read_sod(data: bytes) -> _SignedSod:
     except PassiveAuthError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
-            UnsupportedAlgorithm):
+            UnsupportedAlgorithm, x509.InvalidVersion):
         raise MalformedSOD() from None
 
 
@@ -446,7 +446,12 @@ def _signer_certificate(signed: cms.SignedData, signer: cms.SignerInfo) -> x509.
         else:
             matches = candidate.key_identifier == sid.chosen.native
         if matches:
-            return x509.load_der_x509_certificate(candidate.dump())
+            certificate = x509.load_der_x509_certificate(candidate.dump())
+            # Parse now what is used later, so a damaged certificate is a MalformedSOD.
+            certificate.public_key()
+            _ = (certificate.subject, certificate.issuer, certificate.extensions,
+                 certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+            return certificate
     raise MalformedSOD(
         "the card's security object does not contain its document signer certificate; "
         "the card cannot be verified here",
