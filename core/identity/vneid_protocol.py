@@ -185,7 +185,8 @@ def new_login_request(
 def encode_login_request(request: LoginRequest) -> str:
     """The QR code text: ``vneid-sim://login?r=<request id>&s=<station>&n=<nonce>&e=<expiry>``.
 
-    About 110 characters: a version 6 QR code at error correction level M.
+    83 characters plus the station id (97 for ``station-hn-001``): a version 6 QR code at
+    error correction level M; at most 147 characters (version 8) for a 64-character id.
     """
     query = urlencode({"r": request.request_id, "s": request.station_id,
                        "n": request.nonce, "e": str(request.expires_at)})
