@@ -17,14 +17,18 @@ from core.config import Config
 from core.devices import StationDevices
 from core.i18n import current_language
 from core.identity.principals import load_principal
+from core.identity.staff import StaffDirectory
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
 from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.station import Station
+from core.web.console import console
 from core.web.errors import install_error_handlers
 from core.web.guard import install_guard
+from core.web.security_headers import install_security_headers
 from core.web.shell import shell
+from core.web.staff_login import staff
 from core.web.transparency import transparency
 
 
@@ -45,7 +49,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(SECRET_KEY=read_raw_key(config.secrets_dir, "session.key"), STATION_CLOCK=clock,
-                      SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+                      SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.session_interface = ServerSessionInterface(clock, config.sessions["idle_seconds"],
                                                    config.sessions["staff_idle_seconds"],
                                                    config.sessions["absolute_seconds"])
@@ -58,14 +62,18 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     plugins.discover()
     station = Station(config=config, clock=clock, plugins=plugins, devices=devices,
                       policy=PermissionPolicy(plugins.manifest_permissions(), config.roles),
-                      audit=make_audit_log(config, clock, plugins))
+                      audit=make_audit_log(config, clock, plugins),
+                      staff=StaffDirectory(config.secrets_dir, clock))
     app.extensions["station"] = station
     plugins.audit = station.audit
 
     install_guard(app)
     install_error_handlers(app)
+    install_security_headers(app)
     app.register_blueprint(shell)
     app.register_blueprint(transparency)
+    app.register_blueprint(staff)
+    app.register_blueprint(console)
     simulated = is_simulated(config)
 
     @app.context_processor

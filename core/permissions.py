@@ -25,7 +25,7 @@ class Access:
 
     permission: str | None
     assurance: str | None = None
-    step_up: bool = False
+    step_up: bool | int = False  # True = the site's step-up window; an int = that many seconds
     csrf: bool = True
 
     @property
@@ -33,11 +33,13 @@ class Access:
         return self.permission is None
 
 
-def requires(permission: str, *, assurance: str | None = None, step_up: bool = False) -> Callable[[F], F]:
+def requires(permission: str, *, assurance: str | None = None, step_up: bool | int = False
+             ) -> Callable[[F], F]:
     """Protect a plugin view: login, ``permission``, optionally ``assurance`` and ``step_up``.
 
     ``assurance`` ("basic" or "high") overrides the manifest's ``min_assurance`` for this
-    view; ``step_up=True`` needs a re-verification within the site's step-up window.
+    view; ``step_up=True`` needs a re-verification within the site's step-up window,
+    ``step_up=60`` within the last 60 seconds.
     """
     if assurance is not None and assurance not in ASSURANCE_RANK:
         raise ValueError(f"unknown assurance level {assurance!r}; use one of {sorted(ASSURANCE_RANK)}")

@@ -23,6 +23,7 @@ from werkzeug.datastructures import CallbackDict
 from core.db import BaseModel, database
 
 COOKIE_NAME = "station_session"
+SECURE_COOKIE_NAME = "__Host-station_session"  # over TLS: Secure, host-only, path /
 # last-seen is written at most this often (an idle timeout is at most this late), so that a
 # page view is not a durable database write; a changed session is always written at once.
 LAST_SEEN_RESOLUTION = 2.0
@@ -95,7 +96,7 @@ class ServerSessionInterface(SessionInterface):
         return self.staff_idle_seconds if session.get("_staff") else self.idle_seconds
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(COOKIE_NAME)
+        sid = request.cookies.get(cookie_name(request))
         if not sid or len(sid) > 128:
             return ServerSession(None)
         row = self._lookup(_hash(sid))
@@ -124,15 +125,18 @@ class ServerSessionInterface(SessionInterface):
         return db.execute_sql(sql, (id_hash,)).fetchone()
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
-        cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
-                      secure=self.get_cookie_secure(app), httponly=True,
-                      samesite=self.get_cookie_samesite(app) or "Lax")
+        from flask import request
+
+        secure = request.is_secure
+        name = cookie_name(request)
+        cookie = dict(domain=None if secure else self.get_cookie_domain(app), path="/",
+                      secure=secure, httponly=True, samesite="Strict")
         if session.old_sid:
             WebSession.delete().where(WebSession.id_hash == _hash(session.old_sid)).execute()
             session.old_sid = None
         if session.destroyed or (not session and session.sid is None):
-            if session.destroyed or request_had_cookie(response):
-                response.delete_cookie(COOKIE_NAME, **{k: cookie[k] for k in ("domain", "path")})
+            if session.destroyed or name in request.cookies:
+                response.delete_cookie(name, domain=cookie["domain"], path="/", secure=secure, samesite="Strict")
             return
         now = self.clock()
         if session.sid is None:
@@ -149,7 +153,7 @@ class ServerSessionInterface(SessionInterface):
                 WebSession.id_hash == _hash(session.sid)).execute()
         else:
             return  # nothing changed: no write, and the cookie the browser has is still right
-        response.set_cookie(COOKIE_NAME, session.sid, **cookie)
+        response.set_cookie(name, session.sid, **cookie)
         response.vary.add("Cookie")
 
     def purge_expired(self) -> int:
@@ -163,8 +167,6 @@ class ServerSessionInterface(SessionInterface):
                     .execute())
 
 
-def request_had_cookie(response: Response) -> bool:
-    """Whether the current request carried a session cookie (to clear a stale one)."""
-    from flask import request
-
-    return COOKIE_NAME in request.cookies
+def cookie_name(request: Request) -> str:
+    """``__Host-`` prefixed name over TLS (browsers then insist on Secure, no Domain, path /)."""
+    return SECURE_COOKIE_NAME if request.is_secure else COOKIE_NAME

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from core.audit.log import AuditLog
 from core.config import Config
 from core.devices import StationDevices
+from core.identity.staff import StaffDirectory
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
 from core.settings import resolve_settings
@@ -38,6 +39,7 @@ class Station:
     policy: PermissionPolicy
     audit: AuditLog
     devices: StationDevices
+    staff: StaffDirectory
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def info_for(self, record: PluginRecord) -> StationInfo:

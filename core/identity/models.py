@@ -29,6 +29,7 @@ class StaffUser(BaseModel):
     roles = peewee.CharField(max_length=255, default="")
     active = peewee.BooleanField(default=True)
     created_at = peewee.FloatField()
+    totp_secret = peewee.TextField(default="")  # AES-GCM sealed; empty = no TOTP
 
     class Meta:
         table_name = "staff_user"

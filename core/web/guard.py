@@ -80,7 +80,8 @@ def check_plugin_access() -> None:
     if user.kind == "citizen" and not assurance_satisfies(user.assurance, needed):
         raise PermissionDenied("This service needs a stronger identity check: please log in with your "
                                "chip ID card or a level 2 VNeID account.")
-    if access.step_up and not step_up_is_fresh(station.config.sessions["step_up_seconds"]):
+    window = station.config.sessions["step_up_seconds"] if access.step_up is True else int(access.step_up)
+    if access.step_up and not step_up_is_fresh(window):
         raise StepUpRequired("Please confirm it is you again (tap your ID card or approve in VNeID).")
 
 

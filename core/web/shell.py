@@ -33,11 +33,14 @@ def _citizen_view():  # type: ignore[no-untyped-def]
     return current_citizen()
 
 
-@shell.before_app_request
-def remember_language() -> None:
-    chosen = request.args["lang"] if "lang" in request.args else None
-    if chosen in LANGUAGES and session.get("lang") != chosen:
+@shell.route("/lang", methods=["POST"])
+def choose_language() -> Response:
+    """Switch the kiosk language (remembered for this session) and go back."""
+    chosen = request.form.get("lang")
+    if chosen in LANGUAGES:
         session["lang"] = chosen
+    target = request.form.get("next", "/")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
 
 
 @shell.route("/")

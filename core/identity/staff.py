@@ -1,0 +1,140 @@
+"""Staff accounts: argon2id passwords, optional TOTP, throttled authentication.
+
+Authentication answers every failure — unknown user, wrong password, wrong code, disabled
+account, throttled — with the same :class:`LoginFailed` message and (for unknown users) the
+same argon2 work, so nothing reveals whether an account exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from core.errors import StationError, UserInputError
+from core.identity.models import StaffUser
+from core.identity.throttle import Throttle
+from core.manifest import STAFF_ROLES
+from core.secrets import read_raw_key
+
+HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+MIN_PASSWORD_LENGTH = 10
+_DUMMY_HASH = HASHER.hash("not a real password, used to spend the same time")
+STAFF_ROLE_NAMES = tuple(r for r in STAFF_ROLES if r != "citizen")
+
+
+class LoginFailed(StationError):
+    """Wrong username, password or code (deliberately not saying which)."""
+
+    http_status = 401
+    exit_code = 2
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords too short to resist guessing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserInputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = [r for r in roles if r not in STAFF_ROLE_NAMES]
+    if unknown or not roles:
+        raise UserInputError(f"roles must be among {', '.join(STAFF_ROLE_NAMES)} (got {', '.join(roles) or 'none'})")
+
+
+class TotpSecrets:
+    """TOTP secrets encrypted at rest with the station key-encryption key (AES-GCM)."""
+
+    def __init__(self, secrets_dir: Path) -> None:
+        self.key = hashlib.sha256(b"citizen-station totp v1" + read_raw_key(secrets_dir, "data.kek")).digest()
+
+    def seal(self, staff_id: int, secret: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.key).encrypt(nonce, secret.encode(), f"staff_user.totp_secret.{staff_id}".encode())
+        return (nonce + sealed).hex()
+
+    def open(self, staff_id: int, sealed: str) -> str:
+        raw = bytes.fromhex(sealed)
+        return AESGCM(self.key).decrypt(raw[:12], raw[12:], f"staff_user.totp_secret.{staff_id}".encode()).decode()
+
+
+class StaffDirectory:
+    """Create, change and authenticate staff accounts."""
+
+    def __init__(self, secrets_dir: Path, clock: Callable[[], float], throttle: Throttle | None = None) -> None:
+        self.totp = TotpSecrets(secrets_dir)
+        self.clock = clock
+        self.throttle = throttle or Throttle(clock)
+
+    def add(self, username: str, password: str, roles: list[str], display_name: str = "",
+            with_totp: bool = False) -> tuple[StaffUser, str | None]:
+        """Create an account; returns it and, with TOTP, the provisioning URI to show once."""
+        if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise UserInputError("usernames are 1-64 letters, digits, '.', '-' or '_'")
+        if StaffUser.select().where(StaffUser.username == username).exists():
+            raise UserInputError(f"user {username!r} already exists")
+        check_password_rules(password)
+        _check_roles(roles)
+        user = StaffUser.create(username=username, display_name=display_name, password_hash=HASHER.hash(password),
+                                roles=",".join(roles), created_at=self.clock())
+        uri = None
+        if with_totp:
+            secret = pyotp.random_base32()
+            user.totp_secret = self.totp.seal(user.id, secret)
+            user.save()
+            uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Citizen Station")
+        return user, uri
+
+    def get(self, username: str) -> StaffUser:
+        user = StaffUser.get_or_none(StaffUser.username == username)
+        if user is None:
+            from core.errors import NotFoundError
+
+            raise NotFoundError(f"no staff user {username!r}")
+        return user
+
+    def set_password(self, username: str, password: str) -> StaffUser:
+        check_password_rules(password)
+        user = self.get(username)
+        user.password_hash = HASHER.hash(password)
+        user.save()
+        return user
+
+    def disable(self, username: str) -> StaffUser:
+        user = self.get(username)
+        user.active = False
+        user.save()
+        return user
+
+    def authenticate(self, username: str, password: str, code: str, address: str) -> StaffUser:
+        """The account, or :class:`LoginFailed` (same message whatever went wrong)."""
+        wait = self.throttle.wait_seconds(username, address)
+        if wait > 0:
+            raise LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.")
+        user = StaffUser.get_or_none(StaffUser.username == username)
+        ok = self._password_ok(user, password)
+        if ok and user.totp_secret:
+            ok = pyotp.TOTP(self.totp.open(user.id, user.totp_secret)).verify(
+                code.strip(), for_time=int(self.clock()), valid_window=1)
+        if not ok or user is None or not user.active:
+            self.throttle.failed(username, address)
+            raise LoginFailed("Wrong username, password or code.")
+        self.throttle.succeeded(username, address)
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+            user.save()
+        return user
+
+    @staticmethod
+    def _password_ok(user: StaffUser | None, password: str) -> bool:
+        try:
+            return HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password) and \
+                user is not None and bool(user.password_hash)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
