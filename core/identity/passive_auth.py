@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -200,6 +200,11 @@ class TrustStore:
     """The CSCA certificates (and CSCA link certificates) this station trusts."""
 
     certificates: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def subjects(self) -> list[str]:
+        """RFC 4514 subjects of the trusted certificates (manager console, diagnostics)."""
+        return [certificate.subject.rfc4514_string() for certificate in self.certificates]
 
     def issuer_candidates(self, certificate: x509.Certificate) -> list[x509.Certificate]:
         """CA certificates whose subject (and key identifier, when both have one) match."""
@@ -583,8 +588,3 @@ def _plain_to_der(signature: bytes) -> bytes:
     return encode_dss_signature(
         int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
     )
-
-
-def trusted_subjects(trust_store: TrustStore) -> Iterable[str]:
-    """RFC 4514 subjects of the trusted CSCAs (for the manager console and diagnostics)."""
-    return [certificate.subject.rfc4514_string() for certificate in trust_store.certificates]

@@ -418,6 +418,7 @@ def test_a_trust_store_folder_loads_pem_der_and_bundles_and_ignores_other_files(
     (tmp_path / "README.txt").write_text("not a certificate")
     store = load_trust_store(tmp_path)
     assert len(store.certificates) == 4
+    assert sum("TEST CSCA Viet Nam" in subject for subject in store.subjects) == 2
     files = chip_files(CITIZEN, pki)
     assert passive_authenticate(files["SOD"], files, store, NOW).covers(1, 13)
 
