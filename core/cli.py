@@ -15,12 +15,13 @@ from typing import Any
 import click
 
 from core import db
+from core.audit.log import transaction
 from core.config import CONFIG_FILENAME, load_config, resolve_home
 from core.demo import DEMO_STATION_TOML, minimal_station_toml
 from core.errors import StationError
 from core.secrets import ensure_secrets
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr")
 
 
 class StationGroup(click.Group):
@@ -291,10 +292,15 @@ def audit_proof(ctx: click.Context, index: int) -> None:
 def audit_export(ctx: click.Context) -> None:
     """Every entry as JSON Lines, each line exactly the entry's leaf bytes."""
     app = _app(ctx)
-    out = click.get_binary_stream("stdout")
+    out = getattr(sys.stdout, "buffer", None)
     with app.app_context():
         for leaf in app.extensions["station"].audit.export():
-            out.write(leaf.encode("utf-8") + b"\n")
+            if out is None:
+                click.echo(leaf)
+            else:
+                out.write(leaf.encode("utf-8") + b"\n")
+    if out is not None:
+        out.flush()
 
 
 @audit.command("checkpoint")
@@ -311,6 +317,112 @@ def audit_checkpoint(ctx: click.Context) -> None:
 def audit_pubkey(ctx: click.Context) -> None:
     """The station's verifier key: <name>+<key hash>+<base64 key>."""
     click.echo(_app(ctx).extensions["station"].audit.verifier_key().encode())
+
+
+@station.group()
+def users() -> None:
+    """Staff accounts (pharmacist, operator, manager, auditor)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["pharmacist", "manager", "operator", "auditor"]), help="Repeat for several roles.")
+@click.option("--name", default="", help="Display name.")
+@click.option("--totp", is_flag=True, help="Require a TOTP code; prints the provisioning URI once.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_add(ctx: click.Context, username: str, roles: tuple[str, ...], name: str, totp: bool,
+              password_stdin: bool) -> None:
+    """Create a staff account."""
+    app = _app(ctx)
+    password = _read_password(password_stdin)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        _, uri = station_.staff.add(username, password, list(roles), name, with_totp=totp)
+        station_.audit.record("users.add", actor="cli", object_ref=f"staff:{username}",
+                              details={"roles": list(roles), "totp": totp})
+    click.echo(f"created {username} ({', '.join(roles)})")
+    if uri:
+        click.echo(f"TOTP provisioning URI (shown once, scan it now): {uri}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
+    """Set a staff member's password."""
+    app = _app(ctx)
+    password = _read_password(password_stdin)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        station_.staff.set_password(username, password)
+        station_.audit.record("users.passwd", actor="cli", object_ref=f"staff:{username}")
+    click.echo(f"password of {username} changed")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.pass_context
+def users_disable(ctx: click.Context, username: str) -> None:
+    """Disable a staff account (its sessions stop working at once)."""
+    app = _app(ctx)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        station_.staff.disable(username)
+        station_.audit.record("users.disable", actor="cli", object_ref=f"staff:{username}")
+    click.echo(f"{username} disabled")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Staff accounts with roles and state."""
+    from core.identity.models import StaffUser
+
+    app = _app(ctx)
+    with app.app_context():
+        for user in StaffUser.select().order_by(StaffUser.username):
+            state = "active" if user.active else "disabled"
+            totp = "totp" if user.totp_secret else "-"
+            click.echo(f"{user.username:<20} {','.join(user.role_list):<24} {state:<9} {totp}")
+
+
+@station.group()
+def vietqr() -> None:
+    """Make and read VietQR (EMVCo / NAPAS 247) payment payloads."""
+
+
+@vietqr.command("encode")
+@click.option("--bin", "bank_bin", required=True, help="Bank BIN, 6 digits (e.g. 970436 Vietcombank).")
+@click.option("--account", required=True, help="Account or card number.")
+@click.option("--amount", type=click.IntRange(min=1), default=None, help="Amount in VND.")
+@click.option("--purpose", default=None, help="Transfer purpose (diacritics are removed).")
+@click.option("--dynamic", is_flag=True, help="A one-time (dynamic) QR instead of a static one.")
+@click.option("--card", is_flag=True, help="Transfer to a card number (QRIBFTTC) instead of an account.")
+def vietqr_encode(bank_bin: str, account: str, amount: int | None, purpose: str | None, dynamic: bool,
+                  card: bool) -> None:
+    """Print the payload."""
+    from core.payments.vietqr import encode_vietqr
+
+    click.echo(encode_vietqr(bank_bin, account, amount=amount, purpose=purpose, dynamic=dynamic,
+                             service="QRIBFTTC" if card else "QRIBFTTA"))
+
+
+@vietqr.command("decode")
+@click.argument("payload")
+def vietqr_decode(payload: str) -> None:
+    """Print the payload's fields as JSON, or exit 2 naming what is wrong."""
+    from core.payments.vietqr import decode_vietqr
+
+    click.echo(json.dumps(decode_vietqr(payload).to_dict(), ensure_ascii=False, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

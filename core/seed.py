@@ -6,15 +6,19 @@ from flask import Flask
 
 from core.identity.models import StaffUser
 
+# Demo-only accounts; `station init --demo` prints them. Never use them on a real station.
+DEMO_STAFF = (("manager", "Quản lý trạm (demo)", "manager", "demo-manager-pass"),
+              ("pharmacist", "Dược sĩ (demo)", "pharmacist", "demo-pharmacist-pass"),
+              ("auditor", "Kiểm toán viên (demo)", "auditor", "demo-auditor-pass"))
+
 
 def seed_demo(app: Flask) -> str:
-    """Create the demo staff accounts once; returns a line saying what was done."""
-    clock = app.config["STATION_CLOCK"]
-    created = 0
-    for username, name, roles in (("manager", "Quản lý trạm (demo)", "manager"),
-                                  ("pharmacist", "Dược sĩ (demo)", "pharmacist"),
-                                  ("auditor", "Kiểm toán viên (demo)", "auditor")):
-        _, was_created = StaffUser.get_or_create(
-            username=username, defaults={"display_name": name, "roles": roles, "created_at": clock()})
-        created += was_created
-    return f"demo data: {created} staff account(s) created"
+    """Create the demo staff accounts once; returns lines saying what was done."""
+    station = app.extensions["station"]
+    lines = []
+    for username, name, role, password in DEMO_STAFF:
+        if StaffUser.select().where(StaffUser.username == username).exists():
+            continue
+        station.staff.add(username, password, [role], name)
+        lines.append(f"demo staff account: {username} / {password} ({role}) — demo only")
+    return "\n".join(lines) or "demo data already present"

@@ -61,8 +61,8 @@ class Throttle:
                 row = LoginThrottle(key=key, failures=0, first_failure_at=now, blocked_until=0.0)
                 row.save(force_insert=not LoginThrottle.select().where(LoginThrottle.key == key).exists())
             row.failures += 1
-            extra = row.failures - self.free_attempts
-            row.blocked_until = now + min(self.max_delay, self.base_delay * 2 ** (extra - 1)) if extra > 0 else 0.0
+            extra = row.failures - self.free_attempts  # 0 at the last free failure: wait base_delay
+            row.blocked_until = now + min(self.max_delay, self.base_delay * 2 ** extra) if extra >= 0 else 0.0
             row.save()
 
     def succeeded(self, username: str, address: str) -> None:

@@ -23,7 +23,7 @@ def test_init_demo_writes_config_secrets_0600_and_seeds(tmp_path, capsys):
     home = tmp_path / "site"
     assert main(["--home", str(home), "init", "--demo"]) == 0
     out = capsys.readouterr().out
-    assert "demo data: 3 staff account(s) created" in out
+    assert "demo staff account: manager / demo-manager-pass (manager) — demo only" in out
     assert (home / "station.toml").exists() and (home / "station.db").exists()
     assert stat.S_IMODE(os.stat(home / "secrets").st_mode) == 0o700
     for name in ("station_ed25519.pem", "data.kek", "hmac.key", "session.key"):
