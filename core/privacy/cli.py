@@ -1,0 +1,142 @@
+"""``station privacy ...`` and ``station keys ...`` commands.
+
+Registered by ``core/cli.py`` as ``station.add_command(privacy_group)`` and
+``station.add_command(keys_group)``. A command uses the Flask app passed as the click
+context's ``obj`` (tests) or builds the station from ``--home`` like every other command.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import Flask
+
+from core.privacy.access_log import access_log_for
+from core.privacy.keys import key_status, rotate_kek
+from core.privacy.retention import purge, retention_from_config, validate_retention
+from core.privacy.subject_rights import erase_citizen, export_citizen
+
+CLI_ACTOR = "cli"
+
+
+def _app(ctx: click.Context) -> Flask:
+    if isinstance(ctx.obj, Flask):
+        return ctx.obj
+    from core.cli import _app as station_app  # the station command's cached app
+
+    return station_app(ctx)
+
+
+def _parse_days(values: tuple[str, ...]) -> dict[str, int]:
+    days: dict[str, int] = {}
+    for value in values:
+        category, sep, number = value.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise click.BadParameter(f"{value!r}: write CATEGORY=DAYS, e.g. health=365", param_hint="--days")
+        days[category.strip()] = int(number)
+    return days
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Personal data: retention purges, export and erasure of a citizen, access log."""
+
+
+@privacy_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.option("--days", "days", multiple=True, metavar="CATEGORY=DAYS",
+              help="Override a retention period, e.g. --days health=365 (repeatable).")
+@click.pass_context
+def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...]) -> None:
+    """Delete personal data older than its category's retention period (audited)."""
+    app = _app(ctx)
+    station = app.extensions["station"]
+    periods = retention_from_config(station.config)
+    periods.update(validate_retention(_parse_days(days)))
+    if not periods:
+        click.echo("no retention periods configured ([privacy] retention_days in station.toml, or --days); "
+                   "nothing purged")
+        return
+    with app.app_context():
+        report = purge(periods, station.clock(), dry_run=dry_run, actor=CLI_ACTOR)
+    verb = "would delete" if dry_run else "deleted"
+    for category, count in sorted(report.deleted.items()):
+        click.echo(f"{category:<12} {verb} {count} row(s) older than {periods[category]} days")
+    for table in report.not_purgeable:
+        click.echo(f"warning: {table} declares no timestamp_field and cannot be purged", err=True)
+    if report.audit_index is not None:
+        click.echo(f"audited as entry {report.audit_index}")
+
+
+@privacy_group.command("export")
+@click.argument("citizen_id", type=int)
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write the JSON here (default: stdout).")
+@click.pass_context
+def export_command(ctx: click.Context, citizen_id: int, output: Any) -> None:
+    """Everything held about citizen CITIZEN_ID as JSON (a data-subject access request)."""
+    app = _app(ctx)
+    with app.app_context():
+        data = export_citizen(citizen_id, actor=CLI_ACTOR)
+    output.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@privacy_group.command("erase")
+@click.argument("citizen_id", type=int)
+@click.option("--yes", is_flag=True, help="Confirm: erasure cannot be undone.")
+@click.pass_context
+def erase_command(ctx: click.Context, citizen_id: int, yes: bool) -> None:
+    """Erase citizen CITIZEN_ID everywhere and destroy their data key (audited)."""
+    if not yes:
+        raise click.UsageError("erasure cannot be undone; add --yes to confirm")
+    app = _app(ctx)
+    with app.app_context():
+        report = erase_citizen(citizen_id, actor=CLI_ACTOR)
+    click.echo(json.dumps(report.as_dict(), indent=2))
+
+
+@privacy_group.command("access-log")
+@click.argument("citizen_id", type=int)
+@click.pass_context
+def access_log_command(ctx: click.Context, citizen_id: int) -> None:
+    """Who read citizen CITIZEN_ID's data, when and why (JSON)."""
+    app = _app(ctx)
+    with app.app_context():
+        click.echo(json.dumps(access_log_for(citizen_id), ensure_ascii=False, indent=2))
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The key-encryption key (KEK) that wraps citizens' data keys."""
+
+
+@keys_group.command("rotate")
+@click.pass_context
+def rotate_command(ctx: click.Context) -> None:
+    """New KEK, re-wrap every data key (one transaction, audited), retire the old KEK.
+
+    Safe to interrupt: run it again to complete an interrupted rotation.
+    """
+    app = _app(ctx)
+    station = app.extensions["station"]
+
+    def record_audit(action: str, details: dict[str, Any]) -> None:
+        station.audit.record(action, actor=CLI_ACTOR, object_ref="kek", details=details)
+
+    with app.app_context():
+        report = rotate_kek(station.config.secrets_dir, record_audit)
+    if report.resumed:
+        click.echo("completed an interrupted rotation")
+    click.echo(f"KEK {', '.join(report.old_kek_ids) or '(none in use)'} -> {report.new_kek_id}: "
+               f"{report.rewrapped} data key(s) re-wrapped; retired {', '.join(report.retired) or 'none'}")
+
+
+@keys_group.command("status")
+@click.pass_context
+def status_command(ctx: click.Context) -> None:
+    """KEK files present and how many data keys each one wraps (JSON)."""
+    app = _app(ctx)
+    with app.app_context():
+        click.echo(json.dumps(key_status(app.extensions["station"].config.secrets_dir), indent=2))

@@ -1,0 +1,249 @@
+"""Encrypted peewee fields and the model base class that opens and seals them.
+
+    class Screening(sdk.PersonalDataModel):
+        data_category = "health"            # declared in the plugin's manifest [[data]]
+        timestamp_field = "taken_at"        # for retention purges
+        citizen_id = peewee.IntegerField(index=True)
+        taken_at = peewee.FloatField()
+        notes = sdk.EncryptedTextField()
+        vitals = sdk.EncryptedJSONField(null=True)
+
+        class Meta:
+            table_name = "healthcare_screening"
+
+**Design.** A field ciphertext is bound to its table, column, row id and citizen id
+(associated data, ``core.privacy.crypto``), but peewee's ``Field.db_value`` never sees the
+row. So the fields do not encrypt: they only carry :class:`Sealed` ciphertext to and from the
+database and *refuse* plaintext (``PlaintextRefused``) — a bulk ``insert``/``update`` or a
+``where(notes == "...")`` with a clear value fails instead of writing or leaking it.
+:class:`PersonalDataModel` seals in ``save()`` and opens on attribute access:
+
+* ``save()`` of a new row is a two-step insert in one transaction: insert with an empty
+  placeholder, take the new id, then update the sealed values. The cost is one extra UPDATE
+  per new row; the benefit is ordinary auto-increment ids on SQLite and PostgreSQL and no
+  plaintext ever passing through SQL. Updates of existing rows seal directly.
+* Reading ``row.notes`` opens the value: the citizen's data key (:class:`DataErased` once
+  the citizen is erased), the consent guard (:class:`ConsentRequired`), then the access log
+  row (who, whose, what, why), and only then the plaintext. Queries that bypass the model
+  (``.dicts()``, ``.tuples()``, raw SQL) see only ciphertext.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, ClassVar
+
+import peewee
+
+from core.audit.log import transaction
+from core.db import BaseModel
+from core.privacy.access_log import current_context, record_access
+from core.privacy.consent import _purposes, guard_processing
+from core.privacy.crypto import (
+    PrivacyError,
+    field_binding,
+    field_key_version,
+    open_field,
+    seal_field,
+)
+from core.privacy.keys import data_keys
+
+PERSONAL_MODELS: list[type[PersonalDataModel]] = []
+
+
+class PlaintextRefused(PrivacyError):
+    """A clear value was about to reach the database through an encrypted column."""
+
+
+class UndeclaredCategory(PrivacyError):
+    """A model stores a data category its plugin's manifest does not declare."""
+
+
+class Sealed(bytes):
+    """A field ciphertext as stored; only its own row can open it."""
+
+
+class _OpeningAccessor(peewee.FieldAccessor):
+    def __get__(self, instance: Any, instance_type: Any = None) -> Any:
+        if instance is None:
+            return self.field
+        value = instance.__data__.get(self.name)
+        if isinstance(value, Sealed):
+            value = instance._open_field(self.field, value)
+            instance.__data__[self.name] = value  # opened once per instance (and recorded once)
+        return value
+
+
+class EncryptedField(peewee.BlobField):
+    """Base of encrypted columns (stored as BLOB / bytea); use only on a PersonalDataModel."""
+
+    accessor_class = _OpeningAccessor
+
+    def encode(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def db_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return super().db_value(bytes(value))
+        raise PlaintextRefused(f"{self.model.__name__}.{self.name} is encrypted: write it by setting the "
+                               "attribute and calling save() on the row, and never compare it in a query")
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else Sealed(bytes(value))
+
+
+class EncryptedTextField(EncryptedField):
+    """A text column encrypted at rest (UTF-8 inside)."""
+
+    def encode(self, value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise TypeError(f"{self.name} takes text, not {type(value).__name__}")
+        return value.encode("utf-8")
+
+    def decode(self, data: bytes) -> str:
+        return data.decode("utf-8")
+
+
+class EncryptedJSONField(EncryptedField):
+    """A JSON value (dict, list, text, number) encrypted at rest."""
+
+    def encode(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+    def decode(self, data: bytes) -> Any:
+        return json.loads(data.decode("utf-8"))
+
+
+class PersonalDataModel(BaseModel):
+    """A plugin table holding one citizen's personal data per row, with encrypted fields.
+
+    Class attributes: ``data_category`` (required: a category of the plugin's manifest),
+    ``citizen_field`` (default ``citizen_id``), ``timestamp_field`` (for retention, epoch
+    seconds or datetime), ``plugin_id`` (default: the plugin package the model lives in).
+    The primary key must be a single column (the row id in the associated data).
+    """
+
+    data_category: ClassVar[str] = ""
+    citizen_field: ClassVar[str] = "citizen_id"
+    timestamp_field: ClassVar[str | None] = None
+    plugin_id: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        PERSONAL_MODELS.append(cls)
+
+    # ---- description -----------------------------------------------------------------
+
+    @classmethod
+    def owner_plugin(cls) -> str:
+        """The plugin that owns this table."""
+        if cls.plugin_id:
+            return cls.plugin_id
+        parts = cls.__module__.split(".")
+        return parts[1] if parts[0] == "plugins" and len(parts) > 1 else parts[0]
+
+    @classmethod
+    def encrypted_fields(cls) -> list[EncryptedField]:
+        return [f for f in cls._meta.sorted_fields if isinstance(f, EncryptedField)]
+
+    @classmethod
+    def default_purpose(cls) -> dict[str, str]:
+        """The manifest's purposes for this model's category (checked to be declared)."""
+        if not cls.data_category:
+            raise UndeclaredCategory(f"{cls.__name__} must set data_category (one of its manifest's categories)")
+        try:
+            _, purposes = _purposes(cls.owner_plugin(), cls.data_category)
+        except PrivacyError:
+            raise
+        except Exception:  # noqa: BLE001 — NotFoundError: say what the plugin author must fix
+            raise UndeclaredCategory(f"{cls.__name__} stores {cls.data_category!r} data but plugin "
+                                     f"{cls.owner_plugin()!r} does not declare it in its manifest [[data]]") from None
+        return {"vi": "; ".join(p["vi"] for p in purposes), "en": "; ".join(p["en"] for p in purposes)}
+
+    def _citizen(self) -> int:
+        value = self.__data__.get(self.citizen_field)
+        if value is None:
+            raise PrivacyError(f"{type(self).__name__}.{self.citizen_field} must be set before personal data is "
+                               "written or read")
+        return int(value)
+
+    def _binding(self, field: EncryptedField) -> bytes:
+        return field_binding(self._meta.table_name, field.column_name, self._pk, self._citizen())
+
+    # ---- sealing and opening ---------------------------------------------------------
+
+    def _seal(self, field: EncryptedField, value: Any) -> Sealed:
+        version, key = data_keys().for_writing(self._citizen())
+        return Sealed(seal_field(key, version, field.encode(value), self._binding(field), os.urandom))
+
+    def _open_field(self, field: EncryptedField, sealed: Sealed) -> Any:
+        citizen_id = self._citizen()
+        key = data_keys().for_reading(citizen_id, field_key_version(sealed))
+        plugin, category = self.owner_plugin(), self.data_category
+        purpose = self.default_purpose()
+        guard_processing(citizen_id, plugin, category)
+        plaintext = open_field(key, sealed, self._binding(field))
+        context = current_context()
+        record_access(citizen_id, plugin, category, self._meta.table_name,
+                      purpose=None if context and context.purpose else purpose)
+        return field.decode(plaintext)
+
+    def open_all(self) -> PersonalDataModel:
+        """Open every encrypted field now (each read recorded); returns the row."""
+        for field in self.encrypted_fields():
+            getattr(self, field.name)
+        return self
+
+    def save(self, force_insert: bool = False, only: Any = None) -> Any:
+        """Save the row, sealing changed personal values (new rows: insert, then seal by id)."""
+        if self._meta.composite_key:
+            raise PrivacyError(f"{type(self).__name__} needs a single-column primary key (the row id)")
+        citizen_id = self._citizen()
+        self.default_purpose()
+        data_keys().ensure_not_erased(citizen_id)
+        guard_processing(citizen_id, self.owner_plugin(), self.data_category)
+        plain = {f.name: self.__data__[f.name] for f in self.encrypted_fields()
+                 if self.__data__.get(f.name) is not None and not isinstance(self.__data__[f.name], Sealed)}
+        fields = {f.name: f for f in self.encrypted_fields()}
+        try:
+            with transaction():
+                if self._pk is None:
+                    for name in plain:
+                        self.__data__[name] = Sealed(b"")  # placeholder until the row has its id
+                    rows = super().save(force_insert=force_insert, only=only)
+                    if plain:
+                        sealed = {fields[name]: self._seal(fields[name], value) for name, value in plain.items()}
+                        type(self).update(sealed).where(self._pk_expr()).execute()
+                else:
+                    for name, value in plain.items():
+                        self.__data__[name] = self._seal(fields[name], value)
+                    rows = super().save(force_insert=force_insert, only=only)
+        finally:
+            self.__data__.update(plain)
+        return rows
+
+
+def read_personal(rows: Any, purpose: Any) -> Any:
+    """Read personal data for a stated purpose: open every encrypted field of ``rows``.
+
+    ``rows`` is a :class:`PersonalDataModel` row, a query or any iterable of rows. Each read
+    is recorded in the access log with ``purpose`` (text, or ``{"vi": ..., "en": ...}``).
+    Returns the row, or a list of rows.
+    """
+    from core.privacy.access_log import access_context
+
+    with access_context(purpose):
+        if isinstance(rows, PersonalDataModel):
+            return rows.open_all()
+        return [row.open_all() for row in rows]
+
+
+def personal_models() -> list[type[PersonalDataModel]]:
+    """Every PersonalDataModel subclass imported so far (loaded plugins' tables)."""
+    return list(PERSONAL_MODELS)
