@@ -16,8 +16,11 @@ from core.audit.note import NoteSigner
 from core.config import Config
 from core.devices import StationDevices
 from core.i18n import current_language
+from core.identity.card_login import CardLogin
+from core.identity.citizens import CitizenRegistry
 from core.identity.principals import load_principal
 from core.identity.staff import StaffDirectory
+from core.identity.vneid import VneidLoginService, provider_from_config
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
 from core.secrets import ensure_secrets, read_raw_key, signing_key
@@ -26,8 +29,10 @@ from core.station import Station
 from core.web.console import console
 from core.web.errors import install_error_handlers
 from core.web.guard import install_guard
+from core.web.login import login
 from core.web.security_headers import install_security_headers
 from core.web.shell import shell
+from core.web.simulators import simulators
 from core.web.staff_login import staff
 from core.web.transparency import transparency
 
@@ -58,12 +63,17 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     login_manager.user_loader(load_principal)
 
     devices = StationDevices(config.devices, config.source)
+    citizens = CitizenRegistry(config.secrets_dir, clock)
     plugins = PluginManager(config, API_VERSION, clock, devices, builtin_dir, entry_point_group)
     plugins.discover()
     station = Station(config=config, clock=clock, plugins=plugins, devices=devices,
                       policy=PermissionPolicy(plugins.manifest_permissions(), config.roles),
                       audit=make_audit_log(config, clock, plugins),
-                      staff=StaffDirectory(config.secrets_dir, clock))
+                      staff=StaffDirectory(config.secrets_dir, clock), citizens=citizens,
+                      card_login=CardLogin(config.home / config.identity["trust_store"]),
+                      vneid=VneidLoginService(config.site_id,
+                                              provider_from_config(config.connectors.get("vneid", {}),
+                                                                   config.secrets_dir), citizens, clock))
     app.extensions["station"] = station
     plugins.audit = station.audit
 
@@ -74,6 +84,8 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(transparency)
     app.register_blueprint(staff)
     app.register_blueprint(console)
+    app.register_blueprint(login)
+    app.register_blueprint(simulators)
     simulated = is_simulated(config)
 
     @app.context_processor
@@ -83,7 +95,11 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         def pick_for_page(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
-        return {"lang": lang, "pick": pick_for_page, "simulated": simulated,
+        user = flask_login.current_user
+        logged_in = bool(user and user.is_authenticated)
+        idle = config.sessions["idle_seconds"] if logged_in and getattr(user, "kind", "") == "citizen" else 0
+        return {"lang": lang, "pick": pick_for_page, "simulated": simulated, "logged_in": logged_in,
+                "idle_seconds": idle,
                 "site_name": pick_for_page(config.site["name_vi"], config.site["name_en"])}
     with app.app_context():
         plugins.load(app, station.info_for)

@@ -101,6 +101,8 @@ def init(ctx: click.Context, demo: bool, force: bool) -> None:
         path.write_text(DEMO_STATION_TOML if demo else minimal_station_toml(), encoding="utf-8")
         click.echo(f"wrote {path}")
     created = ensure_secrets(home / "secrets")
+    if demo:
+        _trust_test_csca(home)
     for name in created:
         click.echo(f"created secret {home / 'secrets' / name} (mode 0600)")
     app = _app(ctx)
@@ -110,6 +112,20 @@ def init(ctx: click.Context, demo: bool, force: bool) -> None:
         with app.app_context():
             click.echo(seed_demo(app))
     click.echo(f"station ready in {home}")
+
+
+def _trust_test_csca(home: Path) -> None:
+    """The demo trusts the TEST CSCA that signs the simulated cards (never on a real station)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from hal.testpki import generate_test_pki
+
+    folder = home / "trust" / "csca"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "TEST-ONLY-simulated-csca.pem"
+    if not path.exists():
+        path.write_bytes(generate_test_pki().csca_certificate.public_bytes(serialization.Encoding.PEM))
+        click.echo(f"demo trust store: {path} (test CSCA of the simulated cards — demo only)")
 
 
 @station.command()

@@ -99,6 +99,13 @@ class _AuditSchema(Schema):
     checkpoint_seconds = fields.Integer(load_default=300, validate=validate.Range(min=1))
 
 
+class _IdentitySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    trust_store = fields.String(load_default="trust/csca")
+
+
 class _ConfigSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -109,6 +116,7 @@ class _ConfigSchema(Schema):
     sessions = fields.Nested(_SessionsSchema, load_default=lambda: _SessionsSchema().load({}))
     server = fields.Nested(_ServerSchema, load_default=lambda: _ServerSchema().load({}))
     audit = fields.Nested(_AuditSchema, load_default=lambda: _AuditSchema().load({}))
+    identity = fields.Nested(_IdentitySchema, load_default=lambda: _IdentitySchema().load({}))
     devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
     roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
@@ -128,6 +136,7 @@ class Config:
     sessions: dict[str, int]
     server: dict[str, Any]
     audit: dict[str, int]
+    identity: dict[str, str]
     devices: tuple[dict[str, Any], ...]
     roles: dict[str, list[str]]
     connectors: dict[str, dict[str, Any]]
@@ -197,6 +206,7 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         sessions=data["sessions"],
         server=data["server"],
         audit=data["audit"],
+        identity=data["identity"],
         devices=tuple(data["devices"]),
         roles=data["roles"],
         connectors=data["connectors"],

@@ -11,7 +11,10 @@ from flask import Flask, current_app
 from core.audit.log import AuditLog
 from core.config import Config
 from core.devices import StationDevices
+from core.identity.card_login import CardLogin
+from core.identity.citizens import CitizenRegistry
 from core.identity.staff import StaffDirectory
+from core.identity.vneid import VneidLoginService
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
 from core.settings import resolve_settings
@@ -40,6 +43,9 @@ class Station:
     audit: AuditLog
     devices: StationDevices
     staff: StaffDirectory
+    citizens: CitizenRegistry
+    card_login: CardLogin
+    vneid: VneidLoginService
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def info_for(self, record: PluginRecord) -> StationInfo:

@@ -21,6 +21,7 @@ from core.db import BaseModel as Model
 from core.errors import NotFoundError, PermissionDenied, StationError, UserInputError
 from core.i18n import _, current_language, pick
 from core.manifest import Manifest, ManifestSchema, parse_manifest
+from core.ownership import get_owned
 from core.permissions import public, requires
 from core.tiles import Panel, Tile
 from sdk.accessors import (
@@ -40,6 +41,6 @@ hookimpl = pluggy.HookimplMarker("citizen_station")
 __all__ = [
     "API_VERSION", "AuditReceipt", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
-    "current_language", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
+    "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
     "pick", "plugin_settings", "public", "requires",
 ]

@@ -32,6 +32,10 @@ def record(action: str, *, plugin: str | None = None, object_ref: str | None = N
            details: dict[str, Any] | None = None, actor: str | None = None) -> AuditReceipt:
     """Append an audit entry in the current transaction; the plugin defaults to the route's."""
     if plugin is None:
-        plugin = request.blueprint.split(".")[0] if has_request_context() and request.blueprint else "core"
+        plugin = "core"
+        if has_request_context() and request.blueprint:
+            blueprint = request.blueprint.split(".")[0]
+            if blueprint in current_app.extensions["station"].plugins.records:
+                plugin = blueprint
     return audit_log().record(action, actor=actor or current_actor(), plugin=plugin, object_ref=object_ref,
                               outcome=outcome, details=details)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from core.errors import StationError
+from core.i18n import current_language
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,17 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StationError)
     def station_error(exc: StationError):  # type: ignore[no-untyped-def]
-        return error_response(exc.http_status, str(exc), type(exc).__name__)
+        from core.errors import LoginRequired
+        from core.web.guard import StepUpRequired
+
+        if not wants_json() and request.method == "GET" and isinstance(exc, LoginRequired | StepUpRequired):
+            target = request.full_path.rstrip("?")
+            if request.path.startswith("/console"):
+                return redirect(url_for("staff.login", next=target))
+            extra = {"step_up": "1"} if isinstance(exc, StepUpRequired) else {}
+            return redirect(url_for("login.choose", next=target, **extra))
+        message = getattr(exc, "vi", None) if current_language() == "vi" else None
+        return error_response(exc.http_status, message or str(exc), getattr(exc, "code", type(exc).__name__))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -57,8 +57,9 @@ def test_step_up_expires_after_the_window(example_station, login_citizen, statio
     assert client.get("/s/fx_example/").status_code == 200  # keeps the session alive
     station_clock.advance(30)  # 130 s since verification > 120 s window
     response = client.get("/s/fx_example/sensitive")
-    assert response.status_code == 401
-    assert "confirm it is you again" in response.get_data(as_text=True)
+    assert response.status_code == 302 and "step_up=1" in response.headers["Location"]
+    api = client.get("/s/fx_example/sensitive", headers={"Accept": "application/json"})
+    assert api.status_code == 401 and "confirm it is you again" in api.json["message"]
 
 
 def test_post_without_csrf_token_is_refused_and_writes_nothing(example_station, login_citizen, csrf_token):

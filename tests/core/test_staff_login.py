@@ -55,7 +55,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(app, csrf_token, us
     response = _login(client, csrf_token, username=username, password=password)
     assert response.status_code == 401
     assert "Wrong username, password or code." in response.get_data(as_text=True)
-    assert client.get("/console/").status_code == 401
+    assert _sent_to_login(client.get("/console/"))
 
 
 def test_totp_is_required_when_set_up(app, csrf_token, station_clock):
@@ -106,13 +106,13 @@ def test_disabled_account_loses_its_session_at_once(app, csrf_token):
     assert client.get("/console/").status_code == 200
     with app.app_context():
         app.extensions["station"].staff.disable("lan")
-    assert client.get("/console/").status_code == 401
+    assert _sent_to_login(client.get("/console/"))
 
 
 def test_citizen_cannot_open_the_console(app, login_citizen):
     client = app.test_client()
     login_citizen(client)
-    assert client.get("/console/").status_code == 401
+    assert _sent_to_login(client.get("/console/"))
 
 
 def test_login_next_parameter_cannot_redirect_off_site(app, csrf_token):
@@ -141,3 +141,8 @@ def test_users_cli_add_passwd_disable_are_audited(tmp_path, capsys, monkeypatch)
     out = capsys.readouterr().out
     assert '"action":"users.add"' in out and '"action":"users.disable"' in out
     assert "a long enough password" not in out
+
+
+def _sent_to_login(response) -> bool:
+    """Refused: an HTML page request is redirected to a login screen."""
+    return response.status_code == 302 and "/login" in response.headers["Location"]

@@ -1,0 +1,29 @@
+"""Objects owned by a citizen are reachable only by that citizen or permitted staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_login
+import peewee
+from flask import current_app
+
+from core.errors import NotFoundError
+
+
+def get_owned(model: type[peewee.Model], object_id: Any, *, owner_field: str = "citizen_id",
+              staff_permission: str | None = None) -> Any:
+    """The row ``object_id`` of ``model`` if the current citizen owns it, or a staff member
+    holding ``staff_permission`` asks; otherwise :class:`NotFoundError` — the same answer as
+    for a row that does not exist, so ids cannot be probed.
+    """
+    user = flask_login.current_user
+    row = model.get_or_none(model._meta.primary_key == object_id)
+    if row is not None and user.is_authenticated:
+        if getattr(user, "kind", "") == "citizen" and getattr(row, owner_field) == user.citizen_id:
+            return row
+        policy = current_app.extensions["station"].policy
+        if (getattr(user, "kind", "") == "staff" and staff_permission
+                and policy.allows(user.roles, staff_permission)):
+            return row
+    raise NotFoundError("Not found.")

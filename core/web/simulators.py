@@ -1,0 +1,64 @@
+"""SIMULATOR pages for demos: the VNeID app "phone" and the card on the simulated reader.
+
+They exist only for simulated providers and ``sim://`` devices, and say so on the page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from core.errors import UserInputError
+from core.station import current_station
+from core.web.login import receive_assertion
+
+simulators = Blueprint("simulators", __name__, url_prefix="/sim")
+
+
+@simulators.route("/vneid/phone", methods=["GET", "POST"])
+def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
+    """The simulated VNeID app: pick a demo account and approve the kiosk's request."""
+    station = current_station()
+    provider = station.vneid.provider
+    if not provider.simulated:
+        abort(404)
+    request_uri = request.values.get("r", "")
+    if request.method == "GET":
+        return render_template("sim_vneid_phone.html", accounts=provider.accounts(), request_uri=request_uri,
+                               done=False, error=None)
+    try:
+        index = int(request.form.get("account", "-1"))
+        level = int(request.form.get("level", "2"))
+        if level not in (1, 2):
+            raise UserInputError("level must be 1 or 2")
+        assertion = provider.approve(request_uri, index, level, station.clock())
+    except (ValueError, UserInputError) as exc:
+        return render_template("sim_vneid_phone.html", accounts=provider.accounts(), request_uri=request_uri,
+                               done=False, error=str(exc)), 400
+    response = receive_assertion(assertion)
+    status = response[1] if isinstance(response, tuple) else 200
+    error = None if status == 200 else (response[0].json or {}).get("message")
+    return render_template("sim_vneid_phone.html", accounts=provider.accounts(), request_uri=request_uri,
+                           done=status == 200, error=error), status
+
+
+@simulators.route("/card-reader", methods=["GET", "POST"])
+def card_reader() -> str:
+    """Choose which test card lies on the simulated reader (or take it away)."""
+    from hal.sim import control
+    from hal.sim.citizens import TEST_CITIZENS
+
+    station = current_station()
+    urls = [d["url"] for d in station.devices.statuses() if d["kind"] == "card_reader" and d["simulated"]]
+    if not urls:
+        abort(404)
+    sim = control.simulator(urls[0])
+    if request.method == "POST":
+        choice = request.form.get("card", "")
+        if choice == "none":
+            sim.remove_card()
+        elif choice.isdigit() and int(choice) < len(TEST_CITIZENS):
+            sim.insert_card(int(choice))
+    cards = [{"index": i, "name": c.full_name, "expired": c.is_expired(__import__("datetime").date.today())}
+             for i, c in enumerate(TEST_CITIZENS)]
+    return render_template("sim_card_reader.html", cards=cards, current=sim.options.get("citizen"),
+                           present=sim._has_card())
