@@ -36,7 +36,7 @@ PORTRAIT_SIZE = (48, 64)
 # Century+sex digit G: (century start, female).
 _CENTURY_SEX = {0: (1900, False), 1: (1900, True), 2: (2000, False), 3: (2000, True),
                 4: (2100, False), 5: (2100, True), 6: (2200, False), 7: (2200, True),
-                8: (1800, False), 9: (1800, True)}
+                8: (2300, False), 9: (2300, True)}  # Circular 07/2016 Art. 7
 
 
 @dataclass(frozen=True)
