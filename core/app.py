@@ -87,6 +87,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(login)
     app.register_blueprint(simulators)
     simulated = is_simulated(config)
+    install_formatting_filters(app)
 
     @app.context_processor
     def layout_context() -> dict[str, object]:
@@ -104,6 +105,19 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     with app.app_context():
         plugins.load(app, station.info_for)
     return app
+
+
+def install_formatting_filters(app: Flask) -> None:
+    """Jinja filters ``vnd``, ``number``, ``date`` and ``datetime`` in the page's language."""
+    from core import formatting
+
+    from core.i18n import pick
+
+    app.jinja_env.globals.update(pick=pick, current_language=current_language)  # for imported macros
+    app.jinja_env.filters["vnd"] = lambda v: formatting.format_vnd(v, current_language())
+    app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, current_language(), d)
+    app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, current_language())
+    app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language())
 
 
 def make_audit_log(config: Config, clock: Callable[[], float], plugins: PluginManager) -> AuditLog:
