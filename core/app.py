@@ -110,7 +110,6 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
 def install_formatting_filters(app: Flask) -> None:
     """Jinja filters ``vnd``, ``number``, ``date`` and ``datetime`` in the page's language."""
     from core import formatting
-
     from core.i18n import pick
 
     app.jinja_env.globals.update(pick=pick, current_language=current_language)  # for imported macros

@@ -47,14 +47,17 @@ def _fresh(app, name, registry):
 
 def test_measure_reads_a_simulated_device_and_reports_faults(make_station):
     app = make_station(plugins=[], devices=[
-        {"id": "scale-1", "kind": "scale", "url": "sim://scale?profile=ok&instance=sdk-ok"},
-        {"id": "oxi-1", "kind": "pulse_oximeter", "url": "sim://pulse_oximeter?profile=finger_out&instance=sdk-fo"},
+        {"id": "scale-1", "kind": "scale", "url": "sim://scale?profile=ok&instance=sdk-ok&settle_s=0.15",
+         "options": {"poll_interval": 0.02}},
+        {"id": "oxi-1", "kind": "pulse_oximeter",
+         "url": "sim://pulse_oximeter?profile=finger_out&instance=sdk-fo&search_s=0.05",
+         "options": {"stable_frames": 10, "finger_out_grace": 0.2}},
     ])
     with app.app_context():
-        reading = measure("scale", timeout=10)
+        reading = measure("scale", timeout=3)
         assert reading.units["weight"] == "kg" and 20 < reading.values["weight"] < 200
         with pytest.raises(DeviceUnavailable) as caught:
-            measure("pulse_oximeter", timeout=1)
+            measure("pulse_oximeter", timeout=2)
         assert caught.value.code == "finger_out"
         with pytest.raises(DeviceUnavailable) as missing:
             measure("thermometer")
