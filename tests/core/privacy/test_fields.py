@@ -23,6 +23,11 @@ def _consented(app, citizen_id, *categories):
             consent.grant(citizen_id, "fx_private", category, actor=f"citizen:{citizen_id}")
 
 
+def _sql(query, params=()):
+    """Raw SQL with the database's parameter marker (``?`` on SQLite, ``%s`` on PostgreSQL)."""
+    return database.execute_sql(query.replace("?", database.obj.param), params)
+
+
 def _models():
     import fx_private
 
@@ -37,7 +42,7 @@ def test_values_are_stored_as_v1_ciphertext_and_read_back_in_clear(private_stati
         profile = Profile.create(citizen_id=citizen, full_name=NAME, id_number=ID_NUMBER)
         screening = Screening.create(citizen_id=citizen, taken_at=1.0, notes=NOTE, vitals={"spo2": 97, "note": "ổn"})
         assert profile.full_name == NAME  # the instance keeps the clear value it was given
-        stored = database.execute_sql("SELECT full_name, id_number FROM fx_private_profile WHERE id = ?",
+        stored = _sql("SELECT full_name, id_number FROM fx_private_profile WHERE id = ?",
                                       (profile.id,)).fetchone()
         assert all(bytes(value).startswith(b"v1") for value in stored)
         assert NAME.encode() not in bytes(stored[0]) and ID_NUMBER.encode() not in bytes(stored[1])
@@ -52,10 +57,10 @@ def test_updating_an_encrypted_value_reseals_it_for_the_same_row(private_station
     _consented(private_station, citizen, "health")
     with private_station.test_request_context():
         row = Screening.create(citizen_id=citizen, taken_at=1.0, notes=NOTE)
-        before = database.execute_sql("SELECT notes FROM fx_private_screening").fetchone()[0]
+        before = _sql("SELECT notes FROM fx_private_screening").fetchone()[0]
         row.notes = "Đã tái khám, bình thường"
         row.save()
-        after = database.execute_sql("SELECT notes FROM fx_private_screening").fetchone()[0]
+        after = _sql("SELECT notes FROM fx_private_screening").fetchone()[0]
         assert bytes(before) != bytes(after)
         assert Screening.get_by_id(row.id).notes == "Đã tái khám, bình thường"
 
@@ -68,11 +73,11 @@ def test_a_ciphertext_copied_to_another_row_or_column_fails_to_decrypt(private_s
         first = Screening.create(citizen_id=citizen, taken_at=1.0, notes=NOTE)
         second = Screening.create(citizen_id=citizen, taken_at=2.0, notes="khác")
         profile = Profile.create(citizen_id=citizen, full_name=NAME, id_number=ID_NUMBER)
-        database.execute_sql("UPDATE fx_private_screening SET notes = (SELECT notes FROM fx_private_screening "
+        _sql("UPDATE fx_private_screening SET notes = (SELECT notes FROM fx_private_screening "
                              "WHERE id = ?) WHERE id = ?", (first.id, second.id))
         with pytest.raises(DecryptionError, match="copied from another row"):
             _ = Screening.get_by_id(second.id).notes
-        database.execute_sql("UPDATE fx_private_profile SET full_name = id_number WHERE id = ?", (profile.id,))
+        _sql("UPDATE fx_private_profile SET full_name = id_number WHERE id = ?", (profile.id,))
         with pytest.raises(DecryptionError):
             _ = Profile.get_by_id(profile.id).full_name
         assert Screening.get_by_id(first.id).notes == NOTE  # the original row is untouched
@@ -86,7 +91,7 @@ def test_a_row_moved_to_another_citizen_fails_to_decrypt(private_station, new_ci
     with private_station.test_request_context():
         row = Screening.create(citizen_id=owner, taken_at=1.0, notes=NOTE)
         Screening.create(citizen_id=other, taken_at=1.0, notes="x")  # other has a data key too
-        database.execute_sql("UPDATE fx_private_screening SET citizen_id = ? WHERE id = ?", (other, row.id))
+        _sql("UPDATE fx_private_screening SET citizen_id = ? WHERE id = ?", (other, row.id))
         with pytest.raises(DecryptionError):
             _ = Screening.get_by_id(row.id).notes
 
