@@ -73,7 +73,8 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                       card_login=CardLogin(config.home / config.identity["trust_store"]),
                       vneid=VneidLoginService(config.site_id,
                                               provider_from_config(config.connectors.get("vneid", {}),
-                                                                   config.secrets_dir), citizens, clock))
+                                                                   config.secrets_dir), citizens, clock,
+                                              config.secrets_dir))
     app.extensions["station"] = station
     plugins.audit = station.audit
 

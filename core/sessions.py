@@ -57,6 +57,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.old_sid: str | None = None
         self.destroyed = False
+        self.is_new_row = sid is None
         self.ended = ended  # why the previous session ended ("idle", "expired"), for the UI
 
 
@@ -67,8 +68,9 @@ def _hash(sid: str) -> str:
 def rotate(session: ServerSession) -> None:
     """Give the session a new id (at login), dropping the old one."""
     session.old_sid = session.old_sid or session.sid
-    session.sid = None
+    session.sid = secrets.token_urlsafe(32)  # known now, so sealed values can be bound to it
     session.created_at = None
+    session.is_new_row = True
     session.modified = True
 
 
@@ -77,6 +79,7 @@ def destroy(session: ServerSession) -> None:
     session.old_sid = session.old_sid or session.sid
     session.clear()
     session.sid = None
+    session.is_new_row = True
     session.destroyed = True
     session.modified = True
 
@@ -134,13 +137,14 @@ class ServerSessionInterface(SessionInterface):
         if session.old_sid:
             WebSession.delete().where(WebSession.id_hash == _hash(session.old_sid)).execute()
             session.old_sid = None
-        if session.destroyed or (not session and session.sid is None):
+        if session.destroyed or (not session and (session.sid is None or session.is_new_row)):
             if session.destroyed or name in request.cookies:
                 response.delete_cookie(name, domain=cookie["domain"], path="/", secure=secure, samesite="Strict")
             return
         now = self.clock()
-        if session.sid is None:
-            session.sid = secrets.token_urlsafe(32)
+        if session.sid is None or session.is_new_row:
+            session.sid = session.sid or secrets.token_urlsafe(32)
+            session.is_new_row = False
             session.created_at = now
             WebSession.create(id_hash=_hash(session.sid), data=json.dumps(dict(session)),
                               created_at=now, last_seen_at=now, staff=bool(session.get("_staff")))

@@ -27,11 +27,13 @@ from core.tiles import Panel, Tile
 from sdk.accessors import (
     CitizenView,
     StaffView,
+    citizen_matches_id_number,
     current_citizen,
     current_plugin_id,
     current_staff,
     now,
     plugin_settings,
+    verified_identity,
 )
 
 API_VERSION = "1.0.0"
@@ -39,7 +41,7 @@ API_VERSION = "1.0.0"
 hookimpl = pluggy.HookimplMarker("citizen_station")
 
 __all__ = [
-    "API_VERSION", "AuditReceipt", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
+    "API_VERSION", "AuditReceipt", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
     "pick", "plugin_settings", "public", "requires",

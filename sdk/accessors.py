@@ -65,3 +65,25 @@ def plugin_settings(plugin_id: str | None = None) -> dict[str, Any]:
 def now() -> float:
     """The station clock (epoch seconds); tests move it instead of sleeping."""
     return current_app.config["STATION_CLOCK"]()
+
+
+def verified_identity() -> Any:
+    """What the card or VNeID proved about the citizen at the terminal (this session only):
+    ``id_number``, ``full_name``, ``date_of_birth``, ``sex``, ``place_of_origin``,
+    ``residence``, ``nationality``, ``source``; None without a verified citizen."""
+    if current_citizen() is None:
+        return None
+    from core.identity.session_identity import load_identity
+
+    return load_identity()
+
+
+def citizen_matches_id_number(id_number: str) -> bool:
+    """True when ``id_number`` is the verified number of the citizen at the terminal.
+
+    Compares keyed hashes in constant time ("right person, right prescription").
+    """
+    citizen = current_citizen()
+    if citizen is None:
+        return False
+    return current_app.extensions["station"].citizens.matches(citizen.id, id_number.strip())

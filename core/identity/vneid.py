@@ -51,6 +51,7 @@ class VneidLogin(BaseModel):
     status = peewee.CharField(max_length=16)  # pending, approved, claimed
     citizen_id = peewee.IntegerField(null=True)
     assurance = peewee.CharField(max_length=16, default="")
+    sealed_claims = peewee.TextField(default="")  # AES-GCM under a station key; wiped when claimed
 
     class Meta:
         table_name = "vneid_login"
@@ -150,11 +151,28 @@ def session_binding(session_id: str | None) -> str:
     return hashlib.sha256(f"vneid-binding:{session_id or '-'}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _ClaimsView:
+    id_number: str
+    full_name: str
+    date_of_birth: date
+
+    def __repr__(self) -> str:
+        return "_ClaimsView(<hidden>)"
+
+
 class VneidLoginService:
     """Creates requests, accepts assertions, and lets the right kiosk claim the login."""
 
     def __init__(self, station_id: str, provider: VneidProvider, citizens: CitizenRegistry,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], secrets_dir: Path) -> None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        from core.secrets import read_raw_key
+
+        self._claims_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                info=b"citizen-station vneid claims v1").derive(read_raw_key(secrets_dir, "data.kek"))
         self.station_id = station_id
         self.provider = provider
         self.citizens = citizens
@@ -190,12 +208,36 @@ class VneidLoginService:
                 VneidAssertionUsed.assertion_id == claims.assertion_id).count() != 1:
             raise AssertionReplayed("This VNeID approval was already used.")
         citizen = self.citizens.find_or_create(claims.id_number)
-        updated = (VneidLogin.update(status="approved", citizen_id=citizen.id, assurance=claims.assurance)
+        sealed = self._seal(row.request_id, {"id_number": claims.id_number, "full_name": claims.full_name,
+                                             "date_of_birth": claims.date_of_birth.isoformat()})
+        updated = (VneidLogin.update(status="approved", citizen_id=citizen.id, assurance=claims.assurance,
+                                     sealed_claims=sealed)
                    .where((VneidLogin.request_id == row.request_id) & (VneidLogin.status == "pending")).execute())
         if updated != 1:
             raise AssertionReplayed("This VNeID approval was already used.")
         row.status, row.citizen_id, row.assurance = "approved", citizen.id, claims.assurance
         return row, claims
+
+    def _seal(self, request_id: str, claims: dict[str, str]) -> str:
+        import os
+
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        nonce = os.urandom(12)
+        return (nonce + AESGCM(self._claims_key).encrypt(nonce, json.dumps(claims).encode(),
+                                                         request_id.encode())).hex()
+
+    def take_claims(self, request_id: str) -> _ClaimsView | None:
+        """The verified claims of a claimed request, once; the sealed copy is wiped."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        row = VneidLogin.get_or_none(VneidLogin.request_id == request_id)
+        if row is None or not row.sealed_claims:
+            return None
+        raw = bytes.fromhex(row.sealed_claims)
+        VneidLogin.update(sealed_claims="").where(VneidLogin.request_id == request_id).execute()
+        data = json.loads(AESGCM(self._claims_key).decrypt(raw[:12], raw[12:], request_id.encode()))
+        return _ClaimsView(data["id_number"], data["full_name"], date.fromisoformat(data["date_of_birth"]))
 
     def claim(self, request_id: str, session_binding_hash: str) -> VneidLogin | None:
         """The approved request for this kiosk session, marked claimed (None while pending).

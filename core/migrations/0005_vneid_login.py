@@ -18,6 +18,7 @@ def migrate(db: peewee.Database) -> None:
         status = peewee.CharField(max_length=16)
         citizen_id = peewee.IntegerField(null=True)
         assurance = peewee.CharField(max_length=16, default="")
+        sealed_claims = peewee.TextField(default="")
 
         class Meta:
             table_name = "vneid_login"

@@ -14,6 +14,7 @@ from core.audit.log import transaction
 from core.errors import NotFoundError, StationError, UserInputError
 from core.identity.card_identity import mrz_info_from_keypad, parse_keypad_date
 from core.identity.principals import login_citizen, record_step_up
+from core.identity.session_identity import VerifiedIdentity, store_identity
 from core.identity.vneid import session_binding
 from core.payments.qr_render import qr_svg
 from core.permissions import public
@@ -81,6 +82,13 @@ def card() -> Response | str | tuple[str, int]:
             record_step_up()
         else:
             login_citizen(citizen, "high", "card")
+            ident = result.identity
+            store_identity(VerifiedIdentity(
+                id_number=ident.id_number.digits, full_name=ident.full_name,
+                date_of_birth=ident.date_of_birth.isoformat() if ident.date_of_birth else None,
+                sex=str(ident.sex.value) if hasattr(ident.sex, "value") else str(ident.sex),
+                place_of_origin=ident.place_of_origin, residence=ident.residence,
+                nationality=ident.nationality, source="card"))
         record(action, actor=f"citizen:{citizen.id}", object_ref=f"citizen:{citizen.id}",
                details={"assurance": "high", "csca": result.passive_auth.csca[:120]})
     return redirect(_next_url())
@@ -122,6 +130,11 @@ def vneid_claim(request_id: str) -> tuple[Response, int] | Response:
                 from core.identity.models import Citizen
 
                 login_citizen(Citizen.get_by_id(row.citizen_id), row.assurance, "vneid")
+                claims = station.vneid.take_claims(row.request_id)
+                if claims is not None:
+                    store_identity(VerifiedIdentity(
+                        id_number=claims.id_number, full_name=claims.full_name,
+                        date_of_birth=claims.date_of_birth.isoformat(), source="vneid"))
                 action = "login.vneid"
             record(action, actor=f"citizen:{row.citizen_id}", object_ref=f"citizen:{row.citizen_id}",
                    details={"assurance": row.assurance})

@@ -237,3 +237,28 @@ def test_citizen_b_cannot_read_citizen_a_objects_by_id(app, login_citizen, login
     staff = app.test_client()
     login_staff(staff, roles=("pharmacist",))
     assert staff.get(f"/s/fx_example/notes/{note_id}").status_code == 200
+
+
+def test_verified_identity_is_available_to_plugins_for_the_session_only(app, csrf_token, reader_url):
+    control.simulator(reader_url).insert_card(AN)
+    client = app.test_client()
+    _card_login(client, csrf_token)
+    assert client.get("/s/fx_example/whoami").get_data(as_text=True) == "Nguyễn Văn An|True|card"
+    home = app.extensions["station"].config.home
+    raw = b"".join(p.read_bytes() for p in home.glob("station.db*"))
+    assert "Nguyễn Văn An".encode() not in raw and b"001085999001" not in raw
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    with client.session_transaction() as session:
+        assert "_identity" not in session
+
+
+def test_vneid_identity_reaches_plugins(app, csrf_token):
+    kiosk = app.test_client()
+    request_id, uri = _vneid_start(kiosk)
+    _approve(app, csrf_token, uri, account=1)
+    _claim(kiosk, csrf_token, request_id)
+    assert kiosk.get("/s/fx_example/whoami").get_data(as_text=True) == "Trần Thị Bích Ngọc|True|vneid"
+    from core.identity.vneid import VneidLogin
+
+    with app.app_context():
+        assert VneidLogin.get_by_id(request_id).sealed_claims == ""
