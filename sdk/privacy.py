@@ -7,7 +7,7 @@
         data_category = "health"          # declared in manifest.toml [[data]]
         timestamp_field = "taken_at"      # retention purges delete by it
         citizen_id = peewee.IntegerField(index=True)
-        taken_at = peewee.FloatField()
+        taken_at = peewee.DoubleField()
         notes = EncryptedTextField()
 
         class Meta:

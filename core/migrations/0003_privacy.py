@@ -21,8 +21,8 @@ def migrate(db: peewee.Database) -> None:
         key_version = peewee.IntegerField()
         wrapped_key = peewee.BlobField(null=True)
         kek_id = peewee.CharField(max_length=16, null=True, index=True)
-        created_at = peewee.FloatField()
-        destroyed_at = peewee.FloatField(null=True)
+        created_at = peewee.DoubleField()
+        destroyed_at = peewee.DoubleField(null=True)
 
         class Meta:
             table_name = "citizen_key"
@@ -36,7 +36,7 @@ def migrate(db: peewee.Database) -> None:
         wording_hash = peewee.CharField(max_length=64)
         plugin_version = peewee.CharField(max_length=64)
         language = peewee.CharField(max_length=8)
-        at = peewee.FloatField()
+        at = peewee.DoubleField()
 
         class Meta:
             table_name = "privacy_consent"
@@ -50,7 +50,7 @@ def migrate(db: peewee.Database) -> None:
         table_name = peewee.CharField(max_length=128)
         purpose = peewee.TextField()
         basis = peewee.CharField(max_length=32)
-        at = peewee.FloatField(index=True)
+        at = peewee.DoubleField(index=True)
 
         class Meta:
             table_name = "privacy_access"

@@ -43,7 +43,7 @@ class AccessRecord(BaseModel):
     table_name = peewee.CharField(max_length=128)
     purpose = peewee.TextField()
     basis = peewee.CharField(max_length=32)
-    at = peewee.FloatField(index=True)
+    at = peewee.DoubleField(index=True)
 
     class Meta:
         table_name = "privacy_access"

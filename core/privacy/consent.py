@@ -56,7 +56,7 @@ class ConsentEvent(BaseModel):
     wording_hash = peewee.CharField(max_length=64)
     plugin_version = peewee.CharField(max_length=64)
     language = peewee.CharField(max_length=8)
-    at = peewee.FloatField()
+    at = peewee.DoubleField()
 
     class Meta:
         table_name = "privacy_consent"
@@ -129,7 +129,8 @@ def _manifest(plugin_id: str) -> Manifest:
     return record.manifest
 
 
-def _purposes(plugin_id: str, category: str) -> tuple[Manifest, list[dict[str, str]]]:
+def purposes_for(plugin_id: str, category: str) -> tuple[Manifest, list[dict[str, str]]]:
+    """The plugin's manifest and its purposes for ``category``; :class:`NotFoundError` if undeclared."""
     manifest = _manifest(plugin_id)
     purposes = declared_purposes(manifest).get(category)
     if not purposes:
@@ -176,7 +177,7 @@ def has_consent(citizen_id: int, plugin_id: str, category: str) -> bool:
     if cache is not None and key in cache:
         return cache[key]
     try:
-        _, purposes = _purposes(plugin_id, category)
+        _, purposes = purposes_for(plugin_id, category)
     except NotFoundError:
         return False
     event = (ConsentEvent.select()
@@ -203,7 +204,7 @@ def withdraw(citizen_id: int, plugin_id: str, category: str, language: str = "vi
 
 def _change(citizen_id: int, plugin_id: str, category: str, action: str, language: str,
             actor: str | None) -> ConsentState:
-    manifest, purposes = _purposes(plugin_id, category)
+    manifest, purposes = purposes_for(plugin_id, category)
     hashed = wording_hash(purposes)
     with transaction():
         latest = (ConsentEvent.select()
@@ -236,7 +237,7 @@ def guard_processing(citizen_id: int, plugin_id: str, category: str) -> None:
         return
     if not has_consent(citizen_id, plugin_id, category):
         try:
-            manifest, purposes = _purposes(plugin_id, category)
+            manifest, purposes = purposes_for(plugin_id, category)
             raise ConsentRequired(plugin_id, category, manifest.name, purposes)
         except NotFoundError:
             raise ConsentRequired(plugin_id, category) from None

@@ -4,7 +4,7 @@
         data_category = "health"            # declared in the plugin's manifest [[data]]
         timestamp_field = "taken_at"        # for retention purges
         citizen_id = peewee.IntegerField(index=True)
-        taken_at = peewee.FloatField()
+        taken_at = peewee.DoubleField()
         notes = sdk.EncryptedTextField()
         vitals = sdk.EncryptedJSONField(null=True)
 
@@ -39,7 +39,7 @@ import peewee
 from core.audit.log import transaction
 from core.db import BaseModel
 from core.privacy.access_log import current_context, record_access
-from core.privacy.consent import _purposes, guard_processing
+from core.privacy.consent import guard_processing, purposes_for
 from core.privacy.crypto import (
     PrivacyError,
     field_binding,
@@ -158,7 +158,7 @@ class PersonalDataModel(BaseModel):
         if not cls.data_category:
             raise UndeclaredCategory(f"{cls.__name__} must set data_category (one of its manifest's categories)")
         try:
-            _, purposes = _purposes(cls.owner_plugin(), cls.data_category)
+            _, purposes = purposes_for(cls.owner_plugin(), cls.data_category)
         except PrivacyError:
             raise
         except Exception:  # noqa: BLE001 — NotFoundError: say what the plugin author must fix

@@ -66,8 +66,8 @@ class CitizenKey(BaseModel):
     key_version = peewee.IntegerField()
     wrapped_key = peewee.BlobField(null=True)
     kek_id = peewee.CharField(max_length=16, null=True, index=True)
-    created_at = peewee.FloatField()
-    destroyed_at = peewee.FloatField(null=True)
+    created_at = peewee.DoubleField()
+    destroyed_at = peewee.DoubleField(null=True)
 
     class Meta:
         table_name = "citizen_key"

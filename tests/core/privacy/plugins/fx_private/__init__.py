@@ -20,7 +20,7 @@ class Screening(PersonalDataModel):
     data_category = "health"
     timestamp_field = "taken_at"
     citizen_id = peewee.IntegerField(index=True)
-    taken_at = peewee.FloatField()
+    taken_at = peewee.DoubleField()
     notes = EncryptedTextField()
     vitals = EncryptedJSONField(null=True)
 

@@ -4,7 +4,7 @@ import peewee
 def migrate(db):
     class Screening(peewee.Model):
         citizen_id = peewee.IntegerField(index=True)
-        taken_at = peewee.FloatField()
+        taken_at = peewee.DoubleField()
         notes = peewee.BlobField()
         vitals = peewee.BlobField(null=True)
 
