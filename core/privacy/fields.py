@@ -38,6 +38,7 @@ import peewee
 
 from core.audit.log import transaction
 from core.db import BaseModel
+from core.errors import NotFoundError
 from core.privacy.access_log import current_context, record_access
 from core.privacy.consent import guard_processing, purposes_for
 from core.privacy.crypto import (
@@ -159,9 +160,7 @@ class PersonalDataModel(BaseModel):
             raise UndeclaredCategory(f"{cls.__name__} must set data_category (one of its manifest's categories)")
         try:
             _, purposes = purposes_for(cls.owner_plugin(), cls.data_category)
-        except PrivacyError:
-            raise
-        except Exception:  # noqa: BLE001 — NotFoundError: say what the plugin author must fix
+        except NotFoundError:
             raise UndeclaredCategory(f"{cls.__name__} stores {cls.data_category!r} data but plugin "
                                      f"{cls.owner_plugin()!r} does not declare it in its manifest [[data]]") from None
         return {"vi": "; ".join(p["vi"] for p in purposes), "en": "; ".join(p["en"] for p in purposes)}
@@ -183,6 +182,8 @@ class PersonalDataModel(BaseModel):
         return Sealed(seal_field(key, version, field.encode(value), self._binding(field), os.urandom))
 
     def _open_field(self, field: EncryptedField, sealed: Sealed) -> Any:
+        # Order matters: an erased citizen gets DataErased (not ConsentRequired), and the access
+        # record is written after the integrity check but before the value is handed over.
         citizen_id = self._citizen()
         key = data_keys().for_reading(citizen_id, field_key_version(sealed))
         plugin, category = self.owner_plugin(), self.data_category
