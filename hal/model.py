@@ -23,6 +23,7 @@ class DeviceKind(StrEnum):
     qr_scanner = "qr_scanner"
     receipt_printer = "receipt_printer"
     payment_terminal = "payment_terminal"
+    face_verifier = "face_verifier"
 
 
 class Status(StrEnum):
