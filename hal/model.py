@@ -24,6 +24,7 @@ class DeviceKind(StrEnum):
     receipt_printer = "receipt_printer"
     payment_terminal = "payment_terminal"
     face_verifier = "face_verifier"
+    document_scanner = "document_scanner"
 
 
 class Status(StrEnum):
