@@ -23,6 +23,7 @@ from core.identity.staff import StaffDirectory
 from core.identity.vneid import VneidLoginService, provider_from_config
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
+from core.privacy.web import privacy
 from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.station import Station
@@ -87,6 +88,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(console)
     app.register_blueprint(login)
     app.register_blueprint(simulators)
+    app.register_blueprint(privacy)
     simulated = is_simulated(config)
     install_formatting_filters(app)
 

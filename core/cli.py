@@ -21,7 +21,7 @@ from core.demo import DEMO_STATION_TOML, minimal_station_toml
 from core.errors import StationError
 from core.secrets import ensure_secrets
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys")
 
 
 class StationGroup(click.Group):
@@ -439,6 +439,16 @@ def vietqr_decode(payload: str) -> None:
     from core.payments.vietqr import decode_vietqr
 
     click.echo(json.dumps(decode_vietqr(payload).to_dict(), ensure_ascii=False, indent=2))
+
+
+def _register_subsystem_commands() -> None:
+    from core.privacy.cli import keys_group, privacy_group
+
+    station.add_command(privacy_group)
+    station.add_command(keys_group)
+
+
+_register_subsystem_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,6 +106,14 @@ class _IdentitySchema(Schema):
     trust_store = fields.String(load_default="trust/csca")
 
 
+class _PrivacySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    retention_days = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=1)),
+                                 load_default=dict)
+
+
 class _ConfigSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -117,6 +125,7 @@ class _ConfigSchema(Schema):
     server = fields.Nested(_ServerSchema, load_default=lambda: _ServerSchema().load({}))
     audit = fields.Nested(_AuditSchema, load_default=lambda: _AuditSchema().load({}))
     identity = fields.Nested(_IdentitySchema, load_default=lambda: _IdentitySchema().load({}))
+    privacy = fields.Nested(_PrivacySchema, load_default=lambda: _PrivacySchema().load({}))
     devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
     roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
@@ -137,6 +146,7 @@ class Config:
     server: dict[str, Any]
     audit: dict[str, int]
     identity: dict[str, str]
+    privacy: dict[str, Any]
     devices: tuple[dict[str, Any], ...]
     roles: dict[str, list[str]]
     connectors: dict[str, dict[str, Any]]
@@ -207,6 +217,7 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         server=data["server"],
         audit=data["audit"],
         identity=data["identity"],
+        privacy=data["privacy"],
         devices=tuple(data["devices"]),
         roles=data["roles"],
         connectors=data["connectors"],

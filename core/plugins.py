@@ -68,7 +68,7 @@ class PluginStateRow(BaseModel):
 
     plugin_id = peewee.CharField(primary_key=True, max_length=64)
     enabled = peewee.BooleanField()
-    changed_at = peewee.FloatField()
+    changed_at = peewee.DoubleField()
     changed_by = peewee.CharField(max_length=128)
 
     class Meta:

@@ -34,8 +34,8 @@ class WebSession(BaseModel):
 
     id_hash = peewee.CharField(primary_key=True, max_length=64)
     data = peewee.TextField()
-    created_at = peewee.FloatField()
-    last_seen_at = peewee.FloatField()
+    created_at = peewee.DoubleField()
+    last_seen_at = peewee.DoubleField()
     staff = peewee.BooleanField(default=False)
 
     class Meta:

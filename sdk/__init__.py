@@ -35,12 +35,32 @@ from sdk.accessors import (
     plugin_settings,
     verified_identity,
 )
+from sdk.privacy import (
+    ConsentRequired,
+    DataErased,
+    DecryptionError,
+    EncryptedJSONField,
+    EncryptedTextField,
+    PersonalDataModel,
+    PlaintextRefused,
+    PrivacyError,
+    UndeclaredCategory,
+    access_context,
+    ensure_consent,
+    has_consent,
+    read_personal,
+    record_read,
+    require_consent,
+)
 
 API_VERSION = "1.0.0"
 
 hookimpl = pluggy.HookimplMarker("citizen_station")
 
 __all__ = [
+    "ConsentRequired", "DataErased", "DecryptionError", "EncryptedJSONField", "EncryptedTextField",
+    "PersonalDataModel", "PlaintextRefused", "PrivacyError", "UndeclaredCategory", "access_context",
+    "ensure_consent", "has_consent", "read_personal", "record_read", "require_consent",
     "API_VERSION", "AuditReceipt", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",

@@ -38,7 +38,7 @@ class AuditHead(BaseModel):
     id = peewee.IntegerField(primary_key=True)
     size = peewee.BigIntegerField()
     checkpoint_size = peewee.BigIntegerField()
-    checkpoint_at = peewee.FloatField()
+    checkpoint_at = peewee.DoubleField()
 
     class Meta:
         table_name = "audit_head"
@@ -50,7 +50,7 @@ class AuditCheckpoint(BaseModel):
     size = peewee.BigIntegerField(primary_key=True)
     root = peewee.BlobField()
     note = peewee.TextField()
-    created_at = peewee.FloatField()
+    created_at = peewee.DoubleField()
 
     class Meta:
         table_name = "audit_checkpoint"

@@ -14,7 +14,7 @@ class Citizen(BaseModel):
     """
 
     id_hash = peewee.CharField(max_length=64, unique=True)
-    created_at = peewee.FloatField()
+    created_at = peewee.DoubleField()
 
     class Meta:
         table_name = "citizen"
@@ -28,7 +28,7 @@ class StaffUser(BaseModel):
     password_hash = peewee.CharField(max_length=255, default="")
     roles = peewee.CharField(max_length=255, default="")
     active = peewee.BooleanField(default=True)
-    created_at = peewee.FloatField()
+    created_at = peewee.DoubleField()
     totp_secret = peewee.TextField(default="")  # AES-GCM sealed; empty = no TOTP
 
     class Meta:

@@ -23,8 +23,8 @@ class LoginThrottle(BaseModel):
 
     key = peewee.CharField(primary_key=True, max_length=128)
     failures = peewee.IntegerField()
-    first_failure_at = peewee.FloatField()
-    blocked_until = peewee.FloatField()
+    first_failure_at = peewee.DoubleField()
+    blocked_until = peewee.DoubleField()
 
     class Meta:
         table_name = "login_throttle"

@@ -46,8 +46,8 @@ class VneidLogin(BaseModel):
     nonce = peewee.CharField(max_length=128)
     session_hash = peewee.CharField(max_length=64)
     purpose = peewee.CharField(max_length=16)  # "login" or "step_up"
-    created_at = peewee.FloatField()
-    expires_at = peewee.FloatField()
+    created_at = peewee.DoubleField()
+    expires_at = peewee.DoubleField()
     status = peewee.CharField(max_length=16)  # pending, approved, claimed
     citizen_id = peewee.IntegerField(null=True)
     assurance = peewee.CharField(max_length=16, default="")
@@ -61,7 +61,7 @@ class VneidAssertionUsed(BaseModel):
     """An assertion id already accepted (an assertion works once)."""
 
     assertion_id = peewee.CharField(primary_key=True, max_length=128)
-    used_at = peewee.FloatField()
+    used_at = peewee.DoubleField()
 
     class Meta:
         table_name = "vneid_assertion_used"

@@ -16,7 +16,7 @@ def migrate(db: peewee.Database) -> None:
     class PluginState(Base):
         plugin_id = peewee.CharField(primary_key=True, max_length=64)
         enabled = peewee.BooleanField()
-        changed_at = peewee.FloatField()
+        changed_at = peewee.DoubleField()
         changed_by = peewee.CharField(max_length=128)
 
         class Meta:
@@ -25,8 +25,8 @@ def migrate(db: peewee.Database) -> None:
     class WebSession(Base):
         id_hash = peewee.CharField(primary_key=True, max_length=64)
         data = peewee.TextField()
-        created_at = peewee.FloatField()
-        last_seen_at = peewee.FloatField(index=True)
+        created_at = peewee.DoubleField()
+        last_seen_at = peewee.DoubleField(index=True)
         staff = peewee.BooleanField(default=False)
 
         class Meta:
@@ -34,7 +34,7 @@ def migrate(db: peewee.Database) -> None:
 
     class Citizen(Base):
         id_hash = peewee.CharField(max_length=64, unique=True)
-        created_at = peewee.FloatField()
+        created_at = peewee.DoubleField()
 
         class Meta:
             table_name = "citizen"
@@ -45,7 +45,7 @@ def migrate(db: peewee.Database) -> None:
         password_hash = peewee.CharField(max_length=255, default="")
         roles = peewee.CharField(max_length=255, default="")
         active = peewee.BooleanField(default=True)
-        created_at = peewee.FloatField()
+        created_at = peewee.DoubleField()
 
         class Meta:
             table_name = "staff_user"

@@ -29,7 +29,7 @@ def migrate(db: peewee.Database) -> None:
         id = peewee.IntegerField(primary_key=True)
         size = peewee.BigIntegerField()
         checkpoint_size = peewee.BigIntegerField()
-        checkpoint_at = peewee.FloatField()
+        checkpoint_at = peewee.DoubleField()
 
         class Meta:
             table_name = "audit_head"
@@ -38,7 +38,7 @@ def migrate(db: peewee.Database) -> None:
         size = peewee.BigIntegerField(primary_key=True)
         root = peewee.BlobField()
         note = peewee.TextField()
-        created_at = peewee.FloatField()
+        created_at = peewee.DoubleField()
 
         class Meta:
             table_name = "audit_checkpoint"

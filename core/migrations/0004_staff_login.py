@@ -9,8 +9,8 @@ def migrate(db: peewee.Database) -> None:
     class LoginThrottle(peewee.Model):
         key = peewee.CharField(primary_key=True, max_length=128)
         failures = peewee.IntegerField()
-        first_failure_at = peewee.FloatField()
-        blocked_until = peewee.FloatField()
+        first_failure_at = peewee.DoubleField()
+        blocked_until = peewee.DoubleField()
 
         class Meta:
             database = db

@@ -13,8 +13,8 @@ def migrate(db: peewee.Database) -> None:
         nonce = peewee.CharField(max_length=128)
         session_hash = peewee.CharField(max_length=64)
         purpose = peewee.CharField(max_length=16)
-        created_at = peewee.FloatField()
-        expires_at = peewee.FloatField()
+        created_at = peewee.DoubleField()
+        expires_at = peewee.DoubleField()
         status = peewee.CharField(max_length=16)
         citizen_id = peewee.IntegerField(null=True)
         assurance = peewee.CharField(max_length=16, default="")
@@ -25,7 +25,7 @@ def migrate(db: peewee.Database) -> None:
 
     class VneidAssertionUsed(Base):
         assertion_id = peewee.CharField(primary_key=True, max_length=128)
-        used_at = peewee.FloatField()
+        used_at = peewee.DoubleField()
 
         class Meta:
             table_name = "vneid_assertion_used"
