@@ -132,9 +132,10 @@ class AuditLog:
             raise AuditError(f"audit outcome must be one of {', '.join(OUTCOMES)}")
         details = dict(details or {})
         _validate_details(details)
+        db = database.obj
+        outermost = db.transaction_depth() == 0
         with transaction():
-            head = self._locked_head()
-            index = head.size
+            index, checkpoint_size, checkpoint_at = self._locked_head_row()
             now = self.clock()
             entry = {"v": ENTRY_VERSION, "i": index, "site": self.site_id,
                      "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace(
@@ -145,15 +146,29 @@ class AuditLog:
             hashed = leaf_hash(leaf)
             frontier = Frontier.load(self.store, index)
             self.store.put_many(frontier.append(hashed))
-            AuditEntry.insert(idx=index, leaf=leaf.decode("utf-8")).execute()
-            AuditHead.update(size=index + 1).where(AuditHead.id == 1).execute()
-            if (index + 1 - head.checkpoint_size >= self.checkpoint_every
-                    or now - head.checkpoint_at >= self.checkpoint_seconds):
+            # Plain SQL on the append path: peewee's query building cost more than the queries.
+            p = db.param
+            db.execute_sql(f"INSERT INTO audit_entry (idx, leaf) VALUES ({p}, {p})", (index, leaf.decode("utf-8")))
+            db.execute_sql(f"UPDATE audit_head SET size = {p} WHERE id = 1", (index + 1,))
+            if index + 1 - checkpoint_size >= self.checkpoint_every or now - checkpoint_at >= self.checkpoint_seconds:
                 self._write_checkpoint(index + 1, frontier.root(), now)
             if self.observers is not None:
                 event = AuditEvent(index, entry["time"], actor, action, plugin, object_ref, outcome, details)
-                database.obj.after_commit(lambda: self._notify(event, hashed))
+                if outermost:  # rolling back the outermost transaction drops this callback
+                    db.after_commit(lambda: self.observers(event))
+                else:  # a rolled-back savepoint keeps it: check the entry really committed
+                    db.after_commit(lambda: self._notify(event, hashed))
         return AuditReceipt(index, hashed)
+
+    def _locked_head_row(self) -> tuple[int, int, float]:
+        """(size, checkpoint_size, checkpoint_at) of the head, locked for this transaction."""
+        db = database.obj
+        # SQLite: the IMMEDIATE transaction already serialises writers
+        lock = "" if isinstance(db, peewee.SqliteDatabase) else " FOR UPDATE"
+        row = db.execute_sql(f"SELECT size, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1{lock}").fetchone()
+        if row is None:
+            raise AuditError("the audit log is not initialised; run `station migrate`")
+        return row
 
     def _locked_head(self) -> AuditHead:
         query = AuditHead.select().where(AuditHead.id == 1)
@@ -166,8 +181,10 @@ class AuditLog:
 
     def _notify(self, event: AuditEvent, hashed: bytes) -> None:
         # after_commit also fires when a savepoint holding the entry was rolled back: check.
-        node = AuditNode.get_or_none((AuditNode.level == 0) & (AuditNode.idx == event.index))
-        if node is not None and bytes(node.hash) == hashed:
+        db = database.obj
+        row = db.execute_sql(f"SELECT hash FROM audit_node WHERE level = 0 AND idx = {db.param}",
+                             (event.index,)).fetchone()
+        if row is not None and bytes(row[0]) == hashed:
             self.observers(event)
 
     # ---- checkpoints -----------------------------------------------------------------

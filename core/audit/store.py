@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import peewee
 
 from core.audit.merkle import NodeKey
-from core.db import BaseModel
+from core.db import BaseModel, database
 
 
 class AuditEntry(BaseModel):
@@ -57,19 +57,25 @@ class AuditCheckpoint(BaseModel):
 
 
 class DatabaseNodeStore:
-    """:class:`core.audit.merkle.NodeStore` over ``audit_node``: one query per batch."""
+    """:class:`core.audit.merkle.NodeStore` over ``audit_node``: one query per batch.
+
+    Plain parametrised SQL: building the same statements with peewee expressions cost more
+    than running them (``bench/audit.py``), and every append and proof goes through here.
+    """
 
     def get_many(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         if not keys:
             return {}
-        clauses = [(AuditNode.level == k.level) & (AuditNode.idx == k.index) for k in keys]
-        condition = clauses[0]
-        for clause in clauses[1:]:
-            condition |= clause
-        query = AuditNode.select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(condition).tuples()
-        return {NodeKey(level, idx): bytes(hash_) for level, idx, hash_ in query}
+        db = database.obj
+        pair = f"(level = {db.param} AND idx = {db.param})"
+        cursor = db.execute_sql(f"SELECT level, idx, hash FROM audit_node WHERE {' OR '.join([pair] * len(keys))}",
+                                [part for key in keys for part in key])
+        return {NodeKey(level, idx): bytes(hash_) for level, idx, hash_ in cursor.fetchall()}
 
     def put_many(self, nodes: Mapping[NodeKey, bytes]) -> None:
-        rows = [{"level": k.level, "idx": k.index, "hash": h} for k, h in nodes.items()]
-        if rows:
-            AuditNode.insert_many(rows).execute()
+        if not nodes:
+            return
+        db = database.obj
+        row = f"({db.param}, {db.param}, {db.param})"
+        db.execute_sql(f"INSERT INTO audit_node (level, idx, hash) VALUES {', '.join([row] * len(nodes))}",
+                       [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)])
