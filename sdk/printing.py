@@ -1,0 +1,54 @@
+"""Printing a receipt on the station's receipt printer (ESC/POS, Vietnamese code page).
+
+    from sdk.printing import print_receipt
+
+    print_receipt(["SAO KÊ TÀI KHOẢN", ("Số dư", "1.234.567 ₫")], qr="https://...", title_lines=1)
+
+Each item is a line of text or a ``(label, value)`` pair printed as ``label: value``. Raises
+:class:`sdk.devices.DeviceUnavailable` (``missing``, ``paper_out``, ``not_ready``, ...) when
+nothing (or not all) was printed — the caller tells the citizen and may offer the QR instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.i18n import pick
+from sdk.devices import DeviceUnavailable, device
+
+Line = str | tuple[str, str]
+
+
+def print_receipt(lines: Iterable[Line], qr: str | None = None, title_lines: int = 0) -> None:
+    """Print ``lines`` (the first ``title_lines`` bold and centred), an optional QR code, cut."""
+    from hal.errors import DeviceBusy, DeviceFault, HalError
+    from hal.protocols.receipt_printer import Receipt
+
+    printer = device("receipt_printer")
+    if printer is None:
+        raise DeviceUnavailable(pick("Trạm này không có máy in biên nhận.", "This station has no receipt printer."),
+                                "missing", retry=False)
+    receipt = Receipt()
+    for index, line in enumerate(lines):
+        text = f"{line[0]}: {line[1]}" if isinstance(line, tuple) else str(line)
+        title = index < title_lines
+        receipt.line(text, bold=title, align="center" if title else "left")
+    if qr:
+        receipt.feed(1).qr(qr)
+    receipt.feed(3).cut()
+    try:
+        if printer.status.value in ("CONNECTING", "NOT_READY", "ERROR"):
+            printer.open()
+        printer.print_receipt(receipt)
+    except DeviceFault as exc:
+        raise DeviceUnavailable(exc.reason, exc.code) from None
+    except DeviceBusy:
+        raise DeviceUnavailable(pick("Máy in đang bận, vui lòng chờ.", "The printer is busy; please wait."),
+                                "busy") from None
+    except HalError:
+        raise DeviceUnavailable(pick("Máy in chưa sẵn sàng; bạn có thể quét mã QR thay cho bản in.",
+                                     "The printer is not ready; you can scan the QR code instead."),
+                                "not_ready") from None
+
+
+__all__ = ["print_receipt"]
