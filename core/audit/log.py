@@ -112,6 +112,7 @@ class AuditLog:
         self.checkpoint_seconds = checkpoint_seconds
         self.observers = observers
         self.store = DatabaseNodeStore()
+        self._last_frontier: Frontier | None = None
 
     # ---- keys ------------------------------------------------------------------------
 
@@ -144,8 +145,9 @@ class AuditLog:
                      "outcome": outcome, "details": details}
             leaf = canonical_json(entry)
             hashed = leaf_hash(leaf)
-            frontier = Frontier.load(self.store, index)
+            frontier = self._frontier_at(index)
             self.store.put_many(frontier.append(hashed))
+            self._last_frontier = frontier
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
             db.execute_sql(f"INSERT INTO audit_entry (idx, leaf) VALUES ({p}, {p})", (index, leaf.decode("utf-8")))
@@ -159,6 +161,15 @@ class AuditLog:
                 else:  # a rolled-back savepoint keeps it: check the entry really committed
                     db.after_commit(lambda: self._notify(event, hashed))
         return AuditReceipt(index, hashed)
+
+    def _frontier_at(self, size: int) -> Frontier:
+        """The tree's frontier at ``size``: the one this process made last when it matches the
+        locked head (a log only grows, so equal size means equal content; after a rollback or
+        another process's append the sizes differ and it is read from the database)."""
+        cached = self._last_frontier
+        if cached is not None and cached.size == size:
+            return cached.copy()
+        return Frontier.load(self.store, size)
 
     def _locked_head_row(self) -> tuple[int, int, float]:
         """(size, checkpoint_size, checkpoint_at) of the head, locked for this transaction."""

@@ -321,6 +321,10 @@ class Frontier:
         self.size += 1
         return completed
 
+    def copy(self) -> Frontier:
+        """An independent copy (appending to it leaves this one unchanged)."""
+        return Frontier(self.size, list(self._hashes))
+
     def root(self) -> bytes:
         """Return the root hash of the tree so far."""
         if not self._hashes:
