@@ -1,28 +1,55 @@
-"""Health and pharmacy — built-in plugin. Hook implementations only: the wiring."""
+"""Health and pharmacy — built-in plugin of a (simulated) pharmacy-chain partner.
+
+Hook implementations only: the wiring. Pages are in ``views/``, rules in ``vitals.py``,
+``prescriptions.py`` and ``screening.py``, outside systems in ``connector.py``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from typing import Any
 
-from sdk import Tile, hookimpl, requires
+from flask import url_for
 
-bp = Blueprint("healthcare", __name__, template_folder="templates")
+from sdk import Panel, Tile, hookimpl
 
-
-@bp.route("/")
-@requires("healthcare.use")
-def index() -> str:
-    """The service's start page."""
-    return render_template("healthcare/index.html")
+from . import checkout, data_rights, site
+from .views import bp
 
 
 @hookimpl
-def register_routes(registrar) -> None:  # type: ignore[no-untyped-def]
+def register_routes(registrar: Any) -> None:
     registrar.add_blueprint(bp)
 
 
 @hookimpl
-def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
+def startup(station: Any) -> None:
+    site.remember_site(station.site_id)
+
+
+@hookimpl
+def home_tiles(citizen: Any) -> list[Tile]:
     return [Tile(title={"vi": "Y tế và nhà thuốc", "en": "Health and pharmacy"},
-                 subtitle={"vi": "Đo sức khoẻ, đơn thuốc điện tử, mua thuốc", "en": "Health screening, e-prescriptions, medicine"},
+                 subtitle={"vi": "Đo sức khoẻ, đơn thuốc điện tử, mua thuốc, khám từ xa",
+                           "en": "Screening, e-prescriptions, medicine, teleconsultation"},
                  url=url_for("healthcare.index"), icon="health")]
+
+
+@hookimpl
+def manager_panels() -> list[Panel]:
+    return [Panel(title={"vi": "Dược sĩ: duyệt đơn thuốc", "en": "Pharmacist: approve prescriptions"},
+                  url=url_for("healthcare.pharmacist_queue"))]
+
+
+@hookimpl
+def payment_settled(payment: Any) -> None:
+    checkout.settle(payment)
+
+
+@hookimpl
+def citizen_data_export(citizen: Any) -> dict[str, Any]:
+    return data_rights.export(citizen.id)
+
+
+@hookimpl
+def citizen_data_erase(citizen: Any) -> None:
+    data_rights.erase(citizen.id)

@@ -1,0 +1,36 @@
+"""Data-subject rights: everything the plugin holds about a citizen, and its erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import Booking, RxOrder, Screening, ShopOrder
+
+
+def _iso(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def export(citizen_id: int) -> dict[str, Any]:
+    """Screenings (decrypted), prescription and shop orders, bookings."""
+    screenings = Screening.select().where(Screening.citizen_id == citizen_id).order_by(Screening.id)
+    return {
+        "screenings": [{"taken_at": _iso(s.taken_at), "state": s.state, **(s.vitals or {})} for s in screenings],
+        "prescription_orders": [{"created_at": _iso(o.created_at), "prescription": o.code, "state": o.state,
+                                 "lines": o.lines, "total_vnd": o.total_vnd, "pickup_code": o.pickup_code,
+                                 "posted_to_national_system": o.posted}
+                                for o in RxOrder.select().where(RxOrder.citizen_id == citizen_id).order_by(RxOrder.id)],
+        "shop_orders": [{"created_at": _iso(o.created_at), "state": o.state, "lines": o.lines,
+                         "total_vnd": o.total_vnd, "pickup_code": o.pickup_code}
+                        for o in ShopOrder.select().where(ShopOrder.citizen_id == citizen_id).order_by(ShopOrder.id)],
+        "teleconsultations": [{"doctor": b.doctor_name, "start": _iso(b.start), "state": b.state,
+                               "shared_screening": b.screening_id is not None}
+                              for b in Booking.select().where(Booking.citizen_id == citizen_id).order_by(Booking.id)],
+    }
+
+
+def erase(citizen_id: int) -> None:
+    """Delete the citizen's rows (the audit log keeps only references)."""
+    for model in (Screening, RxOrder, ShopOrder, Booking):
+        model.delete().where(model.citizen_id == citizen_id).execute()

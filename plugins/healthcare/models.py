@@ -1,0 +1,102 @@
+"""The healthcare plugin's tables (``healthcare_*``).
+
+Screening values are health data: encrypted at rest with the citizen's data key through
+``sdk.privacy`` (readable only with the citizen's current consent, every read in their
+access log, gone when the citizen is erased). Orders and bookings hold references and
+quantities only (medicine codes, amounts, the prescription code), never names or ID numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import peewee
+
+from sdk import Model
+from sdk.privacy import EncryptedJSONField, PersonalDataModel
+
+
+class Screening(PersonalDataModel):
+    """One guided screening: ``vitals`` = {"values": {...}, "devices": {kind: {...}}, "steps": {kind: state}}."""
+
+    data_category = "health"
+    timestamp_field = "taken_at"
+    citizen_id = peewee.IntegerField(index=True)
+    taken_at = peewee.DoubleField()
+    state = peewee.CharField(max_length=16, default="in_progress")   # in_progress | done
+    vitals = EncryptedJSONField(null=True)
+
+    class Meta:
+        table_name = "healthcare_screening"
+
+
+class JsonText(peewee.TextField):
+    """A JSON value in a text column (non-personal data only)."""
+
+    def db_value(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class RxOrder(Model):
+    """A prescription order: what the citizen chose to collect now, until it is paid and posted.
+
+    States: awaiting_approval → approved | rejected; approved → paid (payment settled) → the
+    quantities are posted to the national system (``posted``).
+    """
+
+    citizen_id = peewee.IntegerField(index=True)
+    code = peewee.CharField(max_length=14, index=True)
+    state = peewee.CharField(max_length=24, default="awaiting_approval")
+    lines = JsonText()                 # [{"sku", "qty", "unit_price", "total"}]
+    total_vnd = peewee.BigIntegerField()
+    pickup_code = peewee.CharField(max_length=8)
+    created_at = peewee.DoubleField()
+    decided_at = peewee.DoubleField(null=True)
+    pharmacist_id = peewee.IntegerField(null=True)
+    payment_id = peewee.CharField(max_length=64, null=True)
+    paid_at = peewee.DoubleField(null=True)
+    posted = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "healthcare_rx_order"
+
+
+class ShopOrder(Model):
+    """An over-the-counter order: paying → paid | failed."""
+
+    citizen_id = peewee.IntegerField(index=True)
+    state = peewee.CharField(max_length=16, default="paying")
+    lines = JsonText()
+    total_vnd = peewee.BigIntegerField()
+    pickup_code = peewee.CharField(max_length=8)
+    created_at = peewee.DoubleField()
+    payment_id = peewee.CharField(max_length=64, null=True)
+    paid_at = peewee.DoubleField(null=True)
+
+    class Meta:
+        table_name = "healthcare_shop_order"
+
+
+class Booking(Model):
+    """A teleconsultation booking (booked | cancelled), optionally sharing one screening."""
+
+    citizen_id = peewee.IntegerField(index=True)
+    slot_id = peewee.CharField(max_length=40)
+    doctor_name = peewee.CharField(max_length=80)
+    specialty = JsonText()
+    start = peewee.DoubleField()
+    minutes = peewee.IntegerField()
+    state = peewee.CharField(max_length=16, default="booked")
+    join = JsonText(null=True)
+    screening_id = peewee.IntegerField(null=True)
+    created_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "healthcare_booking"
+
+
+ALL_MODELS = (Screening, RxOrder, ShopOrder, Booking)

@@ -1,0 +1,87 @@
+"""The citizen's screening history, trend charts (server-rendered SVG) and the FHIR export."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Response, redirect, render_template, url_for
+from markupsafe import Markup
+
+from sdk import audit, current_citizen, now, pick, plugin_settings, requires, transaction
+from sdk.privacy import has_consent, read_personal
+
+from ..fhir import ScreeningRecord, screening_bundle
+from ..models import Screening
+from ..site import site_id
+from ..svg import Series, line_chart
+from . import bp
+
+PURPOSE = {"vi": "Hiển thị lịch sử đo cho chính bạn", "en": "Show your screening history to you"}
+EXPORT_PURPOSE = {"vi": "Tải kết quả đo dạng FHIR theo yêu cầu của bạn", "en": "Download your results as FHIR at your request"}
+
+
+def completed_screenings(citizen_id: int, purpose: dict[str, str], limit: int | None = None) -> list[Screening]:
+    """The citizen's finished screenings, oldest first (each read in their access log)."""
+    query = (Screening.select().where((Screening.citizen_id == citizen_id) & (Screening.state == "done"))
+             .order_by(Screening.taken_at.desc(), Screening.id.desc()))
+    if limit:
+        query = query.limit(limit)
+    return list(reversed(read_personal(query, purpose=purpose)))
+
+
+def _label(epoch: float) -> str:
+    return (datetime.fromtimestamp(epoch, UTC) + timedelta(hours=7)).strftime("%d/%m")
+
+
+def trend_charts(rows: list[Screening]) -> list[Markup]:
+    """One SVG chart per quantity measured at least once."""
+    def points(key: str) -> list[tuple[str, float]]:
+        return [(_label(r.taken_at), r.vitals["values"][key]) for r in rows if key in r.vitals["values"]]
+
+    charts = []
+    bp_series = [Series(pick("Tâm thu", "Systolic"), "#b3261e", points("systolic")),
+                 Series(pick("Tâm trương", "Diastolic"), "#1f5fa8", points("diastolic"))]
+    if bp_series[0].points:
+        charts.append(line_chart(bp_series, pick("Huyết áp (mmHg)", "Blood pressure (mmHg)"),
+                                 bands=[(90, 139, "#7ac27a")]))
+    for key, title, colour, band in (
+            ("spo2", pick("SpO2 (%)", "SpO2 (%)"), "#1f5fa8", (95, 100)),
+            ("pulse", pick("Mạch (lần/phút)", "Pulse (/min)"), "#6a1b9a", (50, 100)),
+            ("temperature", pick("Nhiệt độ (°C)", "Temperature (°C)"), "#e65100", (36.0, 37.4)),
+            ("weight", pick("Cân nặng (kg)", "Weight (kg)"), "#2e7d32", None),
+            ("bmi", pick("BMI (kg/m²)", "BMI (kg/m²)"), "#5d4037", (18.5, 22.9))):
+        series = points(key)
+        if series:
+            charts.append(line_chart([Series(title, colour, series)], title, bands=[(*band, "#7ac27a")] if band else []))
+    return [Markup(chart) for chart in charts]  # line_chart escapes every text it embeds
+
+
+@bp.route("/history")
+@requires("healthcare.use")
+def history() -> Any:
+    """Past screenings and trend charts."""
+    if not has_consent(current_citizen().id, "healthcare", "health"):
+        return redirect(url_for("healthcare.screening_start"))
+    rows = completed_screenings(current_citizen().id, PURPOSE, plugin_settings()["history_limit"])
+    return render_template("healthcare/history.html", rows=list(reversed(rows)), charts=trend_charts(rows))
+
+
+def fhir_records(rows: list[Screening]) -> list[ScreeningRecord]:
+    """The export's view of screening rows."""
+    return [ScreeningRecord(r.id, r.taken_at, r.vitals["values"], r.vitals["devices"]) for r in rows]
+
+
+@bp.route("/history/fhir")
+@requires("healthcare.use", assurance="high", step_up=True)
+def history_fhir() -> Response:
+    """Every finished screening as a FHIR R4 Bundle of vital-sign Observations (JSON download)."""
+    citizen = current_citizen()
+    rows = completed_screenings(citizen.id, EXPORT_PURPOSE)
+    bundle = screening_bundle(fhir_records(rows), citizen.id, site_id(), now())
+    with transaction():
+        audit("healthcare.fhir_export", object_ref=f"bundle:{bundle['id']}", details={"screenings": len(rows)})
+    response = Response(json.dumps(bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json")
+    response.headers["Content-Disposition"] = 'attachment; filename="screenings-fhir.json"'
+    return response

@@ -1,0 +1,172 @@
+"""The guided screening: consent, one step per device, retry and skip, then the results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import segno
+from flask import redirect, render_template, url_for
+
+from sdk import NotFoundError, audit, current_citizen, get_owned, now, requires, transaction
+from sdk.consent import consent_purposes, grant_consent
+from sdk.devices import DeviceUnavailable, device, measure
+from sdk.privacy import has_consent, read_personal
+
+from ..models import Screening
+from ..screening import (
+    STEP_KINDS,
+    STEPS,
+    empty_vitals,
+    fault_message,
+    next_step,
+    step_for,
+    values_from_reading,
+    with_bmi,
+)
+from ..vitals import BP_GUIDELINE, EMERGENCY_NUMBER, summarize
+from . import bp
+
+PURPOSE = {"vi": "Hiển thị kết quả đo cho chính bạn", "en": "Show your results to you"}
+
+
+def _consented() -> bool:
+    return has_consent(current_citizen().id, "healthcare", "health")
+
+
+def _own_screening(screening_id: int) -> Screening:
+    row = get_owned(Screening, screening_id)
+    return read_personal(row, purpose=PURPOSE)
+
+
+@bp.route("/screening")
+@requires("healthcare.use")
+def screening_start() -> Any:
+    """Consent first (once), then what will be measured with which of the site's devices."""
+    if not _consented():
+        return render_template("healthcare/consent.html", purposes=consent_purposes("health"))
+    available = {step.kind: device(step.kind) is not None for step in STEPS}
+    return render_template("healthcare/screening_start.html", steps=STEPS, available=available)
+
+
+@bp.route("/screening/consent", methods=["POST"])
+@requires("healthcare.use")
+def screening_consent() -> Any:
+    """The citizen agreed (explicitly, by pressing the button) to the health data purposes."""
+    grant_consent("health")
+    return redirect(url_for("healthcare.screening_start"), code=303)
+
+
+@bp.route("/screening", methods=["POST"])
+@requires("healthcare.use")
+def screening_begin() -> Any:
+    """Open a new screening and go to its first step."""
+    if not _consented():
+        return redirect(url_for("healthcare.screening_start"), code=303)
+    with transaction():
+        row = Screening(citizen_id=current_citizen().id, taken_at=now(), state="in_progress", vitals=empty_vitals())
+        row.save()
+        audit("healthcare.screening_start", object_ref=f"screening:{row.id}")
+    return redirect(url_for("healthcare.screening_step", screening_id=row.id, kind=STEP_KINDS[0]), code=303)
+
+
+def _step_page(row: Screening, kind: str, error: dict[str, str] | None = None, status: int = 200) -> Any:
+    step = step_for(kind)
+    present = device(kind) is not None
+    index = STEP_KINDS.index(kind)
+    return render_template("healthcare/screening_step.html", row=row, step=step, steps=STEPS, index=index,
+                           present=present, error=error, missing=fault_message("missing")), status
+
+
+def _check_step(row: Screening, kind: str) -> None:
+    if kind not in STEP_KINDS or row.state != "in_progress":
+        raise NotFoundError("Not found.")
+
+
+@bp.route("/screening/<int:screening_id>/<kind>")
+@requires("healthcare.use")
+def screening_step(screening_id: int, kind: str) -> Any:
+    """Instructions for one device, with Measure / Skip."""
+    row = _own_screening(screening_id)
+    if row.state == "done":
+        return redirect(url_for("healthcare.screening_result", screening_id=row.id))
+    _check_step(row, kind)
+    return _step_page(row, kind)
+
+
+def _advance(row: Screening) -> Any:
+    kind = next_step(row.vitals["steps"])
+    if kind is not None:
+        return redirect(url_for("healthcare.screening_step", screening_id=row.id, kind=kind), code=303)
+    vitals = dict(row.vitals)
+    vitals["values"] = with_bmi(vitals["values"])
+    with transaction():
+        row.vitals = vitals
+        row.state = "done"
+        row.save()
+        measured = sorted(k for k, v in vitals["steps"].items() if v == "measured")
+        audit("healthcare.screening_done", object_ref=f"screening:{row.id}", details={"measured": measured})
+    return redirect(url_for("healthcare.screening_result", screening_id=row.id), code=303)
+
+
+@bp.route("/screening/<int:screening_id>/<kind>/measure", methods=["POST"])
+@requires("healthcare.use")
+def screening_measure(screening_id: int, kind: str) -> Any:
+    """Take the reading; a device problem shows what to do, with Retry and Skip."""
+    row = _own_screening(screening_id)
+    _check_step(row, kind)
+    step = step_for(kind)
+    try:
+        reading = measure(kind)
+    except DeviceUnavailable as exc:
+        audit("healthcare.measure", object_ref=f"screening:{row.id}", outcome="failed",
+              details={"device": kind, "code": exc.code})
+        return _step_page(row, kind, error=fault_message(exc.code), status=409)
+    driver = device(kind)
+    descriptor = getattr(driver, "descriptor", None)
+    vitals = dict(row.vitals)
+    vitals["values"] = {**vitals["values"], **values_from_reading(step, reading.values)}
+    vitals["devices"] = {**vitals["devices"], kind: {
+        "id": str(getattr(reading, "device_id", "") or getattr(descriptor, "id", kind)),
+        "make": getattr(descriptor, "make", None), "model": getattr(descriptor, "model", None),
+        "serial": getattr(descriptor, "serial", None)}}
+    vitals["steps"] = {**vitals["steps"], kind: "measured"}
+    row.vitals = vitals
+    row.save()
+    return _advance(row)
+
+
+@bp.route("/screening/<int:screening_id>/<kind>/skip", methods=["POST"])
+@requires("healthcare.use")
+def screening_skip(screening_id: int, kind: str) -> Any:
+    """Skip a step: the device is missing or the citizen does not want this measurement."""
+    row = _own_screening(screening_id)
+    _check_step(row, kind)
+    vitals = dict(row.vitals)
+    vitals["steps"] = {**vitals["steps"], kind: "skipped" if device(kind) is not None else "missing"}
+    row.vitals = vitals
+    row.save()
+    return _advance(row)
+
+
+@bp.route("/screening/<int:screening_id>/result")
+@requires("healthcare.use")
+def screening_result(screening_id: int) -> Any:
+    """Values, reference ranges and plain advice; the urgent-care message when needed."""
+    row = _own_screening(screening_id)
+    if row.state != "done":
+        return redirect(url_for("healthcare.screening_step", screening_id=row.id,
+                                kind=next_step(row.vitals["steps"]) or STEP_KINDS[-1]))
+    values = row.vitals["values"]
+    summary = summarize({**({"pulse": values["bp_pulse"]} if "bp_pulse" in values else {}), **values})
+    return render_template("healthcare/screening_result.html", row=row, values=values, summary=summary,
+                           steps=row.vitals["steps"], guideline=BP_GUIDELINE, emergency=EMERGENCY_NUMBER,
+                           qr_svg=_takeaway_qr(row, values))
+
+
+def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:
+    """A QR code of the results as plain text, to take away on a phone (no link, no network)."""
+    order = ("systolic", "diastolic", "pulse", "spo2", "temperature", "weight", "height", "bmi")
+    text = "; ".join(f"{k}={values[k]:g}" for k in order if k in values)
+    when = datetime.fromtimestamp(row.taken_at, UTC).strftime("%Y-%m-%d %H:%MZ")
+    return segno.make(f"Citizen Station screening {when}: {text}", error="m").svg_inline(scale=4)

@@ -1,0 +1,133 @@
+"""Fixtures of the healthcare plugin tests: a station with fast simulated devices, a real
+VNeID login for a known test citizen, and a stand-in payment service when sdk.payments is absent."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import secrets
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from hal.sim import control
+
+#: Fast simulator query and driver options per kind (as tests/hal/conftest.py FAST).
+FAST = {
+    "pulse_oximeter": ("search_s=0.05", {"stable_frames": 10, "finger_out_grace": 0.2, "measure_timeout": 2.0}),
+    "blood_pressure": ("inflate_s=0.05", {"measure_timeout": 2.0, "answer_timeout": 0.3}),
+    "scale": ("settle_s=0.15", {"measure_timeout": 2.0, "poll_interval": 0.02, "answer_timeout": 0.3}),
+    "height_rod": ("measure_s=0.05", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
+    "thermometer": ("measure_s=0.05", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
+}
+AN, NGOC, MINH, HA, DUNG = 0, 1, 2, 3, 5
+
+
+def device_entry(kind: str, profile: str = "ok", **options: Any) -> dict[str, Any]:
+    """A station.toml device entry on a fresh simulator instance of ``kind``."""
+    query = "&".join([f"profile={profile}", FAST[kind][0], f"instance={secrets.token_hex(4)}",
+                      *(f"{k}={v}" for k, v in options.items())])
+    return {"id": f"{kind}-1", "kind": kind, "url": f"sim://{kind}?{query}", "make": "SimMed",
+            "model": f"{kind.replace('_', '-')}-sim", "serial": "SN-0001", "options": dict(FAST[kind][1])}
+
+
+def all_devices(**profiles: Any) -> list[dict[str, Any]]:
+    """Every screening device; ``profiles`` override per kind, e.g. ``pulse_oximeter="finger_out"``
+    or ``blood_pressure=("ok", {"systolic": 185})``; ``None`` leaves the device out."""
+    out = []
+    for kind in FAST:
+        choice = profiles.get(kind, "ok")
+        if choice is None:
+            continue
+        profile, options = choice if isinstance(choice, tuple) else (choice, {})
+        out.append(device_entry(kind, profile, **options))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def fresh_simulators():
+    control.forget_all()
+    yield
+    control.forget_all()
+
+
+@pytest.fixture
+def health_station(make_station):
+    """``health_station(devices=None, **kwargs)`` → app with only the healthcare plugin."""
+
+    def make(devices: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
+        return make_station(plugins=["healthcare"], devices=all_devices() if devices is None else devices, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def vneid_login(csrf_token):
+    """``vneid_login(app, client, account=AN, level=2)``: a real simulated VNeID login, so the plugin
+    sees the verified ID number of ``hal.sim.citizens.TEST_CITIZENS[account]``."""
+
+    def login(app: Any, client: Any, account: int = AN, level: int = 2) -> None:
+        page = client.get("/login/vneid?next=/s/healthcare/").get_data(as_text=True)
+        request_id = re.search(r'data-claim-url="/login/vneid/([^/]+)/claim', page).group(1)
+        uri = unquote(re.search(r'/sim/vneid/phone\?r=([^"]+)"', page).group(1).replace("&amp;", "&"))
+        phone = app.test_client()
+        approved = phone.post("/sim/vneid/phone", data={"r": uri, "account": str(account), "level": str(level),
+                                                         "csrf_token": csrf_token(phone)})
+        assert approved.status_code == 200
+        done = client.post(f"/login/vneid/{request_id}/claim?next=/s/healthcare/",
+                           headers={"X-CSRF-Token": csrf_token(client), "Accept": "application/json"})
+        assert done.json["status"] == "done", done.json
+
+    return login
+
+
+class FakePayments:
+    """Stands in for sdk.payments (same call shape as the contract) until it exists."""
+
+    def __init__(self) -> None:
+        self.started: list[dict[str, Any]] = []
+
+    def start_payment(self, **kwargs: Any) -> Any:
+        payment = SimpleNamespace(id=f"pay-{len(self.started) + 1}", state="PENDING",
+                                  pay_url=f"/pay/fake-{len(self.started) + 1}", **kwargs)
+        self.started.append({"payment": payment, **kwargs})
+        return payment
+
+
+@pytest.fixture
+def payments(monkeypatch):
+    """The payments the plugin started, and ``settle(app, index, state)`` to finish one."""
+    fake = FakePayments()
+    if importlib.util.find_spec("sdk.payments") is None:
+        monkeypatch.setattr("plugins.healthcare.checkout.start_payment", fake.start_payment)
+    else:  # the real service exists: still record what the plugin asks for, through it
+        import plugins.healthcare.checkout as checkout
+
+        real = checkout.start_payment
+
+        def recording(**kwargs: Any) -> Any:
+            payment = real(**kwargs)
+            fake.started.append({"payment": payment, **kwargs})
+            return payment
+
+        monkeypatch.setattr(checkout, "start_payment", recording)
+
+    def settle(app: Any, index: int = -1, state: str = "SUCCEEDED") -> None:
+        from plugins.healthcare import checkout
+
+        started = fake.started[index]
+        settled = SimpleNamespace(id=started["payment"].id, state=state, reference=started["reference"],
+                                  amount_vnd=started["amount_vnd"], purpose=started["purpose"], plugin="healthcare")
+        with app.test_request_context():
+            checkout.settle(settled)
+
+    fake.settle = settle  # type: ignore[attr-defined]
+    return fake
+
+
+def audit_entries(app: Any) -> list[str]:
+    """The station's audit entries as text (for assertions)."""
+    with app.app_context():
+        return [str(entry) for entry in app.extensions["station"].audit.export()]

@@ -1,0 +1,158 @@
+"""Guided screening end to end with every simulated device, including faults and missing devices."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import all_devices, audit_entries, device_entry
+
+
+def _consent(client, csrf_token):
+    page = client.get("/s/healthcare/screening")
+    assert page.status_code == 200 and 'id="consent"' in page.get_data(as_text=True)
+    client.post("/s/healthcare/screening/consent", data={"csrf_token": csrf_token(client)})
+
+
+def _begin(client, csrf_token):
+    response = client.post("/s/healthcare/screening", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def _post(client, csrf_token, url):
+    return client.post(url, data={"csrf_token": csrf_token(client)})
+
+
+def _measure_all(client, csrf_token, location):
+    """Press Measure on every step until the result page; returns the result page text."""
+    for _ in range(10):
+        if location.endswith("/result"):
+            break
+        response = _post(client, csrf_token, location + "/measure")
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        location = response.headers["Location"]
+    return client.get(location).get_data(as_text=True)
+
+
+def test_screening_needs_explicit_consent_before_the_first_measurement(health_station, login_citizen, csrf_token):
+    app = health_station()
+    client = app.test_client()
+    login_citizen(client)
+    page = client.get("/s/healthcare/screening").get_data(as_text=True)
+    assert 'id="consent"' in page and "Bắt đầu đo" not in page
+    refused = client.post("/s/healthcare/screening", data={"csrf_token": csrf_token(client)})
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/s/healthcare/screening")
+    _consent(client, csrf_token)
+    assert "Bắt đầu đo" in client.get("/s/healthcare/screening").get_data(as_text=True)
+    assert any('"consent.grant"' in e and "healthcare:health" in e for e in audit_entries(app))
+
+
+def test_screening_with_every_device_gives_values_ranges_and_advice(health_station, login_citizen, csrf_token):
+    app = health_station()
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    page = _measure_all(client, csrf_token, _begin(client, csrf_token))
+    assert re.search(r'id="v-bp">120/80 mmHg', page)
+    assert 'id="v-spo2">97 %' in page and 'id="v-pulse">72' in page
+    assert 'id="v-weight">72,5 kg' in page and 'id="v-height">172,4 cm' in page
+    assert 'id="v-bmi">24,4 kg/m²' in page          # 72.5 / 1.724² = 24.39
+    assert 'data-quantity="bmi" data-category="overweight"' in page   # WHO Asia-Pacific: 23–24.9
+    assert 'data-quantity="blood_pressure" data-category="normal"' in page
+    assert 'id="urgent"' not in page and "không phải chẩn đoán" in page
+    assert "<svg" in page  # the take-away QR code
+
+
+def test_urgent_values_show_the_emergency_number(health_station, login_citizen, csrf_token):
+    app = health_station(all_devices(blood_pressure=("ok", {"systolic": 186, "diastolic": 112}),
+                                     pulse_oximeter=("ok", {"spo2": 88})))
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    page = _measure_all(client, csrf_token, _begin(client, csrf_token))
+    assert 'id="urgent"' in page and '<strong class="emergency">115</strong>' in page
+    assert 'data-category="grade_3"' in page and 'data-quantity="spo2" data-category="very_low"' in page
+
+
+def test_finger_out_reports_fault_then_retry_and_skip_work(health_station, login_citizen, csrf_token):
+    app = health_station(all_devices(pulse_oximeter="finger_out"))
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    location = _begin(client, csrf_token)
+    location = _post(client, csrf_token, location + "/measure").headers["Location"]   # blood pressure ok
+    assert location.endswith("/pulse_oximeter")
+    fault = _post(client, csrf_token, location + "/measure")
+    text = fault.get_data(as_text=True)
+    assert fault.status_code == 409 and "ngón tay" in text and "Thử lại" in text and "Bỏ qua bước này" in text
+    again = _post(client, csrf_token, location + "/measure")       # retry: still no finger
+    assert again.status_code == 409
+    skipped = _post(client, csrf_token, location + "/skip")
+    assert skipped.headers["Location"].endswith("/thermometer")
+    page = _measure_all(client, csrf_token, skipped.headers["Location"])
+    assert 'id="v-spo2"' not in page and 'data-kind="pulse_oximeter"' in page
+    assert 'id="v-pulse">72' in page                              # from the blood pressure monitor
+    assert any('"code":"finger_out"' in e for e in audit_entries(app))
+
+
+def test_cuff_error_is_explained_and_the_step_can_be_retried(health_station, login_citizen, csrf_token):
+    from hal.sim import control
+
+    devices = all_devices(blood_pressure="cuff_error")
+    app = health_station(devices)
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    location = _begin(client, csrf_token)
+    fault = _post(client, csrf_token, location + "/measure")
+    assert fault.status_code == 409 and "vòng bít" in fault.get_data(as_text=True)
+    control.set_profile(devices[1]["url"], "ok")                 # the citizen wraps the cuff again
+    retried = _post(client, csrf_token, location + "/measure")
+    assert retried.status_code == 303 and retried.headers["Location"].endswith("/pulse_oximeter")
+
+
+def test_missing_devices_are_skipped_and_bmi_needs_both_weight_and_height(health_station, login_citizen,
+                                                                           csrf_token):
+    app = health_station([device_entry("pulse_oximeter"), device_entry("scale")])
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    start = client.get("/s/healthcare/screening").get_data(as_text=True)
+    assert "trạm chưa có thiết bị" in start
+    location = _begin(client, csrf_token)
+    step = client.get(location).get_data(as_text=True)
+    assert 'id="missing"' in step and "Đo</button>" not in step
+    missing = _post(client, csrf_token, location + "/measure")
+    assert missing.status_code == 409
+    location = _post(client, csrf_token, location + "/skip").headers["Location"]
+    location = _post(client, csrf_token, location + "/measure").headers["Location"]     # oximeter
+    location = _post(client, csrf_token, location + "/skip").headers["Location"]        # no thermometer
+    location = _post(client, csrf_token, location + "/measure").headers["Location"]     # scale
+    location = _post(client, csrf_token, location + "/skip").headers["Location"]        # no height rod
+    page = client.get(location).get_data(as_text=True)
+    assert 'id="v-weight"' in page and 'id="v-bmi"' not in page and 'id="v-bp"' not in page
+    assert page.count("không có thiết bị") == 3
+
+
+def test_another_citizen_cannot_open_my_screening(health_station, login_citizen, csrf_token):
+    app = health_station()
+    mine, other = app.test_client(), app.test_client()
+    login_citizen(mine)
+    login_citizen(other)
+    _consent(mine, csrf_token)
+    location = _begin(mine, csrf_token)
+    _consent(other, csrf_token)
+    assert other.get(location).status_code == 404
+
+
+def test_results_are_encrypted_at_rest(health_station, login_citizen, csrf_token):
+    app = health_station()
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    _measure_all(client, csrf_token, _begin(client, csrf_token))
+    with app.app_context():
+        from plugins.healthcare.models import Screening
+
+        raw = list(Screening.select(Screening.vitals).tuples())
+    assert raw and all(b"systolic" not in bytes(value) for (value,) in raw)
