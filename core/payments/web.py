@@ -1,0 +1,411 @@
+"""The payment pages (blueprint ``payments``, mounted at ``/pay``) and the service's wiring.
+
+For the citizen who owns the payment (staff with a manager, operator or auditor role may
+look): the method choice (VietQR transfer or card terminal), the QR code with a waiting page
+that polls, the card flow, the outcome, the receipt (print again, take away as PNG by QR).
+Public: the take-away receipt image behind a signed, expiring link, and the bank's signed
+notification. SIMULATOR: the bank "phone" page. Staff: manager alerts (paper out, transfers
+to refund). No GET changes a payment except polling the bank for a transfer the citizen made.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import flask_login
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from core.audit.api import current_actor
+from core.errors import LoginRequired, NotFoundError, PermissionDenied
+from core.i18n import current_language, pick
+from core.payments.bank import BankConnector, BankUnavailable, notification_body, sign_notification
+from core.payments.bank_sim import BankSimulator, TransferRefused
+from core.payments.errors import PaymentNotFound
+from core.payments.models import (
+    FAILED,
+    METHOD_CARD,
+    METHOD_VIETQR,
+    PENDING,
+    SUCCEEDED,
+    UNKNOWN,
+    PaymentRecord,
+)
+from core.payments.qr_render import qr_svg
+from core.payments.receipts import receipt_png
+from core.payments.service import PaymentService, view_of
+from core.payments.vietqr import VietQRError, bank_name
+from core.permissions import public
+
+payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="templates",
+                     static_folder="static", static_url_path="/static")
+
+STAFF_ROLES = frozenset({"manager", "operator", "auditor"})
+ALERT_ROLES = frozenset({"manager", "operator"})
+RECEIPT_LINK_SECONDS = 24 * 3600
+PROGRESS_TEXTS = {
+    0x0A: ("Mời cắm hoặc chạm thẻ vào máy POS", "Insert or tap your card on the terminal"),
+    0x0E: ("Mời nhập mã PIN trên máy POS", "Enter your PIN on the terminal"),
+    0x17: ("Vui lòng chờ…", "Please wait…"),
+    0x1F: ("Mời rút thẻ", "Please remove your card"),
+}
+FAILURE_TEXTS = {
+    "declined": ("Thẻ bị từ chối; bạn chưa bị trừ tiền.", "The card was declined; you were not charged."),
+    "not_charged": ("Máy POS không ghi nhận giao dịch; bạn chưa bị trừ tiền.",
+                    "The terminal has no record of it; you were not charged."),
+    "expired": ("Mã QR đã hết hạn và chưa nhận được chuyển khoản.", "The QR code expired before a transfer arrived."),
+    "cancelled": ("Bạn đã huỷ thanh toán.", "You cancelled the payment."),
+    "abandoned": ("Khoản thanh toán đã bị bỏ dở.", "The payment was abandoned."),
+}
+BANK_CONNECTORS: dict[str, type[BankConnector]] = {"simulator": BankSimulator}
+
+
+# ---- wiring ---------------------------------------------------------------------------
+
+
+def install_payments(app: Flask) -> PaymentService:
+    """Create the station's payment service (``app.extensions["payments"]``) and mount the pages."""
+    from core.app import is_simulated
+
+    station = app.extensions["station"]
+    config = station.config
+    bank_settings = dict(config.connectors.get("bank", {}))
+    bank_holder: list[BankConnector] = []
+
+    def bank() -> BankConnector:
+        if not bank_holder:
+            kind = bank_settings.get("kind", "simulator")
+            factory = BANK_CONNECTORS.get(kind)
+            if factory is None:
+                from core.errors import ConfigError
+
+                raise ConfigError(config.source, "connectors.bank.kind",
+                                  f"unknown kind {kind!r}; available: {', '.join(sorted(BANK_CONNECTORS))}")
+            bank_holder.append(factory({k: v for k, v in bank_settings.items() if k != "kind"}))
+        return bank_holder[0]
+
+    def notify(view: Any) -> None:
+        record = station.plugins.records.get(view.plugin)
+        if record is None or not record.enabled or record.module is None:
+            raise LookupError(f"plugin {view.plugin} is not active")
+        if has_app_context():
+            station.plugins.call_one(view.plugin, "payment_settled", payment=view)
+        else:
+            with app.app_context():
+                station.plugins.call_one(view.plugin, "payment_settled", payment=view)
+
+    def public_url() -> str:
+        if has_request_context():
+            return request.host_url.rstrip("/")
+        configured = os.environ.get("STATION_PUBLIC_URL") or bank_settings.get("public_url")
+        if configured:
+            return str(configured).rstrip("/")
+        return f"http://{config.server['host']}:{config.server['port']}"
+
+    service = PaymentService(
+        audit=station.audit, clock=station.clock, site=config.site,
+        terminal=lambda: station.devices.driver_for_kind("payment_terminal"),
+        printer=lambda: station.devices.driver_for_kind("receipt_printer"),
+        bank=bank, notify=notify, public_url=public_url, simulated=is_simulated(config),
+        qr_ttl_seconds=float(bank_settings.get("qr_ttl_seconds", 900)))
+    app.extensions["payments"] = service
+    app.register_blueprint(payments)
+    return service
+
+
+def payment_service() -> PaymentService:
+    """The station's payment service."""
+    return current_app.extensions["payments"]
+
+
+# ---- access ---------------------------------------------------------------------------
+
+
+def _user() -> Any:
+    user = flask_login.current_user
+    if not user.is_authenticated:
+        raise LoginRequired(pick("Vui lòng xác thực bằng thẻ căn cước hoặc ứng dụng VNeID trước.",
+                                 "Please identify yourself with your chip ID card or the VNeID app first."))
+    return user
+
+
+def owned_payment(payment_id: int, allow_staff: bool = True) -> PaymentRecord:
+    """The payment if the citizen at the terminal made it (or staff may look); 404 otherwise."""
+    user = _user()
+    record = payment_service().get(payment_id)
+    if getattr(user, "kind", None) == "citizen":
+        if record.payer_citizen_id != user.citizen_id:
+            raise PaymentNotFound()
+        return record
+    if allow_staff and STAFF_ROLES & set(getattr(user, "roles", ())):
+        return record
+    raise PaymentNotFound()
+
+
+def _citizen_payment(payment_id: int) -> PaymentRecord:
+    """Only the payer may act on the payment (choose, pay, cancel)."""
+    return owned_payment(payment_id, allow_staff=False)
+
+
+@payments.after_request
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---- the citizen's pages ------------------------------------------------------------
+
+
+def _page_context(record: PaymentRecord) -> dict[str, Any]:
+    service = payment_service()
+    description = record.description_dict
+    return {"payment": record, "description": description[current_language()] if current_language() in description
+            else description["vi"], "card_available": service.card_available(),
+            "failure_text": _failure_text(record.failure_code)}
+
+
+def _failure_text(code: str | None) -> str:
+    vi, en = FAILURE_TEXTS.get(code or "", ("Thanh toán không thành công.", "The payment did not go through."))
+    return pick(vi, en)
+
+
+@payments.get("/<int:payment_id>")
+def pay(payment_id: int) -> Any:
+    """Choose how to pay (or see where the payment stands)."""
+    record = owned_payment(payment_id)
+    if record.state != PENDING:
+        return redirect(url_for("payments.result", payment_id=payment_id))
+    if record.method == METHOD_VIETQR:
+        return redirect(url_for("payments.vietqr", payment_id=payment_id))
+    return render_template("payments/pay.html", **_page_context(record))
+
+
+@payments.post("/<int:payment_id>/vietqr")
+def choose_vietqr(payment_id: int) -> Any:
+    """Pay by VietQR transfer: issue the dynamic QR code."""
+    _citizen_payment(payment_id)
+    payment_service().choose_vietqr(payment_id, current_actor())
+    return redirect(url_for("payments.vietqr", payment_id=payment_id))
+
+
+@payments.get("/<int:payment_id>/vietqr")
+def vietqr(payment_id: int) -> Any:
+    """The QR code and a waiting page that polls until the bank has the transfer."""
+    record = owned_payment(payment_id)
+    if record.method != METHOD_VIETQR or record.state != PENDING:
+        return redirect(url_for("payments.pay", payment_id=payment_id))
+    service = payment_service()
+    bank = service.bank()
+    merchant = bank.merchant
+    return render_template("payments/vietqr.html", **_page_context(record), qr=qr_svg(record.qr_payload, scale=6),
+                           merchant=merchant, bank_name=bank_name(merchant.bin) or merchant.bin,
+                           bank_simulated=bank.simulated, bank_label=bank.label,
+                           expires_in=max(0, int((record.expires_at or 0) - service.clock())))
+
+
+@payments.post("/<int:payment_id>/card")
+def pay_by_card(payment_id: int) -> Any:
+    """Charge the card on the terminal; a second tap while it runs does not charge again."""
+    _citizen_payment(payment_id)
+    payment_service().pay_by_card(payment_id, current_actor())
+    return redirect(url_for("payments.result", payment_id=payment_id))
+
+
+@payments.post("/<int:payment_id>/cancel")
+def cancel(payment_id: int) -> Any:
+    """Give up a payment that has not been paid (VietQR: only if no transfer arrived)."""
+    _citizen_payment(payment_id)
+    payment_service().cancel(payment_id, current_actor())
+    return redirect(url_for("payments.result", payment_id=payment_id))
+
+
+@payments.get("/<int:payment_id>/status")
+def status(payment_id: int) -> Any:
+    """JSON for the waiting pages: state, progress text, where to go next (polls the bank)."""
+    record = owned_payment(payment_id)
+    service = payment_service()
+    if record.method == METHOD_VIETQR and record.state == PENDING:
+        try:
+            record = service.check_vietqr(payment_id, current_actor())
+        except BankUnavailable:
+            pass
+    code = service.progress.get(payment_id)
+    progress = pick(*PROGRESS_TEXTS[code]) if code in PROGRESS_TEXTS else None
+    return jsonify(id=record.id, state=record.state, method=record.method, progress=progress,
+                   next=url_for("payments.result", payment_id=payment_id) if record.state != PENDING else None)
+
+
+@payments.get("/<int:payment_id>/result")
+def result(payment_id: int) -> Any:
+    """Where the payment stands: receipt when paid, what happened otherwise."""
+    record = owned_payment(payment_id)
+    if record.state == SUCCEEDED:
+        return redirect(url_for("payments.receipt", payment_id=payment_id))
+    if record.state == PENDING and record.method is None:
+        return redirect(url_for("payments.pay", payment_id=payment_id))
+    return render_template("payments/result.html", **_page_context(record), PENDING=PENDING, FAILED=FAILED,
+                           UNKNOWN=UNKNOWN, METHOD_CARD=METHOD_CARD)
+
+
+@payments.get("/<int:payment_id>/receipt")
+def receipt(payment_id: int) -> Any:
+    """The on-screen receipt with the audit entry's verification QR and the take-away QR."""
+    record = owned_payment(payment_id)
+    service = payment_service()
+    row = service.receipt_of(payment_id)
+    if record.state != SUCCEEDED or row is None:
+        return redirect(url_for("payments.result", payment_id=payment_id))
+    document = service.receipt_document(record, row)
+    download = url_for("payments.receipt_image", token=_receipt_token(row.id), _external=True)
+    return render_template("payments/receipt.html", **_page_context(record), receipt=row, doc=document,
+                           verify_qr=qr_svg(document.verify_url, scale=4), download_url=download,
+                           download_qr=qr_svg(download, scale=4))
+
+
+@payments.post("/<int:payment_id>/receipt/print")
+def print_again(payment_id: int) -> Any:
+    """Print the receipt again (after loading paper, say)."""
+    owned_payment(payment_id)
+    payment_service().print_receipt(payment_id, current_actor())
+    return redirect(url_for("payments.receipt", payment_id=payment_id))
+
+
+@payments.get("/<int:payment_id>/receipt.png")
+def receipt_download(payment_id: int) -> Any:
+    """The receipt as a PNG for the logged-in payer."""
+    record = owned_payment(payment_id)
+    return _receipt_png_response(record)
+
+
+# ---- public: the take-away link and the bank --------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="payments.receipt")
+
+
+def _receipt_token(receipt_id: int) -> str:
+    return _serializer().dumps(receipt_id)
+
+
+def _receipt_png_response(record: PaymentRecord) -> Response:
+    service = payment_service()
+    row = service.receipt_of(record.id)
+    if row is None:
+        raise PaymentNotFound()
+    image = receipt_png(service.receipt_document(record, row), current_language(),
+                        font_path=service.bank().settings.get("receipt_font"))
+    response = Response(image, mimetype="image/png")
+    response.headers["Content-Disposition"] = f'inline; filename="{row.number}.png"'
+    return response
+
+
+@payments.get("/r/<token>.png")
+@public
+def receipt_image(token: str) -> Any:
+    """The receipt image behind the QR code on the receipt page (signed, valid 24 hours)."""
+    from core.payments.models import ReceiptRecord
+
+    try:
+        receipt_id = _serializer().loads(token, max_age=RECEIPT_LINK_SECONDS)
+    except BadSignature:
+        raise NotFoundError("This receipt link is not valid or has expired.") from None
+    row = ReceiptRecord.get_or_none(ReceiptRecord.id == receipt_id)
+    if row is None:
+        raise NotFoundError("This receipt link is not valid or has expired.")
+    return _receipt_png_response(PaymentRecord.get_by_id(row.payment_id))
+
+
+@payments.post("/bank/notify")
+@public(csrf=False)
+def bank_notification() -> Any:
+    """The bank tells the station of a transfer: HMAC-SHA256 of the body in ``X-Signature``."""
+    service = payment_service()
+    transfer = service.bank().verify_notification(request.get_data(), request.headers.get("X-Signature", ""))
+    record = service.record_transfer(transfer, actor="bank", via="notification")
+    return jsonify(accepted=True, payment=record.id if record is not None else None,
+                   state=record.state if record is not None else None)
+
+
+# ---- SIMULATOR: the citizen's banking app -------------------------------------------------
+
+
+@payments.route("/sim/bank", methods=["GET", "POST"])
+@public
+def sim_bank_phone() -> Any:
+    """SIMULATED banking app: shows the scanned VietQR transfer and confirms it."""
+    service = payment_service()
+    bank = service.bank()
+    if not bank.simulated:
+        raise NotFoundError("There is no simulated bank at this station.")
+    payload = request.values.get("payload", "").strip()
+    details, error, done = None, None, None
+    if payload:
+        try:
+            from core.payments.vietqr import decode_vietqr
+
+            details = decode_vietqr(payload)
+        except VietQRError as exc:
+            error = str(exc)
+    if request.method == "POST" and details is not None:
+        try:
+            transfer = bank.receive(payload, service.clock)
+        except (TransferRefused, VietQRError) as exc:
+            error = str(exc)
+        else:
+            body = notification_body(transfer)
+            # Deliver the notification through the same check a real bank's webhook passes.
+            checked = bank.verify_notification(body, sign_notification(body, bank.webhook_secret))
+            service.record_transfer(checked, actor="bank", via="notification")
+            done = transfer
+    pending = list(PaymentRecord.select().where((PaymentRecord.state == PENDING)
+                                                & (PaymentRecord.method == METHOD_VIETQR))
+                   .order_by(PaymentRecord.id.desc()).limit(5))
+    return render_template("payments/sim_bank.html", payload=payload, details=details, error=error, done=done,
+                           bank=bank, bank_name=bank_name, pending=pending), (400 if error else 200)
+
+
+# ---- staff: manager alerts -----------------------------------------------------------------
+
+
+def _alert_staff() -> Any:
+    user = _user()
+    if getattr(user, "kind", None) != "staff" or not ALERT_ROLES & set(user.roles):
+        raise PermissionDenied(pick("Chỉ quản lý trạm xem được cảnh báo.", "Only station managers see alerts."))
+    return user
+
+
+@payments.get("/alerts")
+def alerts() -> Any:
+    """Open manager alerts (printer out of paper, transfers to refund...)."""
+    _alert_staff()
+    rows = [a.as_dict() for a in payment_service().open_alerts()]
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return jsonify(alerts=rows)
+    return render_template("payments/alerts.html", alerts=rows)
+
+
+@payments.post("/alerts/<int:alert_id>/resolve")
+def resolve_alert(alert_id: int) -> Any:
+    """Mark an alert as dealt with."""
+    user = _alert_staff()
+    payment_service().resolve_alert(alert_id, f"staff:{user.username}")
+    return redirect(url_for("payments.alerts"))
+
+
+def payment_view(payment_id: int) -> Any:
+    """The sdk view of a payment the current user may see."""
+    return view_of(owned_payment(payment_id))

@@ -1,0 +1,46 @@
+"""Helpers shared by the payment tests (imported as ``payment_helpers``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from core.payments.service import PaymentRequest
+
+
+def payment_request(citizen_id: int = 1, key: str | None = None, amount: int = 150_000,
+                    reference: str = "fee:1", plugin: str = "fx_payee") -> PaymentRequest:
+    """A valid request from the test plugin."""
+    return PaymentRequest(payer_citizen_id=citizen_id, plugin=plugin, purpose="fx.fee", reference=reference,
+                          amount_vnd=amount, idempotency_key=key or secrets.token_urlsafe(16),
+                          description={"vi": "Phí thử nghiệm", "en": "Test fee"}, return_url="/s/fx_payee/done",
+                          receipt_lines=(("Số hồ sơ", "HS-001"),))
+
+
+def payee_module(app):
+    """The loaded fx_payee plugin module (its SETTLED list records payment_settled calls)."""
+    return app.extensions["station"].plugins.records["fx_payee"].module
+
+
+def terminal_sim(app):
+    """The simulated terminal of ``app`` (its ledger proves how often a card was charged)."""
+    from hal.sim import control
+
+    url = next(d["url"] for d in app.extensions["station"].devices.statuses() if d["kind"] == "payment_terminal")
+    return control.simulator(url)
+
+
+def printer_sim(app):
+    """The simulated receipt printer of ``app`` (its ``receipts`` are what it printed)."""
+    from hal.sim import control
+
+    url = next(d["url"] for d in app.extensions["station"].devices.statuses() if d["kind"] == "receipt_printer")
+    return control.simulator(url)
+
+
+def audit_entries(app, object_ref=None):
+    """Audit entries as dicts, optionally only those about ``object_ref``."""
+    import json
+
+    with app.app_context():
+        entries = [json.loads(leaf) for leaf in app.extensions["station"].audit.export()]
+    return [e for e in entries if object_ref is None or e["object"] == object_ref]
