@@ -21,6 +21,7 @@ from core.identity.citizens import CitizenRegistry
 from core.identity.principals import load_principal
 from core.identity.staff import StaffDirectory
 from core.identity.vneid import VneidLoginService, provider_from_config
+from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
 from core.privacy.web import privacy
@@ -88,6 +89,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(console)
     app.register_blueprint(login)
     app.register_blueprint(simulators)
+    install_payments(app)
     app.register_blueprint(privacy)
     simulated = is_simulated(config)
     install_formatting_filters(app)
