@@ -21,7 +21,7 @@ from core.demo import DEMO_STATION_TOML, minimal_station_toml
 from core.errors import StationError
 from core.secrets import ensure_secrets
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments")
 
 
 class StationGroup(click.Group):
@@ -442,10 +442,12 @@ def vietqr_decode(payload: str) -> None:
 
 
 def _register_subsystem_commands() -> None:
+    from core.payments.cli import payments_group
     from core.privacy.cli import keys_group, privacy_group
 
     station.add_command(privacy_group)
     station.add_command(keys_group)
+    station.add_command(payments_group)
 
 
 _register_subsystem_commands()
