@@ -1,11 +1,16 @@
-"""The kiosk shell: home screen with service tiles, language switch, logout, and /healthz."""
+"""The kiosk shell: home screen with service tiles, language and display preferences,
+"finish and forget me", and /healthz."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from typing import Any
+from urllib.parse import urlparse
 
 import flask_login
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.routing import BuildError
 
 from core import db
 from core.i18n import LANGUAGES, current_language
@@ -14,6 +19,7 @@ from core.manifest import CATEGORIES
 from core.station import current_station
 from core.tiles import Tile, localized
 
+log = logging.getLogger(__name__)
 shell = Blueprint("shell", __name__)
 
 CATEGORY_NAMES = {
@@ -25,6 +31,9 @@ CATEGORY_NAMES = {
     "banking": {"vi": "Ngân hàng", "en": "Banking"},
     "other": {"vi": "Dịch vụ khác", "en": "Other services"},
 }
+# display preferences a visitor can toggle (remembered in the session only)
+DISPLAY_PREFERENCES = {"text_size": ("normal", "large"), "contrast": ("normal", "high")}
+FINISH_REASONS = ("finish", "idle")
 
 
 def _citizen_view():  # type: ignore[no-untyped-def]
@@ -33,21 +42,57 @@ def _citizen_view():  # type: ignore[no-untyped-def]
     return current_citizen()
 
 
+def _same_site(target: str | None) -> str:
+    """Only same-site paths are followed (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return "/"
+
+
+def my_data_url() -> str | None:
+    """URL of the citizen's "My data" page, or None while that blueprint is not mounted."""
+    try:
+        return url_for("privacy.index")
+    except BuildError:
+        return None
+
+
+@shell.app_context_processor
+def shell_context() -> dict[str, Any]:
+    """Layout values every page needs beyond the app's: is a citizen here, My data link."""
+    user = flask_login.current_user
+    citizen = bool(user and user.is_authenticated and getattr(user, "kind", "") == "citizen")
+    return {"citizen_logged_in": citizen, "my_data_url": my_data_url() if citizen else None}
+
+
 @shell.route("/lang", methods=["POST"])
 def choose_language() -> Response:
     """Switch the kiosk language (remembered for this session) and go back."""
     chosen = request.form.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    target = request.form.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(_same_site(request.form.get("next")))
+
+
+@shell.route("/display", methods=["POST"])
+def display_preferences() -> Response:
+    """Large text and high contrast on or off (remembered for this session) and go back."""
+    for name, allowed in DISPLAY_PREFERENCES.items():
+        value = request.form.get(name)
+        if value in allowed:
+            session[name] = value
+    return redirect(_same_site(request.form.get("next")))
 
 
 @shell.route("/")
 def home() -> str:
     """Tiles of the enabled plugins, grouped by the service categories."""
+    return render_template("home.html", categories=home_categories(current_language()))
+
+
+def home_categories(lang: str) -> list[dict[str, Any]]:
+    """Enabled plugins' tiles grouped by manifest category, in the fixed category order."""
     station = current_station()
-    lang = current_language()
     groups: dict[str, list[dict[str, object]]] = defaultdict(list)
     for record, tiles in station.plugins.call_each("home_tiles", citizen=_citizen_view()):
         for tile in tiles:
@@ -55,21 +100,50 @@ def home() -> str:
                 groups[record.manifest.category].append(
                     {"title": localized(tile.title, lang), "subtitle": localized(tile.subtitle, lang),
                      "url": tile.url, "icon": tile.icon, "order": tile.order, "plugin": record.id})
-    categories = [
+    return [
         {"id": cat, "name": localized(CATEGORY_NAMES[cat], lang),
          "tiles": sorted(groups[cat], key=lambda t: (t["order"], t["title"]))}
         for cat in CATEGORIES if groups.get(cat)
     ]
-    return render_template("home.html", categories=categories)
 
 
 @shell.route("/logout", methods=["POST"])
 def finish() -> Response:
-    """"Finish and forget me": end the session and wipe the browser's copy."""
+    """"Finish and forget me": end the session and wipe the browser's copy.
+
+    A citizen's session end is audited with its length (for the usage charts) and why it
+    ended (the button, or the idle countdown).
+    """
+    user = flask_login.current_user
+    if user.is_authenticated and getattr(user, "kind", "") == "citizen":
+        try:
+            record_session_end(user.citizen_id, request.form.get("reason", "finish"))
+        except Exception as exc:  # noqa: BLE001 — leaving must always work, even if the log is down
+            log.warning("session end not audited: %s", type(exc).__name__)
     logout()
     response = redirect(url_for("shell.home"))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
+
+
+def record_session_end(citizen_id: int, reason: str) -> None:
+    """Audit ``session.end`` with the session's length in seconds (no personal data)."""
+    from core.audit.api import record
+    from core.audit.log import transaction
+
+    station = current_station()
+    started = session.get("_auth_at")
+    seconds = max(0, int(station.clock() - started)) if isinstance(started, int | float) else None
+    with transaction():
+        record("session.end", actor=f"citizen:{citizen_id}", object_ref=f"citizen:{citizen_id}",
+               details={"seconds": seconds, "reason": reason if reason in FINISH_REASONS else "finish",
+                        "method": session.get("_method", "")})
+
+
+@shell.route("/ping")
+def ping() -> Response:
+    """The kiosk page says "someone is still here" (keeps the server session's idle clock)."""
+    return Response(status=204)
 
 
 @shell.route("/healthz")

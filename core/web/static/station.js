@@ -1,84 +1,173 @@
-/* Citizen Station kiosk: idle countdown, on-screen keypad, VNeID polling, busy forms. */
+/* Citizen Station kiosk and console: idle countdown, on-screen keypad, VNeID polling,
+   busy forms, live device status, audit verification progress. Plain JS, no build step;
+   loaded with defer from /static (the CSP forbids inline scripts). */
 (function () {
   "use strict";
   var body = document.body;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
-  function finish() {
+  function finish(reason) {
     var form = document.getElementById("finish-form");
+    var field = document.getElementById("finish-reason");
+    if (field && reason) { field.value = reason; }
     if (form) { form.submit(); } else { window.location.assign("/"); }
   }
 
-  // Idle countdown: the server ends the session anyway; this shows the last 20 seconds
-  // and then logs out so the next person never sees the previous one's page.
+  // ---- idle countdown -------------------------------------------------------------------
+  // The server ends the session anyway; this shows the last seconds and then logs out so the
+  // next person never sees the previous one's page. Activity on the page (typing on the
+  // keypad makes no request) pings the server so its idle clock agrees with ours.
   var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
   if (idle > 0) {
-    var warnAt = Math.min(20, idle);
+    var warnAt = Math.min(20, Math.max(5, Math.floor(idle / 2)));
     var overlay = document.getElementById("idle-overlay");
     var counter = document.getElementById("idle-counter");
     var last = Date.now();
-    var reset = function () {
-      last = Date.now();
-      if (overlay) { overlay.hidden = true; }
+    var lastPing = Date.now();
+    var ended = false;
+    var ping = function () {
+      lastPing = Date.now();
+      fetch("/ping", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
     };
-    ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+    var reset = function () {
+      if (ended) { return; }
+      last = Date.now();
+      if (overlay && !overlay.hidden) { overlay.hidden = true; ping(); }
+      else if (Date.now() - lastPing > 15000) { ping(); }
+    };
+    ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
       document.addEventListener(name, reset, { passive: true });
     });
+    var stay = document.getElementById("idle-stay");
+    if (stay) { stay.addEventListener("click", reset); }
+    var finishNow = document.getElementById("idle-finish");
+    if (finishNow) { finishNow.addEventListener("click", function () { ended = true; finish("finish"); }); }
     window.setInterval(function () {
+      if (ended) { return; }
       var left = Math.ceil(idle - (Date.now() - last) / 1000);
-      if (left <= 0) { finish(); return; }
+      if (left <= 0) { ended = true; finish("idle"); return; }
       if (left <= warnAt && overlay) {
-        overlay.hidden = false;
+        if (overlay.hidden) { overlay.hidden = false; if (stay) { stay.focus(); } }
         if (counter) { counter.textContent = String(left); }
       }
-    }, 500);
+    }, 250);
   }
 
-  // On-screen keypad for inputs marked data-keypad.
-  var target = null;
-  document.querySelectorAll("[data-keypad]").forEach(function (input) {
-    input.addEventListener("focus", function () { target = input; });
-  });
-  document.querySelectorAll(".keypad .key").forEach(function (key) {
-    key.addEventListener("click", function () {
-      if (!target) { target = document.querySelector("[data-keypad]"); }
-      if (!target) { return; }
-      var k = key.getAttribute("data-key");
-      if (k === "⌫") { target.value = target.value.slice(0, -1); }
-      else if (!target.maxLength || target.value.length < target.maxLength || target.maxLength < 0) { target.value += k; }
-      target.focus();
+  // ---- on-screen keypad -----------------------------------------------------------------
+  // Keys type into the keypad field last touched (else the first one in the same form).
+  document.querySelectorAll(".keypad").forEach(function (pad) {
+    var scope = pad.closest("form") || document;
+    var fields = Array.prototype.slice.call(scope.querySelectorAll("[data-keypad]"));
+    var target = fields[0] || null;
+    var mark = function (input) {
+      fields.forEach(function (f) { f.classList.remove("kp-target"); });
+      target = input;
+      if (target) { target.classList.add("kp-target"); }
+    };
+    fields.forEach(function (input) {
+      input.addEventListener("focus", function () { mark(input); });
+    });
+    mark(target);
+    pad.querySelectorAll(".key").forEach(function (key) {
+      key.addEventListener("click", function () {
+        if (!target) { return; }
+        var k = key.getAttribute("data-key");
+        var max = target.maxLength > 0 ? target.maxLength : Infinity;
+        if (k === "⌫") { target.value = target.value.slice(0, -1); }
+        else if (k === "clear") { target.value = ""; }
+        else if (target.value.length < max) { target.value += k; }
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+        // move on to the next field once this one is full
+        if (target.value.length >= max) {
+          var next = fields[fields.indexOf(target) + 1];
+          if (next) { mark(next); }
+        }
+      });
     });
   });
 
+  // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
   document.querySelectorAll("form[data-busy]").forEach(function (form) {
     form.addEventListener("submit", function () {
-      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      window.setTimeout(function () {
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      }, 0);
       var note = document.createElement("p");
       note.className = "progress";
+      note.setAttribute("role", "status");
       note.setAttribute("aria-live", "polite");
-      note.textContent = form.getAttribute("data-busy");
+      var spin = document.createElement("span");
+      spin.className = "spinner";
+      spin.setAttribute("aria-hidden", "true");
+      note.appendChild(spin);
+      note.appendChild(document.createTextNode(form.getAttribute("data-busy")));
       form.appendChild(note);
     });
   });
 
-  // VNeID login: poll until the app approves, then move on by itself.
+  // ---- VNeID login: poll until the app approves, then move on by itself ------------------
   var vneid = document.getElementById("vneid-login");
   if (vneid) {
     var url = vneid.getAttribute("data-claim-url");
     var status = document.getElementById("vneid-status");
     var deadline = Date.now() + 1000 * parseInt(vneid.getAttribute("data-expires-in") || "120", 10);
     var poll = function () {
-      if (Date.now() > deadline) { if (status) { status.textContent = status.getAttribute("data-expired") || "⌛"; } return; }
+      if (Date.now() > deadline) {
+        if (status) { status.textContent = status.getAttribute("data-expired") || "⌛"; }
+        return;
+      }
       fetch(url, { method: "POST", headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
         .then(function (res) {
           if (res.body.status === "done") { window.location.assign(res.body.next || "/"); return; }
-          if (res.body.status === "pending") { window.setTimeout(poll, 1500); return; }
+          if (res.body.status === "pending") { window.setTimeout(poll, 1000); return; }
           if (status) { status.textContent = res.body.message || ""; }
         })
         .catch(function () { window.setTimeout(poll, 3000); });
     };
-    window.setTimeout(poll, 1500);
+    window.setTimeout(poll, 1000);
+  }
+
+  // ---- console: live device status ------------------------------------------------------
+  var deviceTable = document.querySelector("[data-live-devices]");
+  if (deviceTable) {
+    var refresh = function () {
+      fetch(deviceTable.getAttribute("data-live-devices"), { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          data.devices.forEach(function (d) {
+            var row = deviceTable.querySelector('tr[data-device="' + d.id + '"]');
+            if (!row) { return; }
+            var badge = row.querySelector(".status .badge");
+            if (badge) { badge.textContent = d.status; badge.className = "badge status-" + d.status; }
+            var reason = row.querySelector(".reason");
+            if (reason) { reason.textContent = d.reason; }
+          });
+        })
+        .catch(function () {})
+        .then(function () { window.setTimeout(refresh, 2000); });
+    };
+    window.setTimeout(refresh, 1000);
+  }
+
+  // ---- console: audit verification progress ---------------------------------------------
+  var job = document.querySelector("[data-verify-job]");
+  if (job) {
+    var bar = job.querySelector("progress");
+    var text = job.querySelector(".verify-text");
+    var check = function () {
+      fetch(job.getAttribute("data-verify-job"), { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (bar) { bar.max = Math.max(1, s.total); bar.value = s.done; }
+          if (text) { text.textContent = s.message; }
+          job.setAttribute("data-state", s.state);
+          if (s.state === "running") { window.setTimeout(check, 500); }
+        })
+        .catch(function () { window.setTimeout(check, 2000); });
+    };
+    check();
   }
 })();
