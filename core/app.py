@@ -15,7 +15,7 @@ from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
 from core.config import Config
 from core.devices import StationDevices
-from core.i18n import current_language
+from core.i18n import current_language, install_translations
 from core.identity.card_login import CardLogin
 from core.identity.citizens import CitizenRegistry
 from core.identity.principals import load_principal
@@ -29,6 +29,7 @@ from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.station import Station
 from core.web.console import console
+from core.web.console_settings import apply_saved_settings
 from core.web.errors import install_error_handlers
 from core.web.guard import install_guard
 from core.web.login import login
@@ -83,6 +84,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_guard(app)
     install_error_handlers(app)
     install_security_headers(app)
+    install_translations(app, {r.id: r.path for r in plugins.records.values()})
     app.register_blueprint(shell)
     app.register_blueprint(transparency)
     app.register_blueprint(staff)
@@ -108,6 +110,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                 "idle_seconds": idle,
                 "site_name": pick_for_page(config.site["name_vi"], config.site["name_en"])}
     with app.app_context():
+        apply_saved_settings(station)
         plugins.load(app, station.info_for)
     return app
 
