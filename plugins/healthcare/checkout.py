@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sdk import StationError, audit, now, pick, transaction
@@ -39,6 +39,11 @@ def _payments() -> Any:
 def start_payment(**kwargs: Any) -> Any:
     """``sdk.payments.start_payment(**kwargs)`` — see the payments contract."""
     return _payments().start_payment(**kwargs)
+
+
+def items_detail(quantities: Mapping[str, int]) -> list[str]:
+    """Quantities as audit detail: ``["AMOX500:20", ...]`` (product codes and counts only)."""
+    return [f"{sku}:{qty}" for sku, qty in sorted(quantities.items())]
 
 
 def new_pickup_code(rng: Callable[[int], int] = secrets.randbelow) -> str:
@@ -79,7 +84,8 @@ def settle(payment: Any) -> None:
         order.payment_id = str(payment.id)
         order.save()
         audit("healthcare.paid", object_ref=ref, outcome="ok",
-              details={"payment": str(payment.id), "amount_vnd": int(order.total_vnd), "items": quantities})
+              details={"payment": str(payment.id), "amount_vnd": int(order.total_vnd),
+                       "items": items_detail(quantities)})
     if isinstance(order, RxOrder) and order.state == "paid":
         post_dispensing(order)
 
@@ -91,10 +97,11 @@ def post_dispensing(order: RxOrder) -> bool:
     try:
         national_prescriptions().record_dispensing(order.code, quantities, reference=ref)
     except ConnectorUnavailable:
-        audit("healthcare.dispensing_post", object_ref=ref, outcome="failed", details={"retry": True})
+        with transaction():
+            audit("healthcare.dispensing_post", object_ref=ref, outcome="failed", details={"retry": True})
         return False
     with transaction():
         order.posted = True
         order.save()
-        audit("healthcare.dispensing_post", object_ref=ref, outcome="ok", details={"items": quantities})
+        audit("healthcare.dispensing_post", object_ref=ref, outcome="ok", details={"items": items_detail(quantities)})
     return True

@@ -23,7 +23,8 @@ from sdk import (
     transaction,
 )
 
-from ..checkout import RX_PURPOSE, new_pickup_code, start_payment
+from .. import checkout
+from ..checkout import RX_PURPOSE, items_detail, new_pickup_code
 from ..connector import ConnectorUnavailable, inventory, national_prescriptions
 from ..models import RxOrder
 from ..prescriptions import (
@@ -142,7 +143,7 @@ def rx_order_create() -> Any:
                                       for sku, qty, line_total in lines],
                                total_vnd=total, pickup_code=new_pickup_code(), created_at=now())
         audit("healthcare.rx_order", object_ref=f"rxorder:{order.id}",
-              details={"rx": rx_ref(code), "items": plan, "amount_vnd": total})
+              details={"rx": rx_ref(code), "items": items_detail(plan), "amount_vnd": total})
     return redirect(url_for("healthcare.rx_order", order_id=order.id), code=303)
 
 
@@ -165,7 +166,7 @@ def rx_order_pay(order_id: int) -> Any:
         raise UserInputError(pick("Đơn hàng chưa được dược sĩ duyệt hoặc đã thanh toán.",
                                   "The order is not approved by the pharmacist yet, or is already paid."))
     form = load_form(PayForm, request.form)
-    payment = start_payment(
+    payment = checkout.start_payment(
         amount_vnd=int(order.total_vnd), purpose=RX_PURPOSE, reference=f"rxorder:{order.id}",
         idempotency_key=form["attempt"],
         description={"vi": "Thuốc theo đơn điện tử", "en": "Prescription medicine"},

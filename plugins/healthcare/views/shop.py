@@ -23,7 +23,8 @@ from sdk import (
     transaction,
 )
 
-from ..checkout import SHOP_PURPOSE, new_pickup_code, start_payment
+from .. import checkout
+from ..checkout import SHOP_PURPOSE, items_detail, new_pickup_code
 from ..connector import Product, inventory
 from ..models import ShopOrder
 from ..schemas import CartItemForm, PayForm, load_form
@@ -105,8 +106,8 @@ def shop_checkout() -> Any:
                                         for p, q, t in lines],
                                  pickup_code=new_pickup_code(), created_at=now())
         audit("healthcare.otc_order", object_ref=f"shoporder:{order.id}",
-              details={"items": {p.sku: q for p, q, _ in lines}, "amount_vnd": total})
-    payment = start_payment(
+              details={"items": items_detail({p.sku: q for p, q, _ in lines}), "amount_vnd": total})
+    payment = checkout.start_payment(
         amount_vnd=total, purpose=SHOP_PURPOSE, reference=f"shoporder:{order.id}", idempotency_key=form["attempt"],
         description={"vi": "Thuốc không kê đơn", "en": "Over-the-counter medicine"},
         return_url=url_for("healthcare.shop_order", order_id=order.id),

@@ -3,7 +3,6 @@ VNeID login for a known test citizen, and a stand-in payment service when sdk.pa
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import secrets
 from types import SimpleNamespace
@@ -98,21 +97,10 @@ class FakePayments:
 
 @pytest.fixture
 def payments(monkeypatch):
-    """The payments the plugin started, and ``settle(app, index, state)`` to finish one."""
+    """A stand-in for the station's payment service (the contract's ``start_payment`` call shape);
+    ``payments.settle(app, index=-1, state="SUCCEEDED")`` delivers the ``payment_settled`` outcome."""
     fake = FakePayments()
-    if importlib.util.find_spec("sdk.payments") is None:
-        monkeypatch.setattr("plugins.healthcare.checkout.start_payment", fake.start_payment)
-    else:  # the real service exists: still record what the plugin asks for, through it
-        import plugins.healthcare.checkout as checkout
-
-        real = checkout.start_payment
-
-        def recording(**kwargs: Any) -> Any:
-            payment = real(**kwargs)
-            fake.started.append({"payment": payment, **kwargs})
-            return payment
-
-        monkeypatch.setattr(checkout, "start_payment", recording)
+    monkeypatch.setattr("plugins.healthcare.checkout.start_payment", fake.start_payment)
 
     def settle(app: Any, index: int = -1, state: str = "SUCCEEDED") -> None:
         from plugins.healthcare import checkout
