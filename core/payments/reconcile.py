@@ -85,7 +85,7 @@ def reconcile(service: PaymentService, older_than: float = DEFAULT_OLDER_THAN,
 def _settle_one(service: PaymentService, payment: PaymentRecord, now: float, older_than: float,
                 abandon_after: float, actor: str) -> PaymentRecord | None:
     if payment.method == METHOD_CARD:
-        started = payment.authorising_at or payment.updated_at
+        started = payment.authorising_at if payment.authorising_at is not None else payment.updated_at
         if payment.state == PENDING and now - started < older_than:
             return None  # probably still being authorised by a live process
         return service.resolve_with_terminal(payment, actor)

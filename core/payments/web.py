@@ -117,13 +117,25 @@ def install_payments(app: Flask) -> PaymentService:
 
     service = PaymentService(
         audit=station.audit, clock=station.clock, site=config.site,
-        terminal=lambda: station.devices.driver_for_kind("payment_terminal"),
-        printer=lambda: station.devices.driver_for_kind("receipt_printer"),
+        terminal=lambda: device_of_kind(station.devices, "payment_terminal"),
+        printer=lambda: device_of_kind(station.devices, "receipt_printer"),
         bank=bank, notify=notify, public_url=public_url, simulated=is_simulated(config),
         qr_ttl_seconds=float(bank_settings.get("qr_ttl_seconds", 900)))
     app.extensions["payments"] = service
     app.register_blueprint(payments)
     return service
+
+
+def device_of_kind(devices: Any, kind: str) -> Any | None:
+    """The site's best device of ``kind``, or — when none is ready — the first one, so that a
+    terminal that went NOT_READY can still be asked (its driver reopens the port)."""
+    driver = devices.driver_for_kind(kind)
+    if driver is not None:
+        return driver
+    for descriptor in devices.inventory:
+        if descriptor.kind.value == kind:
+            return devices.inventory.driver(descriptor.id)
+    return None
 
 
 def payment_service() -> PaymentService:

@@ -25,13 +25,18 @@ def printer_url() -> str:
 @pytest.fixture
 def pay_station(make_station, terminal_url, printer_url):
     """``pay_station(terminal=True, printer=True, **config)`` → a station with the fx_payee plugin."""
-    def make(terminal: bool = True, printer: bool = True, terminal_options=None, **config):
+    def make(terminal: bool = True, printer: bool = True, terminal_options=None, printer_profile="ok", **config):
         devices = []
         if terminal:
             devices.append({"id": "terminal-1", "kind": "payment_terminal", "url": terminal_url,
                             "options": {"ack_timeout": 0.5, "result_timeout": 1.0, **(terminal_options or {})}})
         if printer:
-            devices.append({"id": "printer-1", "kind": "receipt_printer", "url": printer_url})
-        return make_station(plugins=["fx_payee"], devices=devices, plugin_paths=(PAYMENT_PLUGINS,), **config)
+            devices.append({"id": "printer-1", "kind": "receipt_printer",
+                            "url": printer_url.replace("profile=ok", f"profile={printer_profile}")})
+        app = make_station(plugins=["fx_payee"], devices=devices, plugin_paths=(PAYMENT_PLUGINS,), **config)
+        payee = app.extensions["station"].plugins.records["fx_payee"].module
+        payee.SETTLED.clear()
+        payee.FAIL_NEXT.clear()
+        return app
 
     return make
