@@ -28,8 +28,6 @@ _MESSAGES = {
     "phone": ("Số điện thoại không hợp lệ (ví dụ 0912345678).", "Not a valid phone number (e.g. 0912345678)."),
     "not_future": ("Ngày không được ở tương lai.", "The date cannot be in the future."),
     "not_past": ("Ngày không được ở quá khứ.", "The date cannot be in the past."),
-    "missing_identity": ("Thông tin này không có trong căn cước của bạn; vui lòng liên hệ cán bộ.",
-                         "This is not on your ID; please ask the staff."),
 }
 
 
@@ -96,33 +94,39 @@ def form_schema(procedure: Procedure, language: str = "vi", today: date | None =
 
 
 def prefilled(procedure: Procedure, identity: Any) -> dict[str, str]:
-    """Values of the read-only identity fields, from the verified identity (may be empty)."""
+    """Values of the identity fields that the verified identity carries (read-only on the form).
+
+    VNeID tells the station less than the chip card (no sex, place of origin or residence):
+    an identity field the identity does not carry is typed by the citizen and marked as
+    self-declared (``SELF_DECLARED`` in the stored form) for the authority to check.
+    """
     values: dict[str, str] = {}
     for spec in procedure.fields:
         if spec.prefill:
             value = getattr(identity, spec.prefill, None) if identity is not None else None
             if spec.type == "date" and value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
                 value = date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-            values[spec.name] = str(value) if value else ""
+            if value:
+                values[spec.name] = str(value)
     return values
+
+
+SELF_DECLARED = "_self_declared"
 
 
 def validate_form(procedure: Procedure, submitted: dict[str, Any], identity: Any, language: str = "vi",
                   today: date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(clean JSON-ready data, errors by field) for a submitted form.
 
-    Read-only fields are overwritten with the identity's values before validation, so a
-    tampered form cannot change them; an identity value the ID does not carry is an error
-    the citizen cannot fix at the kiosk (a staff member can).
+    Identity fields the verified identity carries are overwritten with its values before
+    validation, so a tampered form cannot change them.
     """
     raw = {spec.name: (str(submitted.get(spec.name, "")).strip() or None) for spec in procedure.fields}
-    identity_values = prefilled(procedure, identity)
+    locked = prefilled(procedure, identity)
+    raw.update(locked)
+    declared = [spec.name for spec in procedure.fields
+                if spec.read_only and spec.name not in locked and raw.get(spec.name)]
     errors: dict[str, str] = {}
-    for spec in procedure.fields:
-        if spec.read_only:
-            raw[spec.name] = identity_values.get(spec.name) or None
-            if spec.required and not raw[spec.name]:
-                errors[spec.name] = message("missing_identity", language)
     try:
         data = form_schema(procedure, language, today).load(raw)
     except ValidationError as exc:
@@ -131,7 +135,10 @@ def validate_form(procedure: Procedure, submitted: dict[str, Any], identity: Any
             errors.setdefault(str(name), problems[0] if isinstance(problems, list) else str(problems))
     if errors:
         return {}, errors
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}, {}
+    clean: dict[str, Any] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
+    if declared:
+        clean[SELF_DECLARED] = declared
+    return clean, {}
 
 
 def display_value(spec: FieldSpec, value: Any, language: str = "vi") -> str:

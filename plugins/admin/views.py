@@ -16,6 +16,7 @@ from sdk import (
     current_citizen,
     current_language,
     get_owned,
+    now,
     pick,
     plugin_settings,
     public,
@@ -28,10 +29,10 @@ from sdk.uploads import check_upload
 
 from . import dossiers as flow
 from .catalogue import Procedure, load_catalogue
-from .connector import portal
+from .connector import local_date, portal
 from .fees import payment_succeeded, payments, start_fee_payment
 from .models import AWAITING_PAYMENT, DRAFT, PAID, SUBMITTED, Dossier
-from .schemas import display_value, prefilled, validate_form
+from .schemas import SELF_DECLARED, display_value, prefilled, validate_form
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -146,16 +147,19 @@ def form(dossier_id: int) -> Response | str | tuple[str, int]:
     stored = dossier.form or {}
     values = {spec.name: display_value(spec, stored.get(spec.name)) if spec.type == "date"
               else str(stored.get(spec.name) or "") for spec in procedure_.fields}
-    values.update(prefilled(procedure_, identity))
+    locked = prefilled(procedure_, identity)
+    values.update(locked)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        data, errors = validate_form(procedure_, request.form, identity, current_language())
+        data, errors = validate_form(procedure_, request.form, identity, current_language(),
+                                     today=local_date(now()))
         if not errors:
             flow.save_form(dossier, data)
             return redirect(url_for("admin.documents", dossier_id=dossier.id))
         values.update({k: v for k, v in request.form.items() if k in values})
-        values.update(prefilled(procedure_, identity))
+        values.update(locked)
     page = render_template("admin/form.html", p=procedure_, dossier=dossier, values=values, errors=errors,
+                           locked=locked,
                            text=_text, steps=_steps(), step=0)
     return (page, 400) if errors else page
 
@@ -260,8 +264,9 @@ def review(dossier_id: int) -> str | Response:
         return redirect(url_for("admin.receipt", dossier_id=dossier.id))
     if dossier.form is None:
         return redirect(url_for("admin.form", dossier_id=dossier.id))
-    rows = [(_text(spec.label), display_value(spec, dossier.form.get(spec.name), current_language()))
-            for spec in procedure_.fields]
+    declared = set(dossier.form.get(SELF_DECLARED, ()))
+    rows = [(_text(spec.label) + (pick(" (tự khai)", " (self-declared)") if spec.name in declared else ""),
+             display_value(spec, dossier.form.get(spec.name), current_language())) for spec in procedure_.fields]
     paid = dossier.stage == PAID or (dossier.stage == AWAITING_PAYMENT and payment_succeeded(dossier.payment_id))
     return render_template("admin/review.html", p=procedure_, dossier=dossier, rows=rows, text=_text,
                            missing=[procedure_.document(k) for k in flow.missing_documents(procedure_, dossier)],

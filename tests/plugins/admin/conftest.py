@@ -9,6 +9,9 @@ from urllib.parse import unquote
 
 import pytest
 
+#: The simulated portal moves a dossier on every STEP seconds (shorter than the kiosk idle timeout).
+STEP = 60
+
 
 def scanner_entry(profile: str = "ok") -> dict:
     return {"id": "scanner-1", "kind": "document_scanner",
@@ -20,7 +23,11 @@ def scanner_entry(profile: str = "ok") -> dict:
 def admin_app(make_station):
     """A station with the admin plugin and a healthy simulated scanner."""
     def make(scanner_profile: str = "ok", settings: dict | None = None, **config):
-        return make_station(plugins=["admin"], devices=[scanner_entry(scanner_profile)],
+        terminal = {"id": "terminal-1", "kind": "payment_terminal",
+                    "url": f"sim://payment_terminal?profile=ok&instance=admin-pay-{secrets.token_hex(4)}",
+                    "options": {"ack_timeout": 0.5, "result_timeout": 1.0}}
+        config.setdefault("connectors", {"public_service_portal": {"kind": "simulator", "step_seconds": STEP}})
+        return make_station(plugins=["admin"], devices=[scanner_entry(scanner_profile), terminal],
                             settings={"admin": settings or {}}, **config)
     return make
 
