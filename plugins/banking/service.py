@@ -1,0 +1,182 @@
+"""Transfers: checks, the idempotent execution, refusals — each with its audit entry.
+
+``execute_transfer`` is the one place money moves. In one database transaction it claims the
+idempotency key (a unique row), reserves the day's limit, has the bank execute the order and
+writes the audit entry; a refusal rolls the reservation back and is recorded and audited
+instead. A second attempt with the same key — a retry, a double tap, a concurrent request —
+gets the first attempt's result and moves nothing: on SQLite the write transactions are
+serialised, on PostgreSQL the second INSERT of the key waits for the first transaction and
+then fails on the unique constraint, after which the committed row is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+import peewee
+
+from sdk import UserInputError, audit, pick, transaction
+
+from .connector import BankRefusal, CoreBanking, TransferOrder
+from .models import REFUSED, SUCCEEDED, DailyUsage, Transfer
+
+VIETNAM = timezone(timedelta(hours=7))
+NAPAS_MAX_VND = 499_999_999
+"""NAPAS 247 takes a single transfer below 500 million VND."""
+
+REFUSALS = {
+    "insufficient_funds": ("Số dư không đủ để thực hiện giao dịch này.",
+                           "Your balance is not enough for this transfer."),
+    "over_daily_limit": ("Giao dịch vượt hạn mức chuyển khoản trong ngày.",
+                         "This transfer is over your daily transfer limit."),
+    "beneficiary_not_found": ("Không tìm thấy tài khoản hoặc thẻ người nhận tại ngân hàng đã chọn. "
+                              "Vui lòng kiểm tra lại số và ngân hàng.",
+                              "No such account or card at the chosen bank. Please check the number "
+                              "and the bank."),
+    "biometric_mismatch": ("Khuôn mặt không khớp với ảnh trong thẻ căn cước. Giao dịch bị từ chối.",
+                           "Your face did not match the portrait on your ID card. The transfer was refused."),
+    "liveness_failed": ("Không xác nhận được người thật trước camera. Giao dịch bị từ chối.",
+                        "The camera could not confirm a live person. The transfer was refused."),
+    "account_not_found": ("Tài khoản nguồn không thuộc về bạn.",
+                          "The account to pay from is not yours."),
+    "biometric_required": ("Giao dịch lớn cần xác thực khuôn mặt trước.",
+                           "A large transfer needs the face check first."),
+}
+
+
+class TransferRefused(Exception):
+    """A refusal with a stable ``code`` (audit, tests) and a message for the citizen."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def message(self) -> str:
+        vi, en = REFUSALS.get(self.code, ("Giao dịch bị từ chối.", "The transfer was refused."))
+        return pick(vi, en)
+
+
+@dataclass(frozen=True)
+class TransferDraft:
+    """A validated transfer request (see :mod:`.schemas`)."""
+
+    from_account: str
+    to_bin: str
+    to_kind: str
+    to_number: str
+    amount: int
+    description: str
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical request: the same key with another body is an error."""
+        text = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    transfer: Transfer
+    replayed: bool
+
+    @property
+    def succeeded(self) -> bool:
+        return self.transfer.state == SUCCEEDED
+
+
+def vietnam_day(epoch: float) -> str:
+    """The calendar day in Vietnam (UTC+7) of an instant: the daily limit's period."""
+    return datetime.fromtimestamp(epoch, UTC).astimezone(VIETNAM).date().isoformat()
+
+
+def used_today(citizen_id: int, now: float) -> int:
+    row = DailyUsage.get_or_none((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == vietnam_day(now)))
+    return row.used_vnd if row else 0
+
+
+def audit_refusal(citizen_id: int, code: str, amount: int, to_bin: str, action: str = "banking.transfer",
+                  object_ref: str = "transfer:new", details: dict | None = None) -> None:
+    """Record a refusal that moved nothing (its own transaction)."""
+    with transaction():
+        audit(action, plugin="banking", actor=f"citizen:{citizen_id}", object_ref=object_ref, outcome="refused",
+              details={"reason": code, "amount": amount, "to_bin": to_bin, **(details or {})})
+
+
+def precheck(bank: CoreBanking, citizen_id: int, cif: str, draft: TransferDraft, daily_limit: int, now: float):
+    """Before the confirmation screen: the beneficiary's name, the limit and the balance.
+
+    Returns the beneficiary; raises :class:`TransferRefused` (not yet audited).
+    """
+    beneficiary = bank.lookup_beneficiary(draft.to_bin, draft.to_number, draft.to_kind)
+    if beneficiary is None:
+        raise TransferRefused("beneficiary_not_found")
+    if used_today(citizen_id, now) + draft.amount > daily_limit:
+        raise TransferRefused("over_daily_limit")
+    balances = {a.number: a.balance for a in bank.accounts(cif)}
+    if draft.from_account not in balances:
+        raise TransferRefused("account_not_found")
+    if balances[draft.from_account] < draft.amount:
+        raise TransferRefused("insufficient_funds")
+    return beneficiary
+
+
+def _reserve_daily(citizen_id: int, day: str, amount: int, limit: int) -> None:
+    DailyUsage.insert(citizen_id=citizen_id, day=day, used_vnd=0).on_conflict_ignore().execute()
+    reserved = (DailyUsage.update(used_vnd=DailyUsage.used_vnd + amount)
+                .where((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == day)
+                       & (DailyUsage.used_vnd + amount <= limit)).execute())
+    if reserved != 1:
+        raise TransferRefused("over_daily_limit")
+
+
+def _replay(key: str, citizen_id: int, fingerprint: str) -> Transfer | None:
+    row = Transfer.get_or_none(Transfer.idempotency_key == key)
+    if row is None:
+        return None
+    if row.citizen_id != citizen_id or row.request_hash != fingerprint:
+        raise UserInputError(pick("Biểu mẫu này đã được dùng cho một giao dịch khác. Vui lòng bắt đầu lại.",
+                                  "This form was already used for a different transfer. Please start again."))
+    return row
+
+
+def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, draft: TransferDraft,
+                     daily_limit: int, biometric: bool, now: float) -> TransferOutcome:
+    """Move the money once for ``key`` (see the module docstring); refusals are results too."""
+    fingerprint = draft.fingerprint()
+    existing = _replay(key, citizen_id, fingerprint)
+    if existing is not None:
+        return TransferOutcome(existing, True)
+    try:
+        with transaction():
+            row = Transfer.create(
+                idempotency_key=key, request_hash=fingerprint, citizen_id=citizen_id,
+                from_account=draft.from_account, to_bin=draft.to_bin, to_kind=draft.to_kind,
+                to_number_last4=draft.to_number[-4:], amount_vnd=draft.amount, state="PENDING",
+                biometric=biometric, created_at=now)
+            details = {"amount": draft.amount, "to_bin": draft.to_bin, "biometric": biometric}
+            try:
+                with transaction():  # a savepoint: a refusal undoes the limit reservation
+                    _reserve_daily(citizen_id, vietnam_day(now), draft.amount, daily_limit)
+                    result = bank.transfer(TransferOrder(key, cif, draft.from_account, draft.to_bin, draft.to_kind,
+                                                         draft.to_number, draft.amount, draft.description), now)
+            except (TransferRefused, BankRefusal) as refusal:
+                row.state, row.refusal = REFUSED, refusal.code
+                receipt = audit("banking.transfer", plugin="banking", actor=f"citizen:{citizen_id}",
+                                object_ref=f"transfer:{row.id}", outcome="refused",
+                                details={**details, "reason": refusal.code})
+            else:
+                row.state, row.bank_ref = SUCCEEDED, result.bank_ref
+                receipt = audit("banking.transfer", plugin="banking", actor=f"citizen:{citizen_id}",
+                                object_ref=f"transfer:{row.id}", outcome="ok",
+                                details={**details, "bank_ref": result.bank_ref})
+            row.audit_index = receipt.index
+            row.save()
+    except peewee.IntegrityError:
+        existing = _replay(key, citizen_id, fingerprint)
+        if existing is None:
+            raise
+        return TransferOutcome(existing, True)
+    return TransferOutcome(row, False)
