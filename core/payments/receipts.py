@@ -128,10 +128,15 @@ def receipt_png(doc: ReceiptDocument, lang: str = "vi", font_path: str | None = 
     width, margin = 576, 24
     path = find_font(font_path)
 
-    def font(size: int):  # type: ignore[no-untyped-def]
-        return ImageFont.truetype(path, size) if path else ImageFont.load_default(size=size)
+    bold_path = path.replace(".ttf", "-Bold.ttf") if path else None
+    if bold_path and not Path(bold_path).is_file():
+        bold_path = path
 
-    fonts = {"title": font(26), "bold": font(24), "center": font(20), "text": font(20)}
+    def font(size: int, bold: bool = False):  # type: ignore[no-untyped-def]
+        chosen = bold_path if bold else path
+        return ImageFont.truetype(chosen, size) if chosen else ImageFont.load_default(size=size)
+
+    fonts = {"title": font(26, True), "bold": font(24, True), "center": font(20), "text": font(20)}
     scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
     laid_out: list[tuple[str, str]] = []
     for style, text in receipt_lines(doc, lang):

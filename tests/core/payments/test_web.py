@@ -1,0 +1,207 @@
+"""The payment pages end to end: a plugin starts a payment, the citizen pays by card or VietQR."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from payment_helpers import audit_entries, payee_module, printer_sim, terminal_sim
+
+from core.payments.bank import notification_body, sign_notification
+from core.payments.models import PaymentRecord
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def kiosk(pay_station, login_citizen):
+    app = pay_station()
+    client = app.test_client()
+    citizen_id = login_citizen(client, assurance="basic")
+    return app, client, citizen_id
+
+
+def start(client, csrf_token, attempt="attempt-web-0001", amount="150000", reference="fee:1"):
+    return client.post("/s/fx_payee/pay", data={"attempt": attempt, "amount": amount, "reference": reference,
+                                                "csrf_token": csrf_token(client)})
+
+
+def payment_id_of(response) -> int:
+    return int(re.search(r"/pay/(\d+)$", response.headers["Location"]).group(1))
+
+
+def test_plugin_payment_page_offers_vietqr_and_card_and_shows_the_amount(kiosk, csrf_token):
+    app, client, _ = kiosk
+    started = start(client, csrf_token)
+    assert started.status_code == 302
+    payment_id = payment_id_of(started)
+    page = client.get(f"/pay/{payment_id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "150.000 ₫" in text and 'id="pay-vietqr"' in text and 'id="pay-card"' in text
+    assert "Phí thử nghiệm" in text
+
+
+def test_same_attempt_posted_twice_is_one_payment(kiosk, csrf_token):
+    app, client, _ = kiosk
+    assert payment_id_of(start(client, csrf_token)) == payment_id_of(start(client, csrf_token))
+    conflict = start(client, csrf_token, amount="999000")
+    assert conflict.status_code == 409
+    with app.app_context():
+        assert PaymentRecord.select().count() == 1
+
+
+def test_card_payment_ends_on_a_receipt_with_audit_qr_and_take_away_png(kiosk, csrf_token):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    paid = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert paid.headers["Location"].endswith(f"/pay/{payment_id}/result")
+    assert client.get(paid.headers["Location"]).headers["Location"].endswith(f"/pay/{payment_id}/receipt")
+    receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
+    index = int(re.search(r'data-audit-index="(\d+)"', receipt).group(1))
+    assert f'href="http://localhost/audit/proof/{index}"' in receipt
+    assert f"BL{payment_id:08d}" in receipt and "HS-001" in receipt and 'data-print-state="printed"' in receipt
+    assert receipt.count('class="vietqr"') == 2
+    assert client.get(f"/audit/proof/{index}").status_code == 200
+    png = client.get(f"/pay/{payment_id}/receipt.png")
+    assert png.mimetype == "image/png" and png.data.startswith(PNG_MAGIC)
+    link = re.search(r'(http://localhost/pay/r/[^"]+\.png)', receipt).group(1)
+    anyone = app.test_client().get(link.replace("http://localhost", ""))
+    assert anyone.status_code == 200 and anyone.data.startswith(PNG_MAGIC)
+    assert app.test_client().get("/pay/r/forged-token.png").status_code == 404
+    assert client.get(f"/s/fx_payee/payments/{payment_id}").json == {
+        "id": payment_id, "state": "SUCCEEDED", "receipt_url": f"/pay/{payment_id}/receipt"}
+    assert len(printer_sim(app).receipts) == 1
+
+
+def test_double_tap_on_pay_charges_once(kiosk, csrf_token):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    token = csrf_token(client)
+    results = []
+
+    def tap():
+        results.append(client.post(f"/pay/{payment_id}/card", data={"csrf_token": token}).status_code)
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for t in taps:
+        t.start()
+    for t in taps:
+        t.join(30)
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": token})  # and once more, afterwards
+    assert results == [302, 302]
+    assert len(terminal_sim(app).ledger) == 1
+    with app.app_context():
+        assert PaymentRecord.get_by_id(payment_id).state == "SUCCEEDED"
+
+
+def test_another_citizen_and_visitors_cannot_see_or_pay_the_payment(kiosk, csrf_token, login_citizen):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    other = app.test_client()
+    login_citizen(other)
+    assert other.get(f"/pay/{payment_id}").status_code == 404
+    assert other.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(other)}).status_code == 404
+    visitor = app.test_client()
+    assert visitor.get(f"/pay/{payment_id}", headers={"Accept": "application/json"}).status_code == 401
+    assert client.post(f"/pay/{payment_id}/card").status_code == 400  # no CSRF token
+    assert terminal_sim(app).ledger == []
+
+
+def test_vietqr_flow_with_the_simulated_phone_and_the_polling_page(kiosk, csrf_token):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token, amount="450000"))
+    chosen = client.post(f"/pay/{payment_id}/vietqr", data={"csrf_token": csrf_token(client)})
+    page = client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert "<svg" in page and "450.000 ₫" in page and 'data-status-url' in page
+    assert client.get(f"/pay/{payment_id}/status").json["state"] == "PENDING"
+    with app.app_context():
+        payload = PaymentRecord.get_by_id(payment_id).qr_payload
+    phone = app.test_client()
+    shown = phone.get("/pay/sim/bank", query_string={"payload": payload}).get_data(as_text=True)
+    assert 'id="confirm-transfer"' in shown and "450.000 ₫" in shown
+    confirmed = phone.post("/pay/sim/bank", data={"payload": payload, "csrf_token": csrf_token(phone)})
+    assert 'id="transfer-done"' in confirmed.get_data(as_text=True)
+    status = client.get(f"/pay/{payment_id}/status").json
+    assert status["state"] == "SUCCEEDED" and status["next"] == f"/pay/{payment_id}/result"
+    assert [p.id for p in payee_module(app).SETTLED] == [payment_id]
+    assert terminal_sim(app).ledger == []
+
+
+def test_simulated_phone_refuses_a_code_for_another_account(kiosk, csrf_token):
+    from core.payments.vietqr import encode_vietqr
+
+    app, _, _ = kiosk
+    phone = app.test_client()
+    other = encode_vietqr("970415", "123456789", amount=1000, purpose="CS1ABC", dynamic=True)
+    refused = phone.post("/pay/sim/bank", data={"payload": other, "csrf_token": csrf_token(phone)})
+    assert refused.status_code == 400 and "another account" in refused.get_data(as_text=True)
+
+
+def test_bank_notification_must_be_signed_and_settles_once(kiosk, csrf_token):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/vietqr", data={"csrf_token": csrf_token(client)})
+    service = app.extensions["payments"]
+    with app.app_context():
+        record = PaymentRecord.get_by_id(payment_id)
+        transfer = service.bank().receive(record.qr_payload, service.clock)
+    body = notification_body(transfer)
+    bank = app.test_client()
+    forged = bank.post("/pay/bank/notify", data=body, headers={"X-Signature": "00" * 32,
+                                                               "Content-Type": "application/json"})
+    assert forged.status_code == 403
+    signature = sign_notification(body, service.bank().webhook_secret)
+    for _ in range(2):
+        ok = bank.post("/pay/bank/notify", data=body, headers={"X-Signature": signature,
+                                                               "Content-Type": "application/json"})
+        assert ok.status_code == 200 and ok.json["state"] == "SUCCEEDED"
+    succeeded = [e for e in audit_entries(app, f"payment:{payment_id}") if e["action"] == "payments.succeeded"]
+    assert len(succeeded) == 1 and succeeded[0]["actor"] == "bank"
+
+
+def test_declined_card_shows_not_paid_and_the_way_back(pay_station, login_citizen, csrf_token, terminal_url):
+    from hal.sim import control
+
+    app = pay_station()
+    client = app.test_client()
+    login_citizen(client)
+    control.set_profile(terminal_url, "decline")
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    page = client.get(f"/pay/{payment_id}/result").get_data(as_text=True)
+    assert 'data-state="FAILED"' in page and "/s/fx_payee/done" in page
+    assert client.get(f"/pay/{payment_id}/receipt").status_code == 302
+
+
+def test_paper_out_shows_the_receipt_on_screen_and_the_manager_sees_the_alert(pay_station, login_citizen,
+                                                                             login_staff, csrf_token):
+    app = pay_station(printer_profile="paper_out")
+    client = app.test_client()
+    login_citizen(client)
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
+    assert 'data-print-state="failed"' in receipt and f"BL{payment_id:08d}" in receipt
+    manager = app.test_client()
+    login_staff(manager, roles=("manager",))
+    alerts = manager.get("/pay/alerts", headers={"Accept": "application/json"}).json["alerts"]
+    assert [a["kind"] for a in alerts] == ["paper_out"]
+    assert client.get("/pay/alerts").status_code == 403
+    manager.post(f"/pay/alerts/{alerts[0]['id']}/resolve", data={"csrf_token": csrf_token(manager)})
+    assert manager.get("/pay/alerts", headers={"Accept": "application/json"}).json["alerts"] == []
+
+
+def test_unknown_outcome_page_says_it_is_being_checked_and_not_to_pay_again(pay_station, login_citizen,
+                                                                           csrf_token, terminal_url):
+    from hal.sim import control
+
+    app = pay_station(printer=False, terminal_options={"result_timeout": 0.3})
+    client = app.test_client()
+    login_citizen(client)
+    control.set_profile(terminal_url, "silent_after_auth")
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    page = client.get(f"/pay/{payment_id}/result").get_data(as_text=True)
+    assert 'data-state="UNKNOWN"' in page and "hai lần" in page
