@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from typing import Any
 
-from sdk import Tile, hookimpl, public
+from flask import url_for
 
-bp = Blueprint("security", __name__, template_folder="templates")
+from sdk import Tile, hookimpl
 
-
-@bp.route("/")
-@public
-def index() -> str:
-    """The service's start page."""
-    return render_template("security/index.html")
+from .models import Report
+from .views import STATION, bp
 
 
 @hookimpl
-def register_routes(registrar) -> None:  # type: ignore[no-untyped-def]
+def register_routes(registrar: Any) -> None:
     registrar.add_blueprint(bp)
 
 
 @hookimpl
-def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
-    return [Tile(title={"vi": "An ninh trật tự", "en": "Public safety"},
-                 subtitle={"vi": "Gọi khẩn cấp 113, 114, 115; báo tin cho công an phường", "en": "Emergency numbers 113, 114, 115; reports to the ward police"},
-                 url=url_for("security.index"), icon="shield")]
+def startup(station: Any) -> None:
+    STATION.update(site_id=station.site_id, site_name=dict(station.site_name), address=station.address)
+
+
+@hookimpl
+def home_tiles(citizen: Any) -> list[Tile]:
+    return [Tile(title={"vi": "Khẩn cấp 113 · 114 · 115", "en": "Emergency 113 · 114 · 115"},
+                 subtitle={"vi": "Gọi khẩn cấp, báo tin cho công an phường — không cần đăng nhập",
+                           "en": "Emergency numbers and reports to the ward police — no login needed"},
+                 url=url_for("security.index"), icon="shield", order=1)]
+
+
+@hookimpl
+def citizen_data_export(citizen: Any) -> dict[str, Any]:
+    return {"reports": [{"tracking_code": r.tracking_code, "kind": r.kind, "category": r.category,
+                         "content": r.content}
+                        for r in Report.select().where(Report.citizen_id == citizen.id).order_by(Report.id)]}
+
+
+@hookimpl
+def citizen_data_erase(citizen: Any) -> None:
+    Report.delete().where(Report.citizen_id == citizen.id).execute()

@@ -1,0 +1,219 @@
+"""Web pages of the public safety service (mounted under /s/security/)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from sdk import (
+    UserInputError,
+    audit,
+    current_citizen,
+    now,
+    pick,
+    plugin_settings,
+    public,
+    requires,
+    transaction,
+)
+from sdk.connectors import ConnectorUnavailable
+from sdk.privacy import has_consent
+from sdk.uploads import check_upload
+
+from .connector import ward_police
+from .models import KINDS, AnonymousTip, Report
+
+bp = Blueprint("security", __name__, template_folder="templates")
+
+#: What startup() learned about the station (site id, names, address).
+STATION: dict[str, Any] = {}
+
+SERVICES = {
+    "113": {"vi": "Công an", "en": "Police"},
+    "114": {"vi": "Cứu hoả, cứu nạn cứu hộ", "en": "Fire and rescue"},
+    "115": {"vi": "Cấp cứu y tế", "en": "Ambulance"},
+}
+CATEGORIES = {
+    "incident": {"theft": ("Trộm cắp", "Theft"), "fight": ("Đánh nhau, gây rối", "Fight or disorder"),
+                 "traffic": ("Tai nạn, ùn tắc giao thông", "Traffic accident or jam"),
+                 "other": ("Khác", "Other")},
+    "tip": {"drugs": ("Ma tuý", "Drugs"), "gambling": ("Cờ bạc", "Gambling"),
+            "fraud": ("Lừa đảo", "Fraud"), "suspicious": ("Đối tượng khả nghi", "Suspicious person"),
+            "other": ("Khác", "Other")},
+    "lost_documents": {"id_card": ("Thẻ căn cước", "ID card"), "passport": ("Hộ chiếu", "Passport"),
+                       "driving_licence": ("Giấy phép lái xe", "Driving licence"),
+                       "vehicle_registration": ("Đăng ký xe", "Vehicle registration"), "other": ("Khác", "Other")},
+}
+KIND_NAMES = {"incident": ("Báo sự việc", "Report an incident"), "tip": ("Tố giác, tin báo", "Security tip"),
+              "lost_documents": ("Báo mất giấy tờ", "Lost documents")}
+STATUS_NAMES = {"received": ("Đã tiếp nhận", "Received"), "verifying": ("Đang xác minh", "Being verified"),
+                "handled": ("Đã xử lý", "Handled")}
+
+
+def _pair(value: tuple[str, str]) -> str:
+    return pick(*value)
+
+
+def station_location() -> str:
+    """Where the station is, as sent with an alert: the setting, else the site address."""
+    return str(plugin_settings().get("station_location") or STATION.get("address") or "")
+
+
+def _tracking_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "TB-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _local_now() -> datetime:
+    return datetime.fromtimestamp(now(), UTC) + timedelta(hours=7)
+
+
+# -- emergency (no login) -------------------------------------------------------------------
+
+@bp.route("/")
+@public
+def index() -> str:
+    """Emergency numbers in large type, the alert buttons, reports and contacts."""
+    return render_template("security/index.html", services=SERVICES, alert_enabled=plugin_settings()["alert_enabled"],
+                           kinds=KIND_NAMES, pair=_pair, citizen=current_citizen())
+
+
+@bp.route("/alert", methods=["POST"])
+@public
+def alert() -> tuple[str, int] | str:
+    """Alert the ward police with the station's location and the time (audited)."""
+    service = request.form.get("service", "")
+    if service not in SERVICES:
+        raise UserInputError(pick("Chọn 113, 114 hoặc 115.", "Choose 113, 114 or 115."))
+    settings = plugin_settings()
+    context = {"service": service, "name": SERVICES[service], "location": station_location(),
+               "at": _local_now(), "conn": ward_police()}
+    if not settings["alert_enabled"]:
+        return render_template("security/alert.html", sent=False, **context)
+    police = ward_police()
+    recent = [a for a in getattr(police, "alerts", []) if now() - a.at < int(settings["alert_cooldown_s"])]
+    if recent:
+        return render_template("security/alert.html", sent=True, already=True, **context)
+    try:
+        alert_id = police.alert(service, context["location"], str(STATION.get("site_id", "")), now())
+    except ConnectorUnavailable:
+        with transaction():
+            audit("security.emergency_alert", object_ref=f"service:{service}", outcome="failed",
+                  details={"service": service, "reason": "police_unavailable"})
+        return render_template("security/alert.html", sent=False, failed=True, **context), 503
+    with transaction():
+        audit("security.emergency_alert", object_ref=f"alert:{alert_id}", details={"service": service})
+    return render_template("security/alert.html", sent=True, alert_id=alert_id, **context)
+
+
+@bp.route("/contacts")
+@public
+def contacts() -> str:
+    """Local police contacts and the station's area information."""
+    settings = plugin_settings()
+    return render_template("security/contacts.html", s=settings, station=STATION, location=station_location(),
+                           services=SERVICES)
+
+
+# -- reports --------------------------------------------------------------------------------
+
+def _read_report_form(kind: str) -> dict[str, Any]:
+    category = request.form.get("category", "")
+    description = (request.form.get("description") or "").strip()
+    occurred = (request.form.get("occurred") or "").strip()[:40]
+    place = (request.form.get("place") or "").strip()[:200]
+    if category not in CATEGORIES[kind]:
+        raise UserInputError(pick("Vui lòng chọn loại tin báo.", "Please choose a category."))
+    if not 10 <= len(description) <= 2000:
+        raise UserInputError(pick("Vui lòng mô tả sự việc (10–2000 ký tự).",
+                                  "Please describe what happened (10–2000 characters)."))
+    photo = request.files.get("photo")
+    content = photo.read() if photo and photo.filename else b""
+    checked = None
+    if content:
+        checked = check_upload(content, filename=photo.filename, allowed=("jpeg", "png"),
+                               max_bytes=int(plugin_settings()["max_photo_kb"]) * 1024)
+    return {"category": category, "description": description, "occurred": occurred, "place": place,
+            "photo": content if checked else None, "photo_type": checked.mime_type if checked else None}
+
+
+@bp.route("/tip", methods=["GET", "POST"])
+@public
+def tip() -> str:
+    """An anonymous security tip: no login needed, nothing that identifies the reporter is kept."""
+    if request.method == "GET":
+        return render_template("security/report_form.html", kind="tip", anonymous=True,
+                               categories=CATEGORIES["tip"], kinds=KIND_NAMES, pair=_pair)
+    data = _read_report_form("tip")
+    code = _tracking_code()
+    with transaction():
+        AnonymousTip.create(tracking_code=code, category=data["category"], description=data["description"],
+                            occurred=data["occurred"], place=data["place"], photo=data["photo"],
+                            photo_type=data["photo_type"], created_on=_local_now().date().isoformat())
+        # actor "anonymous" even for a logged-in citizen: the audit log must not link them either.
+        audit("security.tip_received", actor="anonymous", object_ref=f"tip:{code}",
+              details={"category": data["category"], "photo": data["photo"] is not None})
+    _file(code, "tip", data, anonymous=True)
+    return render_template("security/report_done.html", code=code, anonymous=True)
+
+
+def _file(code: str, kind: str, data: dict[str, Any], anonymous: bool) -> None:
+    try:
+        ward_police().file_report(code, kind, data["category"], data["description"][:200], anonymous, now())
+    except ConnectorUnavailable:
+        pass  # kept at the station; staff forward it (the tracking code is valid either way)
+
+
+def _consented() -> bool:
+    citizen = current_citizen()
+    return all(has_consent(citizen.id, "security", c) for c in ("personal", "location"))
+
+
+@bp.route("/report/<kind>", methods=["GET", "POST"])
+@requires("security.report")
+def report(kind: str) -> str:
+    """A report by an identified citizen, who can follow its status later."""
+    if kind not in KINDS:
+        raise UserInputError(pick("Không có loại tin báo này.", "No such kind of report."))
+    if request.method == "GET":
+        return render_template("security/report_form.html", kind=kind, anonymous=False, needs_consent=not _consented(),
+                               categories=CATEGORIES[kind], kinds=KIND_NAMES, pair=_pair)
+    if not _consented():
+        if request.form.get("agree") != "yes":
+            raise UserInputError(pick("Cần bạn đồng ý cho xử lý dữ liệu để gửi tin báo có danh tính "
+                                      "(hoặc gửi tin báo ẩn danh).",
+                                      "Your consent is needed to send an identified report (or send an anonymous tip)."))
+        from sdk.consent import grant_consent
+
+        grant_consent("personal")
+        grant_consent("location")
+    data = _read_report_form(kind)
+    code = _tracking_code()
+    photo = data.pop("photo")
+    with transaction():
+        row = Report(citizen_id=current_citizen().id, tracking_code=code, kind=kind, category=data["category"],
+                     created_at=now())
+        row.content = {**{k: v for k, v in data.items() if k != "photo_type"}, "photo_type": data["photo_type"],
+                       "photo": photo.hex() if photo else None}
+        row.save()
+        audit("security.report_received", object_ref=f"report:{code}",
+              details={"kind": kind, "category": data["category"], "photo": photo is not None})
+    _file(code, kind, data, anonymous=False)
+    return render_template("security/report_done.html", code=code, anonymous=False)
+
+
+@bp.route("/reports")
+@requires("security.report")
+def my_reports() -> str:
+    """The identified reporter's reports and where they stand."""
+    rows = Report.select(Report.tracking_code, Report.kind, Report.category, Report.created_at).where(
+        Report.citizen_id == current_citizen().id).order_by(Report.created_at.desc())
+    police = ward_police()
+    items = [(row, police.report_status(row.tracking_code, now())) for row in rows]
+    return render_template("security/reports.html", items=items, kinds=KIND_NAMES, statuses=STATUS_NAMES,
+                           categories=CATEGORIES, pair=_pair, conn=police)
+
+

@@ -1,0 +1,146 @@
+"""Public safety: emergency alerts without login, anonymous tips that keep no identity,
+identified reports with follow-up, contacts and area information."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from hal.sim.document_scanner import generated_page_jpeg, generated_page_pdf
+
+
+@pytest.fixture
+def app(make_station):
+    return make_station(plugins=["security"], settings={"security": {
+        "station_location": "Nhà văn hoá tổ 5, phường Thử Nghiệm", "police_name": "Công an phường Thử Nghiệm",
+        "police_phone": "024 0000 1234", "area_officer": "Thiếu uý Mẫu, 0900000000",
+        "area_info": "Tổ dân phố 1-8"}},
+        connectors={"ward_police": {"kind": "simulator", "step_seconds": 60}})
+
+
+def _police(app):
+    with app.test_request_context():
+        from plugins.security.connector import ward_police
+
+        return ward_police()
+
+
+def _audit(app):
+    import json
+
+    with app.app_context():
+        return [json.loads(leaf) for leaf in app.extensions["station"].audit.export()]
+
+
+def test_emergency_numbers_in_large_type_from_the_home_screen_without_login(app):
+    client = app.test_client()
+    home = client.get("/").get_data(as_text=True)
+    assert "/s/security/" in home and "113" in home
+    page = client.get("/s/security/").get_data(as_text=True)
+    for number in ("113", "114", "115"):
+        assert f'href="tel:{number}"' in page
+    assert "font-size:4rem" in page
+
+
+def test_emergency_alert_without_login_reaches_the_police_with_location_and_time_and_is_audited(
+        app, csrf_token, station_clock):
+    client = app.test_client()
+    response = client.post("/s/security/alert", data={"service": "115", "csrf_token": csrf_token(client)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="alert-sent"' in page
+    assert "Nhà văn hoá tổ 5" in page
+    alerts = _police(app).alerts
+    assert len(alerts) == 1 and alerts[0].service == "115"
+    assert alerts[0].location == "Nhà văn hoá tổ 5, phường Thử Nghiệm" and alerts[0].at == station_clock()
+    assert alerts[0].site_id == "test-station"
+    entry = [e for e in _audit(app) if e["action"] == "security.emergency_alert"][-1]
+    assert entry["outcome"] == "ok" and entry["actor"] == "anonymous" and entry["details"] == {"service": "115"}
+
+
+def test_alert_needs_csrf_and_a_valid_service_and_is_not_repeated_within_the_cooldown(app, csrf_token,
+                                                                                      station_clock):
+    client = app.test_client()
+    assert client.post("/s/security/alert", data={"service": "113"}).status_code in (400, 403)
+    assert client.post("/s/security/alert", data={"service": "911", "csrf_token": csrf_token(client)}
+                       ).status_code == 400
+    client.post("/s/security/alert", data={"service": "113", "csrf_token": csrf_token(client)})
+    client.post("/s/security/alert", data={"service": "113", "csrf_token": csrf_token(client)})
+    assert len(_police(app).alerts) == 1
+    station_clock.advance(61)
+    client.post("/s/security/alert", data={"service": "114", "csrf_token": csrf_token(client)})
+    assert [a.service for a in _police(app).alerts] == ["113", "114"]
+
+
+def test_without_alerting_configured_the_number_is_shown_and_nothing_is_sent(make_station, csrf_token):
+    app = make_station(plugins=["security"], settings={"security": {"alert_enabled": False}})
+    client = app.test_client()
+    assert "Báo ngay cho công an phường" not in client.get("/s/security/").get_data(as_text=True)
+    page = client.post("/s/security/alert", data={"service": "113", "csrf_token": csrf_token(client)}
+                       ).get_data(as_text=True)
+    assert 'id="call-only"' in page and _police(app).alerts == []
+
+
+def test_anonymous_tip_from_a_logged_in_citizen_stores_no_identity_anywhere(app, csrf_token, login_citizen):
+    client = app.test_client()
+    citizen_id = login_citizen(client)
+    photo = generated_page_jpeg(3)
+    response = client.post("/s/security/tip", data={
+        "csrf_token": csrf_token(client), "category": "drugs", "description": "Mua bán trái phép ở cuối ngõ 7",
+        "occurred": "21/09/2026 22:00", "place": "Ngõ 7", "photo": (io.BytesIO(photo), "anh.jpg")},
+        content_type="multipart/form-data")
+    code = re.search(r'id="tracking-code" class="mono">([^<]+)<', response.get_data(as_text=True)).group(1)
+    assert re.fullmatch(r"TB-[A-Z2-9]{8}", code)
+    with app.app_context():
+        from core import db
+
+        columns = [c.name for c in db.database.obj.get_columns("security_tip")]
+        assert set(columns) == {"id", "tracking_code", "category", "description", "occurred", "place",
+                                "photo_type", "photo", "created_on"}  # nothing that could name the reporter
+        row = db.database.obj.execute_sql("SELECT * FROM security_tip").fetchone()
+        assert str(citizen_id) not in [str(v) for v in row if not isinstance(v, bytes)]
+        assert db.database.obj.execute_sql("SELECT COUNT(*) FROM security_report").fetchone()[0] == 0
+    entry = [e for e in _audit(app) if e["action"] == "security.tip_received"][-1]
+    assert entry["actor"] == "anonymous" and f"citizen:{citizen_id}" not in str(entry)
+    assert _police(app).reports[code]["anonymous"] is True
+    assert code not in client.get("/s/security/reports").get_data(as_text=True)
+
+
+def test_anonymous_tip_works_without_login_and_refuses_a_disguised_photo(app, csrf_token):
+    client = app.test_client()
+    ok = client.post("/s/security/tip", data={"csrf_token": csrf_token(client), "category": "fraud",
+                                              "description": "Gọi điện giả danh công an"})
+    assert ok.status_code == 200 and 'id="tracking-code"' in ok.get_data(as_text=True)
+    bad = client.post("/s/security/tip", data={
+        "csrf_token": csrf_token(client), "category": "fraud", "description": "Ảnh không phải ảnh thật",
+        "photo": (io.BytesIO(generated_page_pdf()), "anh.jpg")}, content_type="multipart/form-data")
+    assert bad.status_code == 400
+
+
+def test_identified_report_needs_login_and_consent_and_can_be_followed_up(app, csrf_token, login_citizen,
+                                                                         station_clock):
+    client = app.test_client()
+    assert client.get("/s/security/report/lost_documents").status_code in (302, 401)
+    login_citizen(client)
+    form = {"csrf_token": csrf_token(client), "category": "id_card", "description": "Mất thẻ căn cước ở chợ",
+            "occurred": "20/09/2026", "place": "Chợ phường"}
+    assert client.post("/s/security/report/lost_documents", data=form).status_code == 400  # no consent
+    done = client.post("/s/security/report/lost_documents", data={**form, "agree": "yes"})
+    code = re.search(r'id="tracking-code" class="mono">([^<]+)<', done.get_data(as_text=True)).group(1)
+    assert f'data-code="{code}" data-status="received"' in client.get("/s/security/reports").get_data(as_text=True)
+    station_clock.advance(60)
+    assert f'data-code="{code}" data-status="verifying"' in client.get("/s/security/reports").get_data(as_text=True)
+    other = app.test_client()
+    login_citizen(other)
+    assert code not in other.get("/s/security/reports").get_data(as_text=True)
+    home = app.extensions["station"].config.home
+    raw = b"".join(p.read_bytes() for p in home.glob("station.db*"))
+    assert "Mất thẻ căn cước".encode() not in raw
+
+
+def test_contacts_show_the_police_and_the_station_area(app):
+    page = app.test_client().get("/s/security/contacts").get_data(as_text=True)
+    for words in ("Công an phường Thử Nghiệm", "024 0000 1234", "Thiếu uý Mẫu", "Tổ dân phố 1-8",
+                  "Nhà văn hoá tổ 5", "Trạm thử nghiệm"):
+        assert words in page
