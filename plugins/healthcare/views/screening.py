@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
-from sdk import NotFoundError, audit, current_citizen, get_owned, now, requires, transaction
+from sdk import NotFoundError, audit, current_citizen, get_owned, now, pick, requires, transaction
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable, device, measure
+from sdk.printing import print_receipt
 from sdk.privacy import has_consent, read_personal
 
 from ..models import Screening
@@ -161,12 +162,39 @@ def screening_result(screening_id: int) -> Any:
     summary = summarize({**({"pulse": values["bp_pulse"]} if "bp_pulse" in values else {}), **values})
     return render_template("healthcare/screening_result.html", row=row, values=values, summary=summary,
                            steps=row.vitals["steps"], guideline=BP_GUIDELINE, emergency=EMERGENCY_NUMBER,
-                           qr_svg=_takeaway_qr(row, values))
+                           qr_svg=_takeaway_qr(row, values), printed=request.args.get("printed"))
+
+
+_TAKEAWAY_ORDER = ("systolic", "diastolic", "pulse", "spo2", "temperature", "weight", "height", "bmi")
+
+
+def _takeaway_text(row: Screening, values: dict[str, float]) -> str:
+    """The results as one line of plain text (for the QR code and the printout)."""
+    text = "; ".join(f"{k}={values[k]:g}" for k in _TAKEAWAY_ORDER if k in values)
+    when = datetime.fromtimestamp(row.taken_at, UTC).strftime("%Y-%m-%d %H:%MZ")
+    return f"Citizen Station screening {when}: {text}"
 
 
 def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:
     """A QR code of the results as plain text, to take away on a phone (no link, no network)."""
-    order = ("systolic", "diastolic", "pulse", "spo2", "temperature", "weight", "height", "bmi")
-    text = "; ".join(f"{k}={values[k]:g}" for k in order if k in values)
-    when = datetime.fromtimestamp(row.taken_at, UTC).strftime("%Y-%m-%d %H:%MZ")
-    return segno.make(f"Citizen Station screening {when}: {text}", error="m").svg_inline(scale=4)
+    return segno.make(_takeaway_text(row, values), error="m").svg_inline(scale=4)
+
+
+@bp.route("/screening/<int:screening_id>/print", methods=["POST"])
+@requires("healthcare.use")
+def screening_print(screening_id: int) -> Any:
+    """Print the results on the receipt printer (values, categories, the not-a-diagnosis note)."""
+    row = _own_screening(screening_id)
+    if row.state != "done":
+        raise NotFoundError("Not found.")
+    values = row.vitals["values"]
+    summary = summarize({**({"pulse": values["bp_pulse"]} if "bp_pulse" in values else {}), **values})
+    lines: list[Any] = [pick("KẾT QUẢ ĐO SỨC KHOẺ", "SCREENING RESULTS")]
+    lines += [(k, f"{values[k]:g}") for k in _TAKEAWAY_ORDER if k in values]
+    lines += [pick(a.label["vi"], a.label["en"]) for a in summary.assessments]
+    lines.append(pick("Chỉ để tham khảo, không phải chẩn đoán.", "For information only, not a diagnosis."))
+    try:
+        print_receipt(lines, qr=_takeaway_text(row, values), title_lines=1)
+    except DeviceUnavailable as exc:
+        return redirect(url_for("healthcare.screening_result", screening_id=row.id, printed=exc.code), code=303)
+    return redirect(url_for("healthcare.screening_result", screening_id=row.id, printed="ok"), code=303)

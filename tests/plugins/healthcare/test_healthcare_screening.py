@@ -156,3 +156,27 @@ def test_results_are_encrypted_at_rest(health_station, login_citizen, csrf_token
 
         raw = list(Screening.select(Screening.vitals).tuples())
     assert raw and all(b"systolic" not in bytes(value) for (value,) in raw)
+
+
+def test_results_can_be_printed_or_taken_away_by_qr(health_station, login_citizen, csrf_token):
+    import secrets
+
+    from hal.sim import control
+
+    printer_url = f"sim://receipt_printer?profile=ok&instance=hc-{secrets.token_hex(4)}"
+    app = health_station([device_entry("pulse_oximeter"),
+                          {"id": "printer-1", "kind": "receipt_printer", "url": printer_url}])
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    location = _begin(client, csrf_token)
+    while not location.endswith("/result"):
+        action = "/skip" if 'id="missing"' in client.get(location).get_data(as_text=True) else "/measure"
+        location = _post(client, csrf_token, location + action).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "<svg" in page
+    result_url = re.search(r'action="(/s/healthcare/screening/\d+)/print"', page).group(1) + "/result"
+    printed = _post(client, csrf_token, result_url.replace("/result", "/print"))
+    assert printed.status_code == 303 and 'id="printed"' in client.get(printed.headers["Location"]).get_data(
+        as_text=True)
+    assert len(control.simulator(printer_url).receipts) == 1
