@@ -7,14 +7,14 @@ the page also offers the same numbers as CSV.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
 PALETTE = ("#1f5aa6", "#c8102e", "#0f7b6c", "#b25e00", "#6b3fa0", "#0d6b2f", "#55606e", "#a3366b",
            "#2f7f9e", "#7a6a00")
 WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 56
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 24, 56
 INK, GRID, MUTED = "#1a1d21", "#d4d8dd", "#4a5058"
 
 
@@ -36,6 +36,20 @@ def nice_ceiling(value: float) -> int:
     return 10 * magnitude
 
 
+def plain_number(value: float) -> str:
+    """``1234567`` → ``1,234,567`` (the default; pages pass their locale's formatter)."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def compact_number(value: float) -> str:
+    """Short axis labels: ``2500`` → ``2.5k``, ``60000000`` → ``60M``."""
+    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            text = f"{value / size:.1f}".rstrip("0").rstrip(".")
+            return text + suffix
+    return f"{value:g}"
+
+
 def _frame(chart_id: str, title: str, description: str, body: list[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
             f'height="{HEIGHT}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" id="{chart_id}">'
@@ -50,7 +64,7 @@ def _axes(maximum: int) -> list[str]:
     for i in range(5):
         value = maximum * i / 4
         y = TOP + plot_h - plot_h * i / 4
-        label = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+        label = compact_number(value)
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="{MUTED}">{label}</text>')
     parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{INK}" stroke-width="1.5"/>')
@@ -97,7 +111,7 @@ def stacked_bars(chart_id: str, title: str, labels: Sequence[str], series: dict[
 
 
 def bars(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], color: str = PALETTE[0],
-         value_format: str = "{:,.0f}", empty_text: str = "No data") -> Markup:
+         fmt: Callable[[float], str] = plain_number, empty_text: str = "No data") -> Markup:
     """One bar per label, the value written above each bar."""
     maximum = nice_ceiling(max(values, default=0))
     plot_h = HEIGHT - TOP - BOTTOM
@@ -110,14 +124,14 @@ def bars(chart_id: str, title: str, labels: Sequence[str], values: Sequence[floa
         x = LEFT + slot * i + (slot - bar_w) / 2
         y = TOP + plot_h - h
         body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{color}">'
-                    f'<title>{escape(label)}: {escape(value_format.format(value))}</title></rect>')
+                    f'<title>{escape(label)}: {escape(fmt(value))}</title></rect>')
         if show_values and value:
             body.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle" font-size="12" '
-                        f'fill="{INK}">{escape(value_format.format(value))}</text>')
+                        f'fill="{INK}">{escape(fmt(value))}</text>')
     body += _x_labels(labels, slot)
     if not any(values):
         body.append(_empty(empty_text))
-    description = "; ".join(f"{label}: {value_format.format(value)}" for label, value in zip(labels, values, strict=True))
+    description = "; ".join(f"{label}: {fmt(value)}" for label, value in zip(labels, values, strict=True))
     return _frame(chart_id, title, description or empty_text, body)
 
 

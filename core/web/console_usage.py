@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
 
+from core import formatting
 from core.audit.store import AuditEntry, AuditHead
 from core.i18n import _, current_language
 from core.station import current_station
@@ -91,18 +92,19 @@ def index() -> str:
     series = {names.get(p, p): counts for p, counts in usage.transactions_series().items()}
     colors = {name: charts.color_for(i) for i, name in enumerate(series)}
     no_data = _("No data in this period")
+    fmt = lambda value: formatting.format_number(value, lang)  # noqa: E731
     methods = sorted(usage.payments_count)
     histogram = usage.session_histogram()
     figures = {
         "transactions": charts.stacked_bars("chart-transactions", _("Transactions per service per day"), labels,
                                             series, colors, empty_text=no_data),
         "screenings": charts.bars("chart-screenings", _("Health screenings per day"), labels,
-                                  usage.screenings_series(), color=charts.PALETTE[2], empty_text=no_data),
+                                  usage.screenings_series(), color=charts.PALETTE[2], fmt=fmt, empty_text=no_data),
         "payments": charts.bars("chart-payments", _("Payments by method (amount, ₫)"), methods,
                                 [usage.payments_amount[m] for m in methods], color=charts.PALETTE[5],
-                                empty_text=no_data),
+                                fmt=fmt, empty_text=no_data),
         "sessions": charts.bars("chart-sessions", _("Session lengths"), [label for label, _n in histogram],
-                                [n for _label, n in histogram], color=charts.PALETTE[4], empty_text=no_data),
+                                [n for _label, n in histogram], color=charts.PALETTE[4], fmt=fmt, empty_text=no_data),
     }
     return render_template("console/usage.html", usage=usage, figures=figures, colors=colors, days_back=days_back,
                            ranges=RANGES, methods=methods, page="usage")

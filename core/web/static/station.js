@@ -17,8 +17,11 @@
   // The server ends the session anyway; this shows the last seconds and then logs out so the
   // next person never sees the previous one's page. Activity on the page (typing on the
   // keypad makes no request) pings the server so its idle clock agrees with ours.
+  // The page finishes 3 s before the server's limit: the server writes last-seen at most every
+  // 2 s, so its session may end a little early, and the session end must still be recorded.
   var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
   if (idle > 0) {
+    idle = Math.max(5, idle - 3);
     var warnAt = Math.min(20, Math.max(5, Math.floor(idle / 2)));
     var overlay = document.getElementById("idle-overlay");
     var counter = document.getElementById("idle-counter");
