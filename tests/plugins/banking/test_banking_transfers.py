@@ -385,7 +385,6 @@ def test_one_key_confirmed_from_many_threads_debits_once(app, an, csrf_token):
 def test_the_same_key_with_another_amount_is_an_error_not_a_second_transfer(app, an, csrf_token):
     from plugins.banking.connector import SimulatedCoreBanking
     from plugins.banking.service import TransferDraft, execute_transfer
-
     from sdk import UserInputError
 
     key = new_key(an)
