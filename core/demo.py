@@ -91,6 +91,13 @@ url = "sim://payment_terminal?profile=ok"
 make = "Simulated"
 model = "ZVT ECR"
 
+[[devices]]
+id = "scanner-1"
+kind = "document_scanner"
+url = "sim://document_scanner?profile=ok&scan_s=1.0"
+make = "Simulated"
+model = "Flatbed A4"
+
 [connectors.vneid]
 kind = "simulator"
 
