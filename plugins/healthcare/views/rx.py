@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -56,6 +57,20 @@ def _refuse(code: str, reason: str, message: dict[str, str]) -> Any:
     return render_template("healthcare/rx_refused.html", message=message, reason=reason), 403
 
 
+def _with_unposted_sales(rx: Prescription) -> Prescription:
+    """Count quantities already paid here but not yet accepted by the national system as dispensed,
+    so a prescription is never sold twice while that system is unreachable."""
+    pending: dict[str, int] = {}
+    for order in RxOrder.select().where((RxOrder.code == rx.code) & (RxOrder.state == "paid")
+                                        & (RxOrder.posted == False)):  # noqa: E712 (peewee expression)
+        for line in order.lines:
+            pending[line["sku"]] = pending.get(line["sku"], 0) + int(line["qty"])
+    if not pending:
+        return rx
+    return replace(rx, lines=tuple(replace(line, dispensed=line.dispensed + pending.get(line.drug_code, 0))
+                                   for line in rx.lines))
+
+
 def _prescription_for_citizen(code: str) -> Prescription | tuple[Any, int]:
     """The prescription if it is this citizen's; otherwise the refusal page (audited), revealing nothing."""
     try:
@@ -68,6 +83,7 @@ def _prescription_for_citizen(code: str) -> Prescription | tuple[Any, int]:
         return _refuse(code, "not_found", NOT_YOURS)
     if not citizen_matches_id_number(rx.patient_id_number):
         return _refuse(code, "other_person", NOT_YOURS)
+    rx = _with_unposted_sales(rx)
     try:
         check_kiosk_dispensable(rx, local_day(now()))
     except PrescriptionRefused as refusal:

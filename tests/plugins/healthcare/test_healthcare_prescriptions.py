@@ -215,3 +215,25 @@ def test_pharmacist_pages_need_the_permission_and_orders_stay_private(app, vneid
     assert citizen.get(f"/s/healthcare/rx/orders/{order_id}").status_code == 404
     assert citizen.post(f"/s/healthcare/pharmacist/orders/{order_id}/approve",
                         data={"csrf_token": csrf_token(citizen)}).status_code == 403
+
+
+def test_paid_quantities_count_while_the_national_system_is_unreachable(app, vneid_login, login_staff, csrf_token,
+                                                                       payments):
+    national, _ = _connectors(app)
+    client = app.test_client()
+    vneid_login(app, client, AN)
+    order_id = _order_id(_order(client, csrf_token, AN_RX, AMOX500=20, OMEP20=14))
+    _approve(app, login_staff, csrf_token, order_id)
+    _pay(client, csrf_token, order_id)
+    national.available = False
+    payments.settle(app)
+    national.available = True
+    text = _lookup(client, csrf_token, AN_RX).get_data(as_text=True)
+    assert re.search(r'data-drug="AMOX500">.*?class="remaining">10<', text, re.S)       # not 30 again
+    pharmacist = app.test_client()
+    login_staff(pharmacist, roles=("pharmacist",))
+    assert "Gửi lại hệ thống quốc gia" in pharmacist.get("/s/healthcare/pharmacist").get_data(as_text=True)
+    pharmacist.post(f"/s/healthcare/pharmacist/orders/{order_id}/post", data={"csrf_token": csrf_token(pharmacist)})
+    assert national.reports[-1][:2] == (AN_RX, {"AMOX500": 20, "OMEP20": 14})
+    text = _lookup(client, csrf_token, AN_RX).get_data(as_text=True)
+    assert re.search(r'data-drug="AMOX500">.*?class="remaining">10<', text, re.S)       # counted once
