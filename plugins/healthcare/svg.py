@@ -23,7 +23,7 @@ def line_chart(series: Sequence[Series], title: str, width: int = 640, height: i
     ``bands`` are shaded y ranges (low, high, colour), e.g. a reference range.
     Returns markup safe to embed (every text is escaped).
     """
-    left, right, top, bottom = 48, 12, 28, 36
+    left, right, top, bottom = 48, 28, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [y for s in series for _, y in s.points] + [v for b in bands for v in b[:2]]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
@@ -54,8 +54,10 @@ def line_chart(series: Sequence[Series], title: str, width: int = 640, height: i
                      f'fill="{escape(colour)}" opacity="0.25"/>')
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#555"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#555"/>')
+    decimals = 1 if high - low < 10 else 0
     for tick in (low + pad, (low + high) / 2, high - pad):
-        parts.append(f'<text x="{left - 6}" y="{y_of(tick) + 4}" font-size="11" text-anchor="end">{tick:.0f}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y_of(tick) + 4}" font-size="11" text-anchor="end">'
+                     f'{tick:.{decimals}f}</text>')
     step = max(1, len(labels) // 6)
     for i, (label, _) in enumerate(labels):
         if i % step == 0 or i == len(labels) - 1:
@@ -67,7 +69,8 @@ def line_chart(series: Sequence[Series], title: str, width: int = 640, height: i
         for i, (_, y) in enumerate(s.points):
             parts.append(f'<circle cx="{x_of(i)}" cy="{y_of(y)}" r="4" fill="{escape(s.colour)}">'
                          f'<title>{escape(s.name)}: {y:g}</title></circle>')
-        parts.append(f'<text x="{left + plot_w - 4}" y="{18 + 0 * index}" dx="{-120 * index}" font-size="12" '
-                     f'text-anchor="end" fill="{escape(s.colour)}">{escape(s.name)}</text>')
+        if len(series) > 1:  # a single line is named by the title
+            parts.append(f'<text x="{left + plot_w - 120 * index}" y="18" font-size="12" text-anchor="end" '
+                         f'fill="{escape(s.colour)}">{escape(s.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -180,3 +180,14 @@ def test_results_can_be_printed_or_taken_away_by_qr(health_station, login_citize
     assert printed.status_code == 303 and 'id="printed"' in client.get(printed.headers["Location"]).get_data(
         as_text=True)
     assert len(control.simulator(printer_url).receipts) == 1
+
+
+def test_hub_page_links_every_service_and_needs_login(health_station, login_citizen):
+    app = health_station([])
+    client = app.test_client()
+    assert client.get("/s/healthcare/").status_code == 302                  # to the login screen
+    login_citizen(client, assurance="basic")
+    page = client.get("/s/healthcare/").get_data(as_text=True)
+    for path in ("/screening", "/history", "/rx", "/shop", "/tele"):
+        assert f'href="/s/healthcare{path}"' in page
+    assert client.get("/s/healthcare/").headers["Cache-Control"] == "no-store"
