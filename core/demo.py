@@ -98,6 +98,12 @@ url = "sim://document_scanner?profile=ok&scan_s=1.0"
 make = "Simulated"
 model = "Flatbed A4"
 
+[[devices]]
+id = "face-1"
+kind = "face_verifier"
+url = "sim://face_verifier?profile=match"
+make = "Simulated"
+
 [connectors.vneid]
 kind = "simulator"
 
