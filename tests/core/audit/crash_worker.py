@@ -1,6 +1,6 @@
 """Crash-test worker: a stream of audited payments, each in one transaction, until killed.
 
-Run as a subprocess by ``tests/core/audit/test_crash.py``, which kills it with SIGKILL at a
+Run as a subprocess by ``tests/core/audit/test_audit_crash.py``, which kills it with SIGKILL at a
 random moment, restarts it on the same database and checks that every payment is either
 complete with its audit entry or absent with none. Not a test module (pytest does not
 collect it).
