@@ -16,7 +16,7 @@ from core.audit.log import transaction
 from core.errors import NotFoundError
 from core.i18n import _
 from core.station import current_station
-from core.web.console import allowed
+from core.web.console_access import allowed
 
 device_pages = Blueprint("devices", __name__, url_prefix="/devices")
 

@@ -18,7 +18,7 @@ from core.i18n import _, current_language
 from core.station import current_station
 from core.tiles import localized
 from core.web import console_charts as charts
-from core.web.console import allowed
+from core.web.console_access import allowed
 from core.web.console_usage_stats import Usage, compute_usage, day_range, entry_time, usage_csv_rows
 
 usage_pages = Blueprint("usage", __name__, url_prefix="/usage")

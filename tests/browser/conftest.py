@@ -20,15 +20,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from browser_kit import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, IDLE_SECONDS  # noqa: E402
 from station_server import RunningStation, start_station  # noqa: E402
-
-CHROMIUM = os.environ.get("STATION_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = HERE / "artifacts"
-IDLE_SECONDS = 10  # the site's kiosk idle timeout in these tests (the minimum allowed)
 
 
 def _missing() -> str | None:
@@ -60,9 +53,10 @@ def browser_tools() -> None:
         pytest.skip(f"browser tests skipped: {why}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStation]:
-    """One demo station for the whole browser session (one database per process)."""
+    """A demo station per test module, stopped before any other station binds the database
+    (one database per process)."""
     running = start_station(tmp_path_factory.mktemp("browser-station") / "home", idle_seconds=IDLE_SECONDS,
                             seed=True)
     yield running
@@ -113,17 +107,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
-
-
-def run_axe(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the current page (WCAG 2.1 A/AA rules).
-
-    axe is evaluated through the DevTools protocol, so the page's strict CSP stays on.
-    """
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    return [v for v in result if v["impact"] in ("serious", "critical")]

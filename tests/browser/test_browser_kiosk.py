@@ -7,8 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import ARTIFACTS, IDLE_SECONDS
-from flows import finish, login_with_vneid, place_card
+from browser_kit import ARTIFACTS, IDLE_SECONDS, finish, login_with_vneid, place_card
 
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}

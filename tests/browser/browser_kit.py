@@ -1,11 +1,22 @@
-"""Steps the browser tests share: logging in a citizen (VNeID, card) and staff."""
+"""What the browser tests share: where the tools are, axe, and the login steps."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from station_server import STAFF_PASSWORD, STAFF_USER
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("STATION_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = HERE / "artifacts"
+IDLE_SECONDS = 10  # the site's kiosk idle timeout in these tests (the minimum allowed)
 
 
 def login_with_vneid(page: Any, base: str, account: int = 0) -> None:
@@ -45,3 +56,17 @@ def finish(page: Any) -> None:
     """Press "finish and forget me"."""
     page.click("#finish-form button[type=submit]")
     page.wait_for_selector("#login-link")
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the current page (WCAG 2.1 A/AA rules).
+
+    axe is evaluated through the DevTools protocol, so the page's strict CSP stays on.
+    """
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]

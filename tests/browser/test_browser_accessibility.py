@@ -4,8 +4,7 @@ My data and one page of each plugin, in Vietnamese and English, and in high cont
 from __future__ import annotations
 
 import pytest
-from conftest import run_axe
-from flows import finish, login_staff, login_with_vneid
+from browser_kit import finish, login_staff, login_with_vneid, run_axe
 from station_server import KIOSK_PLUGINS
 
 PUBLIC_PAGES = ("/", "/login/", "/login/card", "/login/vneid", "/staff/login", "/no-such-page",

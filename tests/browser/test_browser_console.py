@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flows import login_staff
+from browser_kit import login_staff
 
 from hal.sim import control
 

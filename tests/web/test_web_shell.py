@@ -1,0 +1,86 @@
+"""The kiosk shell: grouped tiles, display preferences, My data link, finish and forget me."""
+
+from __future__ import annotations
+
+import json
+import re
+
+
+def _entries(app):
+    with app.app_context():
+        return [json.loads(x) for x in app.extensions["station"].audit.export()]
+
+
+def test_home_groups_tiles_by_category_in_the_fixed_order(web_station):
+    page = web_station.test_client().get("/").get_data(as_text=True)
+    order = re.findall(r'<section class="category cat-([a-z_]+)"', page)
+    assert order == ["public_safety", "healthcare", "traffic"]
+    healthcare = page[page.index('id="cat-healthcare"'):page.index('id="cat-traffic"')]
+    assert healthcare.count('class="tile"') == 2  # the built-in and the example plugin share the category
+
+
+def test_display_preferences_are_remembered_in_the_session(web_station, csrf_token):
+    client = web_station.test_client()
+    response = client.post("/display", data={"text_size": "large", "next": "/login/",
+                                             "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/")
+    client.post("/display", data={"contrast": "high", "csrf_token": csrf_token(client)})
+    page = client.get("/").get_data(as_text=True)
+    assert 'class="kiosk home text-large contrast-high"' in page
+    assert 'aria-pressed="true" id="toggle-text"' in page
+
+
+def test_display_preferences_ignore_unknown_values_and_foreign_redirects(web_station, csrf_token):
+    client = web_station.test_client()
+    response = client.post("/display", data={"text_size": "huge", "next": "//evil.example/",
+                                             "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/"
+    assert "text-large" not in client.get("/").get_data(as_text=True)
+    assert client.get("/display").status_code == 405
+
+
+def test_my_data_link_is_shown_to_a_logged_in_citizen_only(web_station, login_citizen):
+    client = web_station.test_client()
+    assert 'id="my-data-link"' not in client.get("/").get_data(as_text=True)
+    login_citizen(client)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="my-data-link"' in page and 'href="/my-data/"' in page
+
+
+def test_finish_ends_the_session_and_audits_its_length_and_reason(web_station, login_citizen, csrf_token,
+                                                                  station_clock):
+    client = web_station.test_client()
+    citizen = login_citizen(client)
+    station_clock.advance(95)
+    response = client.post("/logout", data={"reason": "idle", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and "cookies" in response.headers["Clear-Site-Data"]
+    end = _entries(web_station)[-1]
+    assert end["action"] == "session.end" and end["actor"] == f"citizen:{citizen}"
+    assert end["details"]["seconds"] == 95 and end["details"]["reason"] == "idle"
+    assert 'id="login-link"' in client.get("/").get_data(as_text=True)
+
+
+def test_finish_for_a_visitor_records_nothing(web_station, csrf_token):
+    client = web_station.test_client()
+    before = len(_entries(web_station))
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert len(_entries(web_station)) == before
+
+
+def test_error_pages_are_friendly_and_bilingual(web_station):
+    client = web_station.test_client()
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Không tìm thấy trang này" in page and 'lang="en">We could not find this page' in page
+    assert "Traceback" not in page
+
+
+def test_idle_countdown_is_on_citizen_pages_only(web_station, login_citizen, login_staff):
+    client = web_station.test_client()
+    assert "data-idle-seconds" not in client.get("/").get_data(as_text=True)
+    login_citizen(client)
+    assert 'data-idle-seconds="120"' in client.get("/").get_data(as_text=True)
+    staff = web_station.test_client()
+    login_staff(staff)
+    assert "data-idle-seconds" not in staff.get("/console/").get_data(as_text=True)
