@@ -86,6 +86,7 @@ class PaymentView:
     failure_code: str | None
     description: dict[str, str]
     return_url: str
+    payer_citizen_id: int = 0
     receipt_number: str | None = None
 
     @property
@@ -110,7 +111,8 @@ def view_of(record: PaymentRecord) -> PaymentView:
                        purpose=record.purpose, reference=record.reference, plugin=record.plugin,
                        audit_index=record.audit_index, settled_at=record.settled_at,
                        failure_code=record.failure_code, description=record.description_dict,
-                       return_url=record.return_url, receipt_number=receipt.number if receipt else None)
+                       return_url=record.return_url, payer_citizen_id=record.payer_citizen_id,
+                       receipt_number=receipt.number if receipt else None)
 
 
 @dataclass(frozen=True)
