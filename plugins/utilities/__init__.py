@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import url_for
 
-from sdk import Tile, hookimpl, requires
+import sdk
+from sdk import Tile, hookimpl
 
-bp = Blueprint("utilities", __name__, template_folder="templates")
-
-
-@bp.route("/")
-@requires("utilities.use")
-def index() -> str:
-    """The service's start page."""
-    return render_template("utilities/index.html")
+from .models import BillPayment, SavedCode
+from .views import billing, bp
 
 
 @hookimpl
@@ -24,5 +19,41 @@ def register_routes(registrar) -> None:  # type: ignore[no-untyped-def]
 @hookimpl
 def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
     return [Tile(title={"vi": "Tiền điện, nước", "en": "Electricity and water bills"},
-                 subtitle={"vi": "Tra cứu và thanh toán hoá đơn điện, nước", "en": "Look up and pay electricity and water bills"},
+                 subtitle={"vi": "Tra cứu và thanh toán hoá đơn điện, nước",
+                           "en": "Look up and pay electricity and water bills"},
                  url=url_for("utilities.index"), icon="bill")]
+
+
+@hookimpl
+def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
+    """Bills were paid: record each (once) with an audit entry, then tell the company."""
+    if payment.purpose != "utilities.bills" or payment.state != "SUCCEEDED":
+        return
+    _, kind, ids = payment.reference.split(":", 2)
+    bill_ids = ids.split(",")
+    connector = billing(kind)
+    with sdk.transaction():
+        if BillPayment.select().where(BillPayment.payment_id == payment.id).exists():
+            return  # told again after a restart: already recorded
+        for bill_id in bill_ids:
+            bill = connector.bill(bill_id)
+            BillPayment.create(bill_id=bill_id, kind=kind, payment_id=payment.id, citizen_id=payment.payer_citizen_id,
+                               amount_vnd=bill.total if bill else 0, paid_at=payment.settled_at)
+        sdk.audit("utilities.bills.paid", plugin="utilities", object_ref=f"payment:{payment.id}",
+                  details={"kind": kind, "bills": bill_ids, "amount_vnd": payment.amount_vnd})
+    connector.record_payment(bill_ids, f"payment:{payment.id}")
+
+
+@hookimpl
+def citizen_data_export(citizen) -> dict:  # type: ignore[no-untyped-def]
+    return {"bills_paid": [{"bill": b.bill_id, "kind": b.kind, "payment": b.payment_id, "amount_vnd": b.amount_vnd,
+                            "paid_at": b.paid_at}
+                           for b in BillPayment.select().where(BillPayment.citizen_id == citizen.id)],
+            "saved_codes": [{"kind": s.kind, "code": s.code, "saved_at": s.saved_at}
+                            for s in SavedCode.select().where(SavedCode.citizen_id == citizen.id)]}
+
+
+@hookimpl
+def citizen_data_erase(citizen) -> None:  # type: ignore[no-untyped-def]
+    SavedCode.delete().where(SavedCode.citizen_id == citizen.id).execute()
+    BillPayment.delete().where(BillPayment.citizen_id == citizen.id).execute()

@@ -1,0 +1,134 @@
+"""EVN and water company connectors: unpaid bills by customer code, and payment notices.
+
+Contract (one interface for both; a real integration subclasses :class:`BillingConnector`
+and is chosen by ``[connectors.evn]`` / ``[connectors.water]`` ``kind``):
+
+* ``unpaid_bills(code)`` → the customer's unpaid bills (oldest first);
+* ``bill(bill_id)`` → one bill or None;
+* ``record_payment(bill_ids, payment_ref)`` → the bills were paid at the station.
+
+A :class:`Bill` carries period, meter readings, consumption, the tiered breakdown (computed
+with :mod:`tariff` from the consumption), total and due date. The simulators are seeded,
+deterministic and labelled as simulated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sdk.connectors import Connector, Simulator
+
+from .tariff import Charge, electricity_charge, water_charge
+
+
+@dataclass(frozen=True)
+class Bill:
+    """One monthly bill."""
+
+    id: str
+    kind: str
+    customer_code: str
+    period: str  # YYYY-MM
+    reading_from: int
+    reading_to: int
+    due_date: str  # YYYY-MM-DD
+    charge: Charge
+
+    @property
+    def consumption(self) -> int:
+        return self.reading_to - self.reading_from
+
+    @property
+    def total(self) -> int:
+        return self.charge.total
+
+    @property
+    def period_text(self) -> str:
+        year, month = self.period.split("-")
+        return f"{month}/{year}"
+
+
+class BillingConnector(Connector):
+    """Interface of a utility's billing system (see the module docstring)."""
+
+    kind = ""
+
+    def unpaid_bills(self, code: str) -> list[Bill]:
+        raise NotImplementedError
+
+    def bill(self, bill_id: str) -> Bill | None:
+        raise NotImplementedError
+
+    def record_payment(self, bill_ids: list[str], payment_ref: str) -> None:
+        raise NotImplementedError
+
+
+# code → [(period, reading from, reading to, due date)]
+EVN_SEED = {
+    "PD01000123456": [("2025-04", 10230, 10418, "2025-05-20"), ("2025-05", 10418, 10655, "2025-06-20")],
+    "PE04000765432": [("2025-05", 5021, 5342, "2025-06-18")],
+    "PB05020054904": [("2025-05", 33110, 33245, "2025-06-15")],
+    "PC06000111222": [("2025-05", 870, 912, "2025-06-22")],
+    "PA02000333444": [],
+}
+WATER_SEED = {
+    "NSHN0012345": [("2025-04", 1204, 1221, "2025-05-25"), ("2025-05", 1221, 1247, "2025-06-25")],
+    "SWC0045678": [("2025-05", 880, 912, "2025-06-20")],
+}
+
+
+class _SeededBilling(Simulator, BillingConnector):
+    seed: dict[str, list[tuple[str, int, int, str]]] = {}
+    prefix = ""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.vat_percent = int(self.settings.get("vat_percent", 8))
+        self._bills: dict[str, Bill] = {}
+        for code, rows in self.seed.items():
+            for period, start, end, due in rows:
+                bill = Bill(f"{self.prefix}{period.replace('-', '')}-{code[-6:]}", self.kind, code, period, start, end,
+                            due, self._charge(end - start))
+                self._bills[bill.id] = bill
+        self._paid: set[str] = set()
+
+    def _charge(self, consumption: int) -> Charge:
+        raise NotImplementedError
+
+    def unpaid_bills(self, code: str) -> list[Bill]:
+        return sorted((b for b in self._bills.values() if b.customer_code == code and b.id not in self._paid),
+                      key=lambda b: b.period)
+
+    def bill(self, bill_id: str) -> Bill | None:
+        return self._bills.get(bill_id)
+
+    def record_payment(self, bill_ids: list[str], payment_ref: str) -> None:
+        self._paid |= {b for b in bill_ids if b in self._bills}
+
+
+class EvnSimulator(_SeededBilling):
+    """SIMULATED EVN billing, seeded with residential customers."""
+
+    kind = "electricity"
+    prefix = "HDD"
+    seed = EVN_SEED
+    label = {"vi": "Hệ thống EVN mô phỏng — hoá đơn không có thật", "en": "Simulated EVN system — not real bills"}
+
+    def _charge(self, consumption: int) -> Charge:
+        return electricity_charge(consumption, self.vat_percent)
+
+
+class WaterSimulator(_SeededBilling):
+    """SIMULATED water company billing."""
+
+    kind = "water"
+    prefix = "HDN"
+    seed = WATER_SEED
+    label = {"vi": "Công ty nước mô phỏng — hoá đơn không có thật", "en": "Simulated water company — not real bills"}
+
+    def _charge(self, consumption: int) -> Charge:
+        return water_charge(consumption)
+
+
+EVN_REGISTRY = {"simulator": EvnSimulator}
+WATER_REGISTRY = {"simulator": WaterSimulator}

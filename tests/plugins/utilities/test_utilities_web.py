@@ -1,0 +1,133 @@
+"""Utilities pages: unpaid bills with the tier breakdown, pay one or all, saved codes with consent."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from hal.sim import control
+
+
+@pytest.fixture
+def station(make_station):
+    terminal = f"sim://payment_terminal?profile=ok&instance=util-{secrets.token_hex(4)}"
+    app = make_station(plugins=["utilities"], devices=[
+        {"id": "terminal-1", "kind": "payment_terminal", "url": terminal,
+         "options": {"ack_timeout": 0.5, "result_timeout": 1.0}}])
+    return app, terminal
+
+
+@pytest.fixture
+def kiosk(station, login_citizen):
+    app, terminal = station
+    client = app.test_client()
+    citizen_id = login_citizen(client, assurance="basic")
+    return app, client, terminal, citizen_id
+
+
+def lookup(client, csrf_token, code, kind="electricity"):
+    return client.post("/s/utilities/lookup", data={"kind": kind, "code": code, "csrf_token": csrf_token(client)})
+
+
+def pay(client, page, csrf_token, bills=None, everything=False):
+    attempt = re.search(r'name="attempt" value="([^"]+)"', page).group(1)
+    kind = re.search(r'name="kind" value="([^"]+)"', page).group(1)
+    code = re.search(r'name="code" value="([^"]+)"', page).group(1)
+    data = {"attempt": attempt, "kind": kind, "code": code, "csrf_token": csrf_token(client)}
+    if everything:
+        data["all"] = "1"
+    else:
+        data["bill"] = bills
+    started = client.post("/s/utilities/pay", data=data)
+    assert started.status_code == 302, started.get_data(as_text=True)[:300]
+    payment_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    return payment_id
+
+
+def test_unpaid_bills_show_period_consumption_tiers_amount_and_due_date(kiosk, csrf_token):
+    _, client, _, _ = kiosk
+    page = lookup(client, csrf_token, "PD01000123456")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert re.findall(r'data-bill="([^"]+)"', text) == ["HDD202504-123456", "HDD202505-123456"]
+    assert "Tổng công ty Điện lực TP Hà Nội" in text and "04/2025" in text and "20/05/2025" in text
+    assert "188 kWh" in text and "1.984 ₫" in text and "444.031 ₫" in text and text.count('class="tier"') >= 6
+    assert "mô phỏng" in text
+
+
+def test_wrong_code_is_refused_with_an_example(kiosk, csrf_token):
+    _, client, _, _ = kiosk
+    refused = lookup(client, csrf_token, "PB0502005490")
+    assert refused.status_code == 400 and "13 ký tự" in refused.get_data(as_text=True)
+
+
+def test_pay_one_bill_then_all_remaining(kiosk, csrf_token):
+    app, client, terminal, _ = kiosk
+    page = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    first = pay(client, page, csrf_token, bills=["HDD202504-123456"])
+    after = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    assert re.findall(r'data-bill="([^"]+)"', after) == ["HDD202505-123456"]
+    second = pay(client, after, csrf_token, everything=True)
+    done = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    assert 'data-bill="' not in done and "Không còn hoá đơn nợ" in done
+    charges = [e.amount for e in control.simulator(terminal).approved_charges()]
+    assert charges == [444_031, charges[1]] and len(charges) == 2
+    receipt = client.get(f"/pay/{first}/receipt").get_data(as_text=True)
+    assert "PD01000123456" in receipt and "HDD202504-123456" in receipt
+    paid = client.get("/s/utilities/paid").get_data(as_text=True)
+    assert re.findall(r'data-bill="([^"]+)"', paid) == ["HDD202505-123456", "HDD202504-123456"]
+    with app.app_context():
+        leaves = list(app.extensions["station"].audit.export())
+    assert sum('"utilities.bills.paid"' in leaf for leaf in leaves) == 2
+    assert second != first
+
+
+def test_water_bill_shows_vat_and_wastewater_fee(kiosk, csrf_token):
+    _, client, _, _ = kiosk
+    text = lookup(client, csrf_token, "NSHN0012345", kind="water").get_data(as_text=True)
+    assert "17 m³" in text and "177.445 ₫" in text and "nước thải" in text
+
+
+def test_saving_a_code_needs_the_consent_box_and_is_encrypted_at_rest(kiosk, csrf_token):
+    app, client, _, citizen_id = kiosk
+    form = {"kind": "electricity", "code": "PB05020054904", "csrf_token": csrf_token(client)}
+    page = lookup(client, csrf_token, "PB05020054904").get_data(as_text=True)
+    assert 'id="consent"' in page and "Lưu mã khách hàng điện, nước" in page
+    refused = client.post("/s/utilities/codes", data=form)
+    assert refused.status_code == 400
+    saved = client.post("/s/utilities/codes", data={**form, "consent": "yes"})
+    assert saved.status_code == 302
+    index = client.get("/s/utilities/").get_data(as_text=True)
+    assert 'data-code="PB05020054904"' in index
+    with app.app_context():
+        from core.db import database
+
+        raw = database.obj.execute_sql("SELECT code FROM utilities_saved_code").fetchall()
+        leaves = list(app.extensions["station"].audit.export())
+    assert b"PB05020054904" not in bytes(raw[0][0])
+    assert any('"consent.grant"' in leaf and "utilities:personal" in leaf for leaf in leaves)
+    assert any('"utilities.code.save"' in leaf for leaf in leaves)
+    assert not any("PB05020054904" in leaf for leaf in leaves)
+    assert 'id="consent"' not in lookup(client, csrf_token, "PE04000765432").get_data(as_text=True)
+
+
+def test_withdrawn_consent_hides_saved_codes_and_they_can_be_removed(kiosk, csrf_token):
+    app, client, _, citizen_id = kiosk
+    client.post("/s/utilities/codes", data={"kind": "water", "code": "SWC0045678", "consent": "yes",
+                                            "csrf_token": csrf_token(client)})
+    code_id = int(re.search(r"/s/utilities/codes/(\d+)/delete", client.get("/s/utilities/").get_data(as_text=True))
+                  .group(1))
+    assert 'data-code="SWC0045678"' in client.get("/s/utilities/").get_data(as_text=True)
+    client.post("/my-data/consents/utilities/personal/withdraw", data={"csrf_token": csrf_token(client)})
+    with app.app_context():
+        from core.privacy.consent import has_consent
+
+        assert not has_consent(citizen_id, "utilities", "personal")
+    assert 'data-code="SWC0045678"' not in client.get("/s/utilities/").get_data(as_text=True)
+    deleted = client.post(f"/s/utilities/codes/{code_id}/delete", data={"csrf_token": csrf_token(client)})
+    assert deleted.status_code == 302
+    assert client.post(f"/s/utilities/codes/{code_id}/delete",
+                       data={"csrf_token": csrf_token(client)}).status_code == 404
