@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
 ensure_venv "[dev]"
+source scripts/browser.sh
+ensure_browser_tools
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"
