@@ -1,8 +1,8 @@
 """The station command: init, migrate, plugins list/info/enable/disable, bad input exits 2."""
 
 import json
-import re
 import os
+import re
 import stat
 import subprocess
 import sys
