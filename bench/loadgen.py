@@ -13,7 +13,7 @@ import time
 
 
 def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multiprocessing.Queue,
-            connections: int) -> None:
+            connections: int, body: bytes | None = None) -> None:
     counts = [0, 0]  # ok, errors
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -21,10 +21,12 @@ def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multi
     def loop() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         ok = bad = 0
         while time.monotonic() < deadline:
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:
@@ -48,11 +50,11 @@ def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multi
 
 
 def drive(port: int, path: str, seconds: float, cookie: str | None = None, processes: int = 2,
-          connections_per_process: int = 4) -> tuple[float, int]:
-    """Load ``path`` for ``seconds``; returns (successful requests/s, error count)."""
+          connections_per_process: int = 4, body: bytes | None = None) -> tuple[float, int]:
+    """Load ``path`` (GET, or POST of ``body``) for ``seconds``; returns (successful requests/s, errors)."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
     workers = [multiprocessing.Process(target=_worker, args=(port, path, cookie, seconds, queue,
-                                                             connections_per_process))
+                                                             connections_per_process, body))
                for _ in range(processes)]
     started = time.monotonic()
     for worker in workers:

@@ -213,7 +213,10 @@ def _change(citizen_id: int, plugin_id: str, category: str, action: str, languag
                   .order_by(ConsentEvent.id.desc()).first())
         state = _state(plugin_id, category, purposes, latest)
         unchanged = state.current if action == GRANT else not state.granted
-        if unchanged:
+        if unchanged:  # e.g. another request granted it meanwhile: forget what this one cached
+            cache = _cache()
+            if cache is not None:
+                cache.clear()
             return state
         now = current_app.config["STATION_CLOCK"]()
         event = ConsentEvent.create(citizen_id=citizen_id, plugin_id=plugin_id, category=category, action=action,
