@@ -147,11 +147,15 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
         return
     import waitress
 
+    from core.payments.reconcile import start_reconciler
+
     station = app.extensions["station"]
     station.devices.start()
+    reconciler = start_reconciler(app)  # settles UNKNOWN payments by asking terminal or bank
     try:
         waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station")
     finally:
+        reconciler.stop()
         station.plugins.shutdown(station.info_for)
         station.devices.stop()
         with app.app_context():
