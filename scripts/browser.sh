@@ -1,13 +1,18 @@
 # Shared by scripts/test.sh: the real-browser tests need Debian's Chromium and axe-core (npm).
 # Nothing here downloads a browser build: Chromium comes from the distribution's packages.
 ensure_browser_tools() {
-  if ! command -v chromium >/dev/null 2>&1; then
+  local packages=""
+  command -v chromium >/dev/null 2>&1 || packages="chromium"
+  # receipts drawn as images need a font with Vietnamese letters
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages="$packages fonts-dejavu-core"
+  if [ -n "$packages" ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-      echo "installing Debian's chromium for the browser tests" >&2
+      echo "installing Debian packages for the tests:$packages" >&2
       DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      # shellcheck disable=SC2086
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
     else
-      echo "chromium is missing and cannot be installed here: browser tests will be skipped (CI fails them)" >&2
+      echo "missing:$packages (cannot install here): browser tests will be skipped (CI fails them)" >&2
     fi
   fi
   if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
