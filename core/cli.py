@@ -152,6 +152,7 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     station = app.extensions["station"]
     station.devices.start()
     reconciler = start_reconciler(app)  # settles UNKNOWN payments by asking terminal or bank
+    app.config["STATION_RESTART"] = _restart_later
     try:
         waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station")
     finally:
@@ -160,6 +161,23 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
         station.devices.stop()
         with app.app_context():
             station.audit.checkpoint()  # a checkpoint on shutdown covers the newest entries
+
+
+def _restart_later(delay: float = 1.0) -> None:
+    """Re-execute this very command line after ``delay`` seconds (the console's "restart").
+
+    The answer to the manager's request is sent first; sockets are not inherited across
+    exec (PEP 446), so the new process binds the port afresh.
+    """
+    import os
+    import threading
+
+    def restart() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "core.cli", *sys.argv[1:]])
+
+    threading.Timer(delay, restart).start()
 
 
 @station.command()
