@@ -44,22 +44,34 @@ def _domain_for_request():  # type: ignore[no-untyped-def]
     return domains.get("")
 
 
+def _translations():  # type: ignore[no-untyped-def]
+    """The catalogue for this request, looked up once per request (pages call ``_`` dozens of times)."""
+    if has_request_context():
+        cached = g.get("_station_translations")
+        if cached is None:
+            domain = _domain_for_request()
+            cached = g._station_translations = domain.get_translations() if domain is not None else False
+        return cached or None
+    domain = _domain_for_request()
+    return domain.get_translations() if domain is not None else None
+
+
 def gettext(text: str) -> str:
     """``text`` translated into the current language (unchanged when no catalogue has it)."""
     if not has_app_context():
         return text
-    domain = _domain_for_request()
-    return domain.get_translations().ugettext(text) if domain is not None else text
+    translations = _translations()
+    return translations.ugettext(text) if translations is not None else text
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """Singular or plural form of a message, translated."""
     if not has_app_context():
         return singular if count == 1 else plural
-    domain = _domain_for_request()
-    if domain is None:
+    translations = _translations()
+    if translations is None:
         return singular if count == 1 else plural
-    return domain.get_translations().ungettext(singular, plural, count)
+    return translations.ungettext(singular, plural, count)
 
 
 def _(text: str, **values: object) -> str:
