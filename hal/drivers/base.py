@@ -202,6 +202,30 @@ class Driver:
     def _deadline(self, timeout: float) -> float:
         return self._clock() + timeout
 
+    def _read_framed(self, port: Any, deadline: float,
+                     take_frame: Callable[[bytes], tuple[Any, int, int]]) -> Any:
+        """The next frame of a binary protocol, using ``take_frame(bytes) -> (frame or None,
+        bytes consumed, bytes skipped as garbage)``. Bytes after the frame are kept for the next
+        call. Too much garbage is a ProtocolError; silence past ``deadline`` a DeviceTimeout."""
+        buffer = bytearray(self._pending)
+        self._pending = bytearray()
+        garbage = 0
+        while True:
+            frame, consumed, skipped = take_frame(bytes(buffer))
+            if frame is not None:
+                self._pending = buffer[consumed:]
+                return frame
+            garbage += skipped
+            del buffer[:consumed]
+            if garbage > self.options.get("garbage_limit", 64):
+                raise ProtocolError("no valid frame: garbage on the line")
+            chunk = self._read_some(port, deadline)
+            if not chunk:
+                if garbage:
+                    raise ProtocolError("no valid frame: garbage on the line")
+                raise DeviceTimeout(f"device {self.device_id} did not answer in time")
+            buffer += chunk
+
     def _read_some(self, port: Any, deadline: float) -> bytes:
         """Whatever arrives next (at least one byte), or b"" once ``deadline`` passed."""
         if self._pending:

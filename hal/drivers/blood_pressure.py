@@ -80,21 +80,4 @@ class BloodPressureDriver(Driver):
                 raise ProtocolError("the monitor rejected the request (NAK)")
 
     def _read_frame(self, port: Any, deadline: float) -> bp.Frame:
-        buffer = bytearray(self._pending)
-        self._pending = bytearray()
-        garbage = 0
-        while True:
-            frame, consumed, skipped = bp.take_frame(bytes(buffer))
-            if frame is not None:
-                self._pending = buffer[consumed:]
-                return frame
-            garbage += skipped
-            del buffer[:consumed]
-            if garbage > self.options["garbage_limit"]:
-                raise ProtocolError("no valid frame: garbage on the line")
-            chunk = self._read_some(port, deadline)
-            if not chunk:
-                if garbage:
-                    raise ProtocolError("no valid frame: garbage on the line")
-                raise DeviceTimeout(f"device {self.device_id} did not answer in time")
-            buffer += chunk
+        return self._read_framed(port, deadline, bp.take_frame)

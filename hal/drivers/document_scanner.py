@@ -121,21 +121,4 @@ class DocumentScannerDriver(Driver):
         return ProtocolError(f"the scanner refused the request (error 0x{value:02X})")
 
     def _read_frame(self, port: Any, deadline: float) -> ds.Frame:
-        buffer = bytearray(self._pending)
-        self._pending = bytearray()
-        garbage = 0
-        while True:
-            frame, consumed, skipped = ds.take_frame(bytes(buffer))
-            if frame is not None:
-                self._pending = buffer[consumed:]
-                return frame
-            garbage += skipped
-            del buffer[:consumed]
-            if garbage > self.options["garbage_limit"]:
-                raise ProtocolError("no valid frame: garbage on the line")
-            chunk = self._read_some(port, deadline)
-            if not chunk:
-                if garbage:
-                    raise ProtocolError("no valid frame: garbage on the line")
-                raise DeviceTimeout(f"device {self.device_id} did not answer in time")
-            buffer += chunk
+        return self._read_framed(port, deadline, ds.take_frame)

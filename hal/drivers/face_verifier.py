@@ -121,27 +121,15 @@ class FaceVerifierDriver(Driver):
                 raise ProtocolError(f"the face verifier rejected the request (NAK {code})")
 
     def _read_frame(self, port: Any, deadline: float) -> fv.Frame:
-        buffer = bytearray(self._pending)
-        self._pending = bytearray()
-        garbage = 0
-        while True:
-            try:
-                frame, consumed, skipped = fv.take_frame(bytes(buffer))
-            except fv.BadFrame as exc:
-                raise ProtocolError(str(exc)) from None
-            if frame is not None:
-                self._pending = buffer[consumed:]
-                return frame
-            garbage += skipped
-            del buffer[:consumed]
-            if garbage > self.options["garbage_limit"]:
-                raise ProtocolError("no valid frame: garbage on the line")
-            chunk = self._read_some(port, deadline)
-            if not chunk:
-                if garbage:
-                    raise ProtocolError("no valid frame: garbage on the line")
-                raise DeviceTimeout(f"device {self.device_id} did not answer in time")
-            buffer += chunk
+        return self._read_framed(port, deadline, _take_frame)
 
 
 __all__ = ["FaceMatch", "FaceVerifierDriver"]
+
+
+def _take_frame(data: bytes) -> tuple[fv.Frame | None, int, int]:
+    """fv.take_frame with its malformed-frame error as the HAL's ProtocolError."""
+    try:
+        return fv.take_frame(data)
+    except fv.BadFrame as exc:
+        raise ProtocolError(str(exc)) from None
