@@ -118,6 +118,24 @@ kind = "simulator"
 
 [connectors.bank]
 kind = "simulator"
+
+[connectors.water]
+kind = "simulator"
+
+[connectors.pharmacy_inventory]
+kind = "simulator"
+
+[connectors.teleconsult]
+kind = "simulator"
+
+# dossier and report statuses move every two minutes in the demo (default: hourly)
+[connectors.public_service_portal]
+kind = "simulator"
+step_seconds = 120
+
+[connectors.ward_police]
+kind = "simulator"
+step_seconds = 120
 """
 
 
