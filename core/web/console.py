@@ -48,7 +48,36 @@ def index() -> str:
               "plugins": len(plugins),
               "ready": sum(1 for d in devices if d["status"] == "READY"), "devices": len(devices)}
     return render_template("console/overview.html", plugins=plugins, devices=devices, counts=counts,
-                           audit=audit_summary(), user=flask_login.current_user, page="overview")
+                           audit=audit_summary(), user=flask_login.current_user, page="overview",
+                           panels=panels_for(flask_login.current_user))
+
+
+def panels_for(user: Any) -> list[dict[str, str]]:
+    """The plugins' ``manager_panels`` this staff member may open (their views' permissions)."""
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException
+
+    from core.i18n import current_language
+    from core.permissions import access_of
+    from core.tiles import Panel, localized
+
+    station = current_station()
+    adapter = current_app.url_map.bind("localhost")
+    panels = []
+    for record, contributed in station.plugins.call_each("manager_panels"):
+        for panel in contributed:
+            if not isinstance(panel, Panel):
+                continue
+            try:
+                endpoint, _ = adapter.match(panel.url.split("?")[0])
+            except HTTPException:
+                continue
+            access = access_of(current_app.view_functions.get(endpoint))
+            if access is None or not (access.is_public or station.policy.allows(user.roles, access.permission)):
+                continue
+            panels.append({"title": localized(panel.title, current_language()), "url": panel.url,
+                           "plugin": record.id, "order": panel.order})
+    return sorted(panels, key=lambda p: (p["order"], p["title"]))
 
 
 for _pages in (plugin_pages, device_pages, audit_pages, usage_pages):
