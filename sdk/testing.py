@@ -191,17 +191,32 @@ def client(station_app: Any) -> Any:
 
 @pytest.fixture
 def login_citizen(station_clock: FakeClock) -> Callable[..., int]:
-    """``login_citizen(client, assurance="high", id_hash=None) -> citizen id``."""
-    from core.identity.models import Citizen
+    """``login_citizen(client, assurance="high", identity=None) -> citizen id``.
 
-    def login(client: Any, assurance: str = "high", id_hash: str | None = None, method: str = "test") -> int:
+    ``identity`` (a dict with ``id_number``, ``full_name`` and optionally ``date_of_birth``
+    "YYYY-MM-DD", ``sex``, ``place_of_origin``, ``residence``) makes the session look exactly like
+    a card login of that person: ``sdk.verified_identity()`` returns it and
+    ``sdk.citizen_matches_id_number`` recognises the number.
+    """
+    from core import sessions
+    from core.identity.models import Citizen
+    from core.identity.session_identity import VerifiedIdentity, store_identity
+
+    def login(client: Any, assurance: str = "high", id_hash: str | None = None, method: str = "test",
+              identity: dict[str, Any] | None = None) -> int:
         with client.application.app_context():
+            if identity is not None:
+                id_hash = client.application.extensions["station"].citizens.id_hash(identity["id_number"])
             citizen, _ = Citizen.get_or_create(id_hash=id_hash or secrets.token_hex(32),
                                                defaults={"created_at": station_clock()})
         with client.session_transaction() as session:
             session.clear()
+            sessions.rotate(session)
             session.update(_user_id=f"c:{citizen.id}", _fresh=True, _assurance=assurance, _method=method,
                            _auth_at=station_clock(), _step_up_at=station_clock())
+            if identity is not None:
+                fields = {"date_of_birth": None, **identity}
+                store_identity(VerifiedIdentity(**fields), target=session)
         return citizen.id
 
     return login

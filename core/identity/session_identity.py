@@ -51,12 +51,12 @@ def _key(sid: str) -> bytes:
                 info=b"identity").derive(sid.encode())
 
 
-def store_identity(identity: VerifiedIdentity) -> None:
-    """Seal ``identity`` into the current session (call after the login rotated the id)."""
-    sid = session.sid
+def store_identity(identity: VerifiedIdentity, target: Any = None) -> None:
+    """Seal ``identity`` into the current session, or ``target`` (call after the login rotated the id)."""
+    target = session if target is None else target
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(sid)).encrypt(nonce, json.dumps(asdict(identity)).encode(), b"identity")
-    session[FIELD] = base64.b64encode(nonce + sealed).decode()
+    sealed = AESGCM(_key(target.sid)).encrypt(nonce, json.dumps(asdict(identity)).encode(), b"identity")
+    target[FIELD] = base64.b64encode(nonce + sealed).decode()
 
 
 def load_identity() -> VerifiedIdentity | None:

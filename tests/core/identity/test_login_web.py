@@ -262,3 +262,10 @@ def test_vneid_identity_reaches_plugins(app, csrf_token):
 
     with app.app_context():
         assert VneidLogin.get_by_id(request_id).sealed_claims == ""
+
+
+def test_sdk_testing_login_citizen_can_give_a_verified_identity(app, login_citizen):
+    client = app.test_client()
+    login_citizen(client, identity={"id_number": "079192999002", "full_name": "Trần Thị Bích Ngọc",
+                                    "date_of_birth": "1992-11-02"})
+    assert client.get("/s/fx_example/whoami").get_data(as_text=True) == "Trần Thị Bích Ngọc|True|card"
