@@ -136,7 +136,7 @@ class AuditLog:
         db = database.obj
         outermost = db.transaction_depth() == 0
         with transaction():
-            index, checkpoint_size, checkpoint_at = self._locked_head_row()
+            index, checkpoint_size, checkpoint_at = self._claim_next_index()
             now = self.clock()
             entry = {"v": ENTRY_VERSION, "i": index, "site": self.site_id,
                      "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace(
@@ -151,7 +151,6 @@ class AuditLog:
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
             db.execute_sql(f"INSERT INTO audit_entry (idx, leaf) VALUES ({p}, {p})", (index, leaf.decode("utf-8")))
-            db.execute_sql(f"UPDATE audit_head SET size = {p} WHERE id = 1", (index + 1,))
             if index + 1 - checkpoint_size >= self.checkpoint_every or now - checkpoint_at >= self.checkpoint_seconds:
                 self._write_checkpoint(index + 1, frontier.root(), now)
             if self.observers is not None:
@@ -171,12 +170,13 @@ class AuditLog:
             return cached.copy()
         return Frontier.load(self.store, size)
 
-    def _locked_head_row(self) -> tuple[int, int, float]:
-        """(size, checkpoint_size, checkpoint_at) of the head, locked for this transaction."""
-        db = database.obj
-        # SQLite: the IMMEDIATE transaction already serialises writers
-        lock = "" if isinstance(db, peewee.SqliteDatabase) else " FOR UPDATE"
-        row = db.execute_sql(f"SELECT size, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1{lock}").fetchone()
+    def _claim_next_index(self) -> tuple[int, int, float]:
+        """Grow the head by one and return (the new entry's index, checkpoint_size,
+        checkpoint_at). The UPDATE locks the head row until commit (PostgreSQL; SQLite's
+        IMMEDIATE transaction already serialises writers); a rollback gives the index back."""
+        row = database.obj.execute_sql(
+            "UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size - 1, checkpoint_size, checkpoint_at"
+        ).fetchone()
         if row is None:
             raise AuditError("the audit log is not initialised; run `station migrate`")
         return row
