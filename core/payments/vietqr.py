@@ -22,6 +22,7 @@ quote an account number, amount or purpose, only fixed-vocabulary values such as
 
 from __future__ import annotations
 
+import binascii
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -225,13 +226,7 @@ def crc16_ccitt_false(data: bytes) -> int:
 
     The EMVCo QR checksum; ``crc16_ccitt_false(b"123456789") == 0x29B1``.
     """
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+    return binascii.crc_hqx(data, 0xFFFF)  # the stdlib's CRC-CCITT with this initial value
 
 
 def payload_crc(text_before_crc_value: str) -> str:

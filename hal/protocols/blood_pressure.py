@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hal.errors import ProtocolError
+from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
 
 # -- SFLOAT -----------------------------------------------------------------------------
 
@@ -227,14 +228,6 @@ NAK_UNKNOWN = 2
 NAK_BUSY = 3
 
 
-def crc16_ccitt_false(data: bytes, crc: int = 0xFFFF) -> int:
-    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF)."""
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import zlib
 from dataclasses import dataclass
 
 from hal.errors import ProtocolError
+from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
 
 STX = 0x02
 HEADER_LENGTH = 5  # STX TYPE SEQ LEN(2)
@@ -71,14 +72,6 @@ ERR_PAPER_JAM = 0x11
 ERR_NO_PAGE = 0x12
 
 
-def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE (check value 0x29B1 for b"123456789")."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
 
 
 def page_crc32(data: bytes) -> int:

@@ -39,6 +39,7 @@ import zlib
 from dataclasses import dataclass
 
 from hal.errors import ProtocolError
+from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
 
 STX = 0x02
 HEADER_SIZE = 4  # STX, TYPE, LEN
@@ -80,14 +81,6 @@ JPEG_SOI = b"\xff\xd8"
 JPEG_EOI = b"\xff\xd9"
 
 
-def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final XOR."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
 
 
 def crc32(data: bytes) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hal.errors import ProtocolError
+from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
 
 STX = 0x02
 MAX_PAYLOAD = 1024
@@ -49,14 +50,6 @@ ERROR_NO_CARD = 0xFD  # no card in the field
 ERROR_CARD_REMOVED = 0xFE  # the card left the field / stopped answering mid-exchange
 
 
-def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final XOR."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
 
 
 @dataclass(frozen=True)
