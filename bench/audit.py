@@ -140,8 +140,10 @@ def bulk_load(log: AuditLog, entries: int, start_time: float, rng: random.Random
         for index in range(start, min(start + BULK_BATCH, entries)):
             now = start_time + index * 0.001
             leaf = canonical_json(entry_for(index, now, rng))
-            entry_rows.append((index, leaf.decode("utf-8")))
-            node_rows.extend((key.level, key.index, hash_) for key, hash_ in frontier.append(leaf_hash(leaf)).items())
+            hashed = leaf_hash(leaf)
+            entry_rows.append((index, leaf.decode("utf-8"), hashed))
+            node_rows.extend((key.level, key.index, hash_) for key, hash_ in frontier.append(hashed).items()
+                             if key.level > 0)
             if index + 1 - checkpoint_size >= log.checkpoint_every or now - checkpoint_at >= log.checkpoint_seconds:
                 root = frontier.root()
                 note = sign_checkpoint(Checkpoint(log.origin, index + 1, root), log.signer)
@@ -149,7 +151,7 @@ def bulk_load(log: AuditLog, entries: int, start_time: float, rng: random.Random
                 checkpoint_size, checkpoint_at = index + 1, now
         with database.atomic():
             cursor = database.cursor()
-            cursor.executemany("INSERT INTO audit_entry (idx, leaf) VALUES (?, ?)", entry_rows)
+            cursor.executemany("INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES (?, ?, ?)", entry_rows)
             cursor.executemany("INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)", node_rows)
             cursor.executemany("INSERT INTO audit_checkpoint (size, root, note, created_at) VALUES (?, ?, ?, ?)",
                                checkpoint_rows)

@@ -42,7 +42,7 @@ from core.audit.note import (
     open_checkpoint,
     sign_checkpoint,
 )
-from core.audit.store import AuditCheckpoint, AuditEntry, AuditHead, AuditNode, DatabaseNodeStore
+from core.audit.store import AuditCheckpoint, AuditEntry, AuditHead, DatabaseNodeStore
 from core.db import database
 
 ENTRY_VERSION = 1
@@ -146,11 +146,13 @@ class AuditLog:
             leaf = canonical_json(entry)
             hashed = leaf_hash(leaf)
             frontier = self._frontier_at(index)
-            self.store.put_many(frontier.append(hashed))
-            self._last_frontier = frontier
+            completed = frontier.append(hashed)
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
-            db.execute_sql(f"INSERT INTO audit_entry (idx, leaf) VALUES ({p}, {p})", (index, leaf.decode("utf-8")))
+            db.execute_sql(f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})",
+                           (index, leaf.decode("utf-8"), hashed))
+            self.store.put_many({key: value for key, value in completed.items() if key.level > 0})
+            self._last_frontier = frontier
             if index + 1 - checkpoint_size >= self.checkpoint_every or now - checkpoint_at >= self.checkpoint_seconds:
                 self._write_checkpoint(index + 1, frontier.root(), now)
             if self.observers is not None:
@@ -193,7 +195,7 @@ class AuditLog:
     def _notify(self, event: AuditEvent, hashed: bytes) -> None:
         # after_commit also fires when a savepoint holding the entry was rolled back: check.
         db = database.obj
-        row = db.execute_sql(f"SELECT hash FROM audit_node WHERE level = 0 AND idx = {db.param}",
+        row = db.execute_sql(f"SELECT leaf_hash FROM audit_entry WHERE idx = {db.param}",
                              (event.index,)).fetchone()
         if row is not None and bytes(row[0]) == hashed:
             self.observers(event)
@@ -229,7 +231,7 @@ class AuditLog:
             from core.errors import NotFoundError
 
             raise NotFoundError(f"there is no audit entry {index}; the log has {size} entries")
-        leaf = AuditNode.get((AuditNode.level == 0) & (AuditNode.idx == index)).hash
+        leaf = AuditEntry.get_by_id(index).leaf_hash
         proof = inclusion_proof(self.store, index, size)
         return {"index": index, "leaf_hash": base64.b64encode(bytes(leaf)).decode(), "tree_size": size,
                 "inclusion_proof": [base64.b64encode(h).decode() for h in proof], "checkpoint": note}
@@ -257,12 +259,10 @@ class AuditLog:
         frontier = Frontier()
         pending = iter(checkpoints)
         next_cp = next(pending, None)
-        entries = AuditEntry.select(AuditEntry.idx, AuditEntry.leaf).order_by(AuditEntry.idx).tuples().iterator()
-        leaves = (AuditNode.select(AuditNode.idx, AuditNode.hash).where(AuditNode.level == 0)
-                  .order_by(AuditNode.idx).tuples().iterator())
-        stored_nodes = {}
+        entries = (AuditEntry.select(AuditEntry.idx, AuditEntry.leaf, AuditEntry.leaf_hash)
+                   .order_by(AuditEntry.idx).tuples().iterator())
         previous: Checkpoint | None = None
-        for expected, (idx, leaf_text) in enumerate(entries):
+        for expected, (idx, leaf_text, stored_hash) in enumerate(entries):
             if idx != expected:
                 return self._bad(report, expected, f"entry {expected} is missing (next stored entry is {idx})")
             leaf = leaf_text.encode("utf-8")
@@ -274,12 +274,7 @@ class AuditLog:
                 return self._bad(report, idx, f"entry {idx} claims index {entry.get('i') if isinstance(entry, dict) else '?'}"
                                  " (entries were reordered, moved or inserted)")
             hashed = leaf_hash(leaf)
-            while idx not in stored_nodes:
-                node = next(leaves, None)
-                if node is None:
-                    break
-                stored_nodes[node[0]] = bytes(node[1])
-            if stored_nodes.pop(idx, None) != hashed:
+            if bytes(stored_hash or b"") != hashed:
                 return self._bad(report, idx, f"entry {idx} does not match its stored leaf hash (entry changed)")
             frontier.append(hashed)
             report.size = frontier.size

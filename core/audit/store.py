@@ -11,17 +11,20 @@ from core.db import BaseModel, database
 
 
 class AuditEntry(BaseModel):
-    """One log entry: its index and its leaf bytes (canonical JSON, UTF-8)."""
+    """One log entry: its index, its leaf bytes (canonical JSON, UTF-8) and its leaf hash
+    (the Merkle tree's level-0 node, kept in the entry's row)."""
 
     idx = peewee.BigIntegerField(primary_key=True)
     leaf = peewee.TextField()
+    leaf_hash = peewee.BlobField()
 
     class Meta:
         table_name = "audit_entry"
 
 
 class AuditNode(BaseModel):
-    """A perfect-subtree hash: level 0 = leaf hashes; (level, idx) covers leaves idx·2^level…"""
+    """A perfect-subtree hash of level ≥ 1: (level, idx) covers leaves idx·2^level…
+    (level-0 nodes, the leaf hashes, are stored with their entries in ``audit_entry``)."""
 
     level = peewee.SmallIntegerField()
     idx = peewee.BigIntegerField()
@@ -64,15 +67,25 @@ class DatabaseNodeStore:
     """
 
     def get_many(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
-        if not keys:
-            return {}
+        found: dict[NodeKey, bytes] = {}
         db = database.obj
-        pair = f"(level = {db.param} AND idx = {db.param})"
-        cursor = db.execute_sql(f"SELECT level, idx, hash FROM audit_node WHERE {' OR '.join([pair] * len(keys))}",
-                                [part for key in keys for part in key])
-        return {NodeKey(level, idx): bytes(hash_) for level, idx, hash_ in cursor.fetchall()}
+        leaves = [key.index for key in keys if key.level == 0]
+        inner = [key for key in keys if key.level > 0]
+        if leaves:
+            marks = ", ".join([db.param] * len(leaves))
+            cursor = db.execute_sql(f"SELECT idx, leaf_hash FROM audit_entry WHERE idx IN ({marks})", leaves)
+            found.update({NodeKey(0, idx): bytes(hash_) for idx, hash_ in cursor.fetchall()})
+        if inner:
+            pair = f"(level = {db.param} AND idx = {db.param})"
+            cursor = db.execute_sql(f"SELECT level, idx, hash FROM audit_node WHERE {' OR '.join([pair] * len(inner))}",
+                                    [part for key in inner for part in key])
+            found.update({NodeKey(level, idx): bytes(hash_) for level, idx, hash_ in cursor.fetchall()})
+        return found
 
     def put_many(self, nodes: Mapping[NodeKey, bytes]) -> None:
+        """Store inner nodes; leaf hashes arrive with their entry rows (``AuditLog.record``)."""
+        if any(key.level == 0 for key in nodes):
+            raise ValueError("leaf hashes are stored with their audit entries, not as nodes")
         if not nodes:
             return
         db = database.obj

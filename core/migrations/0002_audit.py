@@ -12,6 +12,7 @@ def migrate(db: peewee.Database) -> None:
     class AuditEntry(Base):
         idx = peewee.BigIntegerField(primary_key=True)
         leaf = peewee.TextField()
+        leaf_hash = peewee.BlobField()
 
         class Meta:
             table_name = "audit_entry"

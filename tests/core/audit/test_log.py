@@ -9,7 +9,7 @@ import pytest
 from core.audit import merkle
 from core.audit.log import transaction
 from core.audit.note import open_checkpoint, parse_verifier_key
-from core.audit.store import AuditEntry, AuditNode
+from core.audit.store import AuditEntry
 from core.cli import main
 from core.db import database
 from sdk.testing import TemporaryPostgresDatabase, require_postgres
@@ -43,8 +43,8 @@ def test_entries_get_dense_indexes_and_export_exact_leaf_bytes(station):
     for i, line in enumerate(lines):
         assert line.startswith(f'{{"action":"test.action","actor":"system","details":{{"n":{i}}},"i":{i},')
         with station.app_context():
-            node = AuditNode.get((AuditNode.level == 0) & (AuditNode.idx == i))
-        assert bytes(node.hash) == merkle.leaf_hash(line.encode())
+            stored = AuditEntry.get_by_id(i).leaf_hash
+        assert bytes(stored) == merkle.leaf_hash(line.encode())
     with station.app_context():
         assert _log(station).verify().ok
 
@@ -133,8 +133,8 @@ def _insert_after(app, index):
         rows = list(AuditEntry.select().where(AuditEntry.idx > index).order_by(AuditEntry.idx.desc()))
         for row in rows:
             AuditEntry.update(idx=row.idx + 1).where(AuditEntry.idx == row.idx).execute()
-        forged = AuditEntry.get_by_id(index).leaf
-        AuditEntry.insert(idx=index + 1, leaf=forged).execute()
+        forged = AuditEntry.get_by_id(index)
+        AuditEntry.insert(idx=index + 1, leaf=forged.leaf, leaf_hash=forged.leaf_hash).execute()
 
 
 def test_rewriting_an_entry_and_its_leaf_hash_is_caught_by_the_signed_checkpoint(make_station):
@@ -143,8 +143,7 @@ def test_rewriting_an_entry_and_its_leaf_hash_is_caught_by_the_signed_checkpoint
     with app.app_context():
         leaf = AuditEntry.get_by_id(3).leaf.replace("thing:3", "thing:Y")
         AuditEntry.update(leaf=leaf).where(AuditEntry.idx == 3).execute()
-        AuditNode.update(hash=merkle.leaf_hash(leaf.encode())).where(
-            (AuditNode.level == 0) & (AuditNode.idx == 3)).execute()
+        AuditEntry.update(leaf_hash=merkle.leaf_hash(leaf.encode())).where(AuditEntry.idx == 3).execute()
         report = _log(app).verify()
     assert not report.ok
     assert report.bad_index == 1
