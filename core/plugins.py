@@ -320,10 +320,14 @@ class PluginManager:
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[PluginRecord, Any]]:
         """Call ``hook_name`` on every active plugin; an exception skips that plugin's result."""
+        impls = {impl.plugin_name: impl for impl in getattr(self.pm.hook, hook_name).get_hookimpls()}
         results = []
         for record in self.active():
+            impl = impls.get(record.id)
+            if impl is None:
+                continue
             try:
-                result = self._call_impl(record, hook_name, **kwargs)
+                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as exc:  # noqa: BLE001 — one plugin's error must not break the page
                 log.warning("plugin %s: hook %s raised %s", record.id, hook_name, type(exc).__name__)
                 continue
