@@ -9,11 +9,14 @@ Plugins never open ports themselves; the station owns the drivers.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app
 
 from core.errors import StationError
+
+T = TypeVar("T")
 
 
 class DeviceUnavailable(StationError):
@@ -32,11 +35,11 @@ def device(kind: str, capabilities: frozenset[str] = frozenset()) -> Any | None:
     return current_app.extensions["station"].devices.driver_for_kind(kind, frozenset(capabilities))
 
 
-def measure(kind: str, timeout: float | None = None) -> Any:
-    """Take one reading from the site's ``kind`` device (opening it if needed).
+def use_device(kind: str, action: Callable[[Any], T], busy_message: str | None = None) -> T:
+    """Run ``action(driver)`` on the site's ``kind`` device, opening it first when needed.
 
-    Raises :class:`DeviceUnavailable` with the device's own reason (finger out, cuff error,
-    not answering, unplugged...) — never a wrong value.
+    Every HAL error becomes :class:`DeviceUnavailable` with the device's own reason and code
+    (finger out, cuff error, paper out, not answering, unplugged...) — never a wrong value.
     """
     from hal.errors import DeviceBusy, DeviceFault, DeviceNotReady, DeviceTimeout, HalError
 
@@ -46,13 +49,22 @@ def measure(kind: str, timeout: float | None = None) -> Any:
     try:
         if driver.status.value in ("CONNECTING", "NOT_READY", "ERROR"):
             driver.open()
-        return driver.read(timeout=timeout)
+        return action(driver)
     except DeviceFault as exc:
         raise DeviceUnavailable(exc.reason, exc.code) from None
     except DeviceBusy:
-        raise DeviceUnavailable("The device is busy with another measurement; please wait a moment.",
-                                "busy") from None
+        raise DeviceUnavailable(busy_message or "The device is busy; please wait a moment.", "busy") from None
     except (DeviceNotReady, DeviceTimeout) as exc:
         raise DeviceUnavailable(f"The device is not ready: {exc}", "not_ready") from None
     except HalError as exc:
         raise DeviceUnavailable(f"The device reported a problem: {exc}", "error") from None
+
+
+def measure(kind: str, timeout: float | None = None) -> Any:
+    """Take one reading from the site's ``kind`` device (opening it if needed).
+
+    Raises :class:`DeviceUnavailable` with the device's own reason (finger out, cuff error,
+    not answering, unplugged...) — never a wrong value.
+    """
+    return use_device(kind, lambda driver: driver.read(timeout=timeout),
+                      "The device is busy with another measurement; please wait a moment.")

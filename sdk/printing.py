@@ -14,18 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.i18n import pick
-from sdk.devices import DeviceUnavailable, device
+from sdk.devices import DeviceUnavailable, device, use_device
 
 Line = str | tuple[str, str]
 
 
 def print_receipt(lines: Iterable[Line], qr: str | None = None, title_lines: int = 0) -> None:
     """Print ``lines`` (the first ``title_lines`` bold and centred), an optional QR code, cut."""
-    from hal.errors import DeviceBusy, DeviceFault, HalError
     from hal.protocols.receipt_printer import Receipt
 
-    printer = device("receipt_printer")
-    if printer is None:
+    if device("receipt_printer") is None:
         raise DeviceUnavailable(pick("Trạm này không có máy in biên nhận.", "This station has no receipt printer."),
                                 "missing", retry=False)
     receipt = Receipt()
@@ -36,19 +34,8 @@ def print_receipt(lines: Iterable[Line], qr: str | None = None, title_lines: int
     if qr:
         receipt.feed(1).qr(qr)
     receipt.feed(3).cut()
-    try:
-        if printer.status.value in ("CONNECTING", "NOT_READY", "ERROR"):
-            printer.open()
-        printer.print_receipt(receipt)
-    except DeviceFault as exc:
-        raise DeviceUnavailable(exc.reason, exc.code) from None
-    except DeviceBusy:
-        raise DeviceUnavailable(pick("Máy in đang bận, vui lòng chờ.", "The printer is busy; please wait."),
-                                "busy") from None
-    except HalError:
-        raise DeviceUnavailable(pick("Máy in chưa sẵn sàng; bạn có thể quét mã QR thay cho bản in.",
-                                     "The printer is not ready; you can scan the QR code instead."),
-                                "not_ready") from None
+    use_device("receipt_printer", lambda printer: printer.print_receipt(receipt),
+               pick("Máy in đang bận, vui lòng chờ.", "The printer is busy; please wait."))
 
 
 __all__ = ["print_receipt"]

@@ -7,7 +7,7 @@ import re
 import secrets
 
 import pytest
-from conftest import AN
+from healthcare_helpers import AN
 
 pytest.importorskip("sdk.payments")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import AN, DUNG, HA, MINH, NGOC, audit_entries
+from healthcare_helpers import AN, DUNG, HA, MINH, NGOC, audit_entries
 
 AN_RX = "01013AB12CD3-c"          # amoxicillin 30 (stock 20) + omeprazole 14
 AN_NARCOTIC = "01013NK45MX7-n"

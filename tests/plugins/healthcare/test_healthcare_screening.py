@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import all_devices, audit_entries, device_entry
+from healthcare_helpers import all_devices, audit_entries, device_entry
 
 
 def _consent(client, csrf_token):

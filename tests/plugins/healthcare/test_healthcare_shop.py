@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import audit_entries
+from healthcare_helpers import audit_entries
 
 
 @pytest.fixture
