@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -199,19 +197,9 @@ def test_chip_refuses_file_access_without_basic_access_control(pki_dir):
 
 
 @pytest.fixture
-def pty_reader():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hal.sim", "card_reader", "-o", "citizen=3"],
-        stdout=subprocess.PIPE, cwd=REPO, env=env, text=True,
-    )
-    try:
-        path = process.stdout.readline().strip()
-        assert path, "the pty runner printed no path"
-        yield path
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
+def pty_reader(pty_sim):
+    """The card reader simulator on a pseudo-terminal (``python -m hal.sim``); its tty path."""
+    return pty_sim("card_reader", options=["citizen=3"]).path
 
 
 def test_reading_a_card_over_a_pseudo_terminal_as_on_hardware(pty_reader):

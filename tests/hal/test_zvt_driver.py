@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -205,19 +202,9 @@ def test_tcp_declined_payment():
 
 
 @pytest.fixture
-def pty_terminal():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hal.sim", "payment_terminal"],
-        stdout=subprocess.PIPE, cwd=REPO, env=env, text=True,
-    )
-    try:
-        path = process.stdout.readline().strip()
-        assert path, "the pty runner printed no path"
-        yield path
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
+def pty_terminal(pty_sim):
+    """The payment terminal simulator on a pseudo-terminal (``python -m hal.sim``); its tty path."""
+    return pty_sim("payment_terminal", options=None).path
 
 
 def test_payment_over_a_pseudo_terminal_as_on_hardware(pty_terminal):
