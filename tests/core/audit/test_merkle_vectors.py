@@ -1,8 +1,8 @@
-"""The shared RFC 6962 proof vectors (transparency-dev/merkle testdata), every one of them.
+"""The RFC 6962 proof vectors (transparency-dev/merkle testdata), every one of them.
 
-The vectors live outside the repository, in ``shared/testdata`` beside it (``STATION_TESTDATA``
-overrides). A missing folder fails the suite: silently skipping them would hide a broken
-verifier.
+The vectors are vendored under ``tests/vectors/rfc6962`` with their licence and source
+(``STATION_TESTDATA`` overrides the folder). A missing folder fails the suite: silently
+skipping them would hide a broken verifier.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _testdata_dir() -> Path:
     override = os.environ.get("STATION_TESTDATA")
     if override:
         return Path(override)
-    return (_repo_root() / ".." / "shared" / "testdata").resolve()
+    return _repo_root() / "tests" / "vectors"
 
 
 VECTOR_ROOT = _testdata_dir() / "rfc6962"
@@ -46,8 +46,8 @@ def _cases(kind: str) -> list:
 def _load(path: Path | None, kind: str) -> dict:
     if path is None:
         pytest.fail(
-            f"RFC 6962 {kind} vectors not found under {VECTOR_ROOT}. Put the shared/ folder "
-            f"beside the repository or set STATION_TESTDATA to the testdata folder."
+            f"RFC 6962 {kind} vectors not found under {VECTOR_ROOT}. They ship in tests/vectors; "
+            f"set STATION_TESTDATA to use another copy."
         )
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -100,5 +100,5 @@ def test_every_vector_folder_is_covered() -> None:
         for kind in ("inclusion", "consistency")
     }
     assert counts["inclusion"] > 0 and counts["consistency"] > 0, (
-        f"no RFC 6962 vectors under {VECTOR_ROOT}; set STATION_TESTDATA or add shared/ beside the repo"
+        f"no RFC 6962 vectors under {VECTOR_ROOT}; restore tests/vectors or set STATION_TESTDATA"
     )
