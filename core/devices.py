@@ -6,12 +6,72 @@ manifests to it and keeps one inventory per running station.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from core.errors import ConfigError
-from hal.errors import HalError
+from core import device_messages
+from core.errors import ConfigError, StationError
+from hal.errors import DeviceBusy, DeviceFault, DeviceNotReady, DeviceTimeout, HalError
 from hal.inventory import DeviceNeed, Inventory, resolve_device_needs
+from hal.model import Status
 from hal.monitor import HeartbeatMonitor
+
+T = TypeVar("T")
+
+#: The four ways a device can fail a request (``DeviceUnavailable.state``).
+ABSENT, NOT_READY, BUSY, FAILED = "absent", "not_ready", "busy", "failed"
+DEVICE_STATES = (ABSENT, NOT_READY, BUSY, FAILED)
+
+
+class DeviceUnavailable(StationError):
+    """A device could not serve this request; ``state`` says which of four ways, ``code`` precisely.
+
+    ``state``: ``absent`` (the site has no such device: configuration, no retry), ``not_ready``
+    (it is there but cannot work now: unplugged, out of paper, not answering — ``code`` is the
+    device's reason code), ``busy`` (another request holds it) or ``failed`` (this attempt
+    failed: finger out, garbled answer — try again). ``code`` is stable since sdk 1.0:
+    ``missing``, ``busy``, ``not_ready``, ``error`` or the device's own fault code
+    (``paper_out``, ``finger_out``...); ``reason_code`` is the device's reason even when
+    ``code`` is generic (``unplugged``, ``no_answer``, ``paper_out``...). ``retry`` is False only
+    for ``absent``. ``str(exc)`` is the message in the current language; ``exc.vi`` and
+    ``exc.en`` are both.
+    """
+
+    http_status = 409
+
+    def __init__(self, message: str, code: str = "unavailable", retry: bool = True, *,
+                 state: str | None = None, kind: str | None = None, vi: str | None = None,
+                 device_reason: str = "", reason_code: str | None = None) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code or code
+        self.code = code
+        self.retry = retry
+        self.kind = kind
+        self.en = message
+        self.vi = vi or message
+        self.device_reason = device_reason
+        self.state = state or {"missing": ABSENT, "busy": BUSY, "not_ready": NOT_READY}.get(code, FAILED)
+
+    def __str__(self) -> str:
+        from core.i18n import pick
+
+        return pick(self.vi, self.en)
+
+
+def device_unavailable(state: str, kind: str, code: str, reason_code: str | None = None,
+                       device_reason: str = "") -> DeviceUnavailable:
+    """The :class:`DeviceUnavailable` for ``state`` with the station's bilingual message."""
+    reason_code = reason_code or code
+    if state == ABSENT:
+        vi, en = device_messages.absent_text(kind)
+    elif state == BUSY:
+        vi, en = device_messages.busy_text(kind)
+    elif state == NOT_READY:
+        vi, en = device_messages.not_ready_text(kind, reason_code, device_reason)
+    else:
+        vi, en = device_messages.failed_text(kind, reason_code, device_reason)
+    return DeviceUnavailable(en, code, retry=state != ABSENT, state=state, kind=kind, vi=vi,
+                             device_reason=device_reason, reason_code=reason_code)
 
 
 class StationDevices:
@@ -35,6 +95,44 @@ class StationDevices:
         result = resolve_device_needs([DeviceNeed(kind, capabilities, False)], self.inventory)
         device_id = result.resolutions[0].device_id
         return self.inventory.driver(device_id) if device_id else None
+
+    def driver_of_kind(self, kind: str, capabilities: frozenset[str] = frozenset()) -> Any | None:
+        """The best device of ``kind``: a usable one first, else one that is configured but not
+        ready (so its problem can be told); None only when the site has none with ``capabilities``."""
+        driver = self.driver_for_kind(kind, capabilities)
+        if driver is not None:
+            return driver
+        for descriptor in self.inventory:
+            if descriptor.kind.value == kind and capabilities <= self.inventory.capabilities(descriptor.id):
+                return self.inventory.driver(descriptor.id)
+        return None
+
+    def use(self, kind: str, action: Callable[[Any], T], capabilities: frozenset[str] = frozenset()) -> T:
+        """Run ``action(driver)`` on the site's ``kind`` device — THE device-use path.
+
+        Opens the device when it is not ready yet (a replugged device works again at once) and
+        turns every HAL error into :class:`DeviceUnavailable`, telling absent, not ready (with
+        the device's reason code), busy and failed apart, with messages in both languages.
+        """
+        driver = self.driver_of_kind(kind, frozenset(capabilities))
+        if driver is None:
+            raise device_unavailable(ABSENT, kind, "missing")
+        try:
+            if driver.status in (Status.CONNECTING, Status.NOT_READY, Status.ERROR):
+                driver.open()
+            return action(driver)
+        except DeviceFault as exc:
+            state = FAILED if exc.status_after is Status.READY else NOT_READY
+            raise device_unavailable(state, kind, exc.code, device_reason=exc.reason) from None
+        except DeviceBusy:
+            raise device_unavailable(BUSY, kind, "busy") from None
+        except DeviceNotReady:
+            raise device_unavailable(NOT_READY, kind, "not_ready", _reason_code(driver.status_reason),
+                                     driver.status_reason) from None
+        except DeviceTimeout:
+            raise device_unavailable(NOT_READY, kind, "not_ready", "no_answer") from None
+        except HalError as exc:
+            raise device_unavailable(FAILED, kind, "error", device_reason=str(exc)) from None
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every device with its status and reason (no personal data)."""
@@ -69,3 +167,8 @@ class StationDevices:
 def _hal_entry(entry: dict[str, Any]) -> dict[str, Any]:
     """Config entry → HAL entry (empty optional fields left out so HAL defaults apply)."""
     return {k: v for k, v in entry.items() if v not in ("", [], {}, None) or k in ("id", "kind", "url")}
+
+
+def _reason_code(status_reason: str) -> str:
+    """A short code for a driver's NOT_READY reason (``unplugged: cannot open port`` → unplugged)."""
+    return "unplugged" if status_reason.startswith(("unplugged", "closed")) else "not_ready"

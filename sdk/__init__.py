@@ -53,7 +53,7 @@ from sdk.privacy import (
     require_consent,
 )
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 hookimpl = pluggy.HookimplMarker("citizen_station")
 

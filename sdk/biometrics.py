@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.i18n import pick
-from sdk.devices import DeviceUnavailable, device
+from sdk.devices import use_device
 
 
 @dataclass(frozen=True)
@@ -31,33 +30,9 @@ def verify_face(reference_jpeg: bytes, timeout: float | None = None) -> FaceMatc
 
     Raises :class:`sdk.devices.DeviceUnavailable` with ``code`` ``missing`` (no face
     verifier), ``no_face`` (nobody at the camera), ``bad_reference``, ``busy``, ``not_ready``
-    or ``error`` — never a made-up score.
+    or ``error`` (and ``state`` absent / not_ready / busy / failed) — never a made-up score.
     """
-    from hal.errors import DeviceBusy, DeviceFault, DeviceNotReady, DeviceTimeout, HalError
-
-    driver = device("face_verifier")
-    if driver is None:
-        raise DeviceUnavailable(pick("Trạm này không có thiết bị xác thực khuôn mặt.",
-                                     "This station has no face verification device."), "missing", retry=False)
-    try:
-        if driver.status.value in ("CONNECTING", "NOT_READY", "ERROR"):
-            driver.open()
-        result = driver.verify(reference_jpeg, timeout=timeout)
-    except DeviceFault as exc:
-        if exc.code == "no_face":
-            raise DeviceUnavailable(pick("Không thấy khuôn mặt: hãy nhìn thẳng vào camera, bỏ kính râm hoặc "
-                                         "khẩu trang và thử lại.", exc.reason), "no_face") from None
-        raise DeviceUnavailable(exc.reason, exc.code) from None
-    except DeviceBusy:
-        raise DeviceUnavailable(pick("Thiết bị đang bận, vui lòng chờ giây lát.",
-                                     "The device is busy; please wait a moment."), "busy") from None
-    except (DeviceNotReady, DeviceTimeout):
-        raise DeviceUnavailable(pick("Thiết bị xác thực khuôn mặt chưa sẵn sàng.",
-                                     "The face verification device is not ready."), "not_ready") from None
-    except HalError:
-        raise DeviceUnavailable(pick("Thiết bị xác thực khuôn mặt báo lỗi; vui lòng thử lại.",
-                                     "The face verification device reported a problem; please try again."),
-                                "error") from None
+    result = use_device("face_verifier", lambda driver: driver.verify(reference_jpeg, timeout=timeout))
     return FaceMatch(result.score, result.live, result.device_id)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 
+from core.devices import ABSENT, DeviceUnavailable
 from core.errors import LoginRequired, StationError
 from core.i18n import pick
 from sdk.accessors import citizen_matches_id_number, current_citizen
@@ -54,17 +55,6 @@ class _RecordingReader:
         return getattr(self._reader, name)
 
 
-def _reader() -> Any:
-    station = current_app.extensions["station"]
-    reader = station.devices.driver_for_kind("card_reader")
-    if reader is None:
-        raise CardCheckFailed("no_reader", pick("Trạm này không có đầu đọc thẻ căn cước.",
-                                                "This station has no chip ID card reader."))
-    if reader.status.value in ("CONNECTING", "NOT_READY", "ERROR"):
-        reader.open()
-    return reader
-
-
 def _as_card_check(exc: StationError) -> CardCheckFailed:
     code = getattr(exc, "code", type(exc).__name__)
     vi = getattr(exc, "vi", None)
@@ -81,11 +71,18 @@ def read_verified_card_portrait() -> bytes:
     if current_citizen() is None:
         raise LoginRequired(pick("Vui lòng xác thực trước.", "Please identify yourself first."))
     station = current_app.extensions["station"]
-    reader = _RecordingReader(_reader())
     now = datetime.fromtimestamp(station.clock(), UTC)
-    try:
+
+    def read(driver: Any) -> Any:
+        reader = _RecordingReader(driver)
         mrz_information = station.card_login.scan_mrz_information(reader)
-        result = station.card_login.verify(reader, mrz_information, now)
+        return reader, station.card_login.verify(reader, mrz_information, now)
+
+    try:
+        reader, result = station.devices.use("card_reader", read)
+    except DeviceUnavailable as exc:
+        code = "no_reader" if exc.state == ABSENT else "reader_unavailable"
+        raise CardCheckFailed(code, str(exc)) from None
     except StationError as exc:
         raise _as_card_check(exc) from None
     if not citizen_matches_id_number(result.identity.id_number.digits):

@@ -129,13 +129,7 @@ def install_payments(app: Flask) -> PaymentService:
 def device_of_kind(devices: Any, kind: str) -> Any | None:
     """The site's best device of ``kind``, or — when none is ready — the first one, so that a
     terminal that went NOT_READY can still be asked (its driver reopens the port)."""
-    driver = devices.driver_for_kind(kind)
-    if driver is not None:
-        return driver
-    for descriptor in devices.inventory:
-        if descriptor.kind.value == kind:
-            return devices.inventory.driver(descriptor.id)
-    return None
+    return devices.driver_of_kind(kind)
 
 
 def payment_service() -> PaymentService:

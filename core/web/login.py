@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 import flask_login
@@ -52,18 +53,20 @@ def card() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         return render_template("login_card.html", error=None, next=_next_url(), step_up=step_up)
     station = current_station()
-    reader = station.devices.driver_for_kind("card_reader")
     action = "login.step_up" if step_up else "login.card"
-    try:
-        if reader is None:
-            raise UserInputError("This station has no card reader. Please use the VNeID app.")
+
+    def read_card(reader: Any) -> Any:
         if request.form.get("mode") == "keypad":
             mrz_info = mrz_info_from_keypad(request.form.get("id_number", "").strip(),
                                             parse_keypad_date(request.form.get("birth_date", ""), field="date of birth"),
                                             parse_keypad_date(request.form.get("expiry_date", ""), field="expiry date"))
         else:
             mrz_info = station.card_login.scan_mrz_information(reader)
-        result = station.card_login.verify(reader, mrz_info, _now())
+        return station.card_login.verify(reader, mrz_info, _now())
+
+    try:
+        # the one device-use path: no reader / unplugged / busy are told apart, in both languages
+        result = station.devices.use("card_reader", read_card)
     except StationError as exc:
         with transaction():
             record(action, actor="anonymous", outcome="refused", object_ref="card-login",

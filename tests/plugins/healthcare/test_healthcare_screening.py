@@ -191,3 +191,25 @@ def test_hub_page_links_every_service_and_needs_login(health_station, login_citi
     for path in ("/screening", "/history", "/rx", "/shop", "/tele"):
         assert f'href="/s/healthcare{path}"' in page
     assert client.get("/s/healthcare/").headers["Cache-Control"] == "no-store"
+
+
+def test_an_unplugged_monitor_is_not_ready_never_missing_and_measures_after_replug(health_station, login_citizen,
+                                                                                  csrf_token):
+    from hal.sim import control
+
+    devices = all_devices()
+    app = health_station(devices)
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    location = _begin(client, csrf_token)
+    assert location.endswith("/blood_pressure")
+    bp_url = devices[1]["url"]
+    control.unplug(bp_url)
+    for _ in range(2):                                            # the second try tells the same story
+        fault = _post(client, csrf_token, location + "/measure")
+        text = fault.get_data(as_text=True)
+        assert fault.status_code == 409 and "chưa sẵn sàng" in text
+        assert "chưa có thiết bị này" not in text                   # never "this station has no such device"
+    control.replug(bp_url)
+    assert _post(client, csrf_token, location + "/measure").status_code == 303
