@@ -22,6 +22,7 @@ from sdk import UserInputError, audit, pick, transaction
 
 from .connector import BankRefusal, CoreBanking, TransferOrder
 from .models import REFUSED, SUCCEEDED, DailyUsage, Transfer
+from .rules import face_check_required
 
 VIETNAM = timezone(timedelta(hours=7))
 NAPAS_MAX_VND = 499_999_999
@@ -42,8 +43,10 @@ REFUSALS = {
                         "The camera could not confirm a live person. The transfer was refused."),
     "account_not_found": ("Tài khoản nguồn không thuộc về bạn.",
                           "The account to pay from is not yours."),
-    "biometric_required": ("Giao dịch lớn cần xác thực khuôn mặt trước.",
-                           "A large transfer needs the face check first."),
+    "biometric_required": ("Giao dịch này cần xác thực khuôn mặt trước (trên 10 triệu đồng, hoặc làm tổng "
+                           "chuyển trong ngày vượt 20 triệu đồng).",
+                           "This transfer needs the face check first (above 10 million VND, or it takes the "
+                           "day's total above 20 million VND)."),
 }
 
 
@@ -123,13 +126,20 @@ def precheck(bank: CoreBanking, citizen_id: int, cif: str, draft: TransferDraft,
     return beneficiary
 
 
-def _reserve_daily(citizen_id: int, day: str, amount: int, limit: int) -> None:
+def _reserve_daily(citizen_id: int, day: str, amount: int, limit: int) -> int:
+    """Add ``amount`` to the day's use within ``limit``; returns the use before this transfer.
+
+    The UPDATE holds the row's write lock until the transaction ends, so the value read back is
+    this transaction's own and two concurrent transfers see each other in order.
+    """
     DailyUsage.insert(citizen_id=citizen_id, day=day, used_vnd=0).on_conflict_ignore().execute()
     reserved = (DailyUsage.update(used_vnd=DailyUsage.used_vnd + amount)
                 .where((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == day)
                        & (DailyUsage.used_vnd + amount <= limit)).execute())
     if reserved != 1:
         raise TransferRefused("over_daily_limit")
+    row = DailyUsage.get((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == day))
+    return row.used_vnd - amount
 
 
 def _replay(key: str, citizen_id: int, fingerprint: str) -> Transfer | None:
@@ -142,9 +152,21 @@ def _replay(key: str, citizen_id: int, fingerprint: str) -> Transfer | None:
     return row
 
 
+def _thresholds(single: int | None, daily: int | None) -> dict[str, int]:
+    return {k: v for k, v in (("single_above", single), ("daily_above", daily)) if v is not None}
+
+
 def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, draft: TransferDraft,
-                     daily_limit: int, biometric: bool, now: float) -> TransferOutcome:
-    """Move the money once for ``key`` (see the module docstring); refusals are results too."""
+                     daily_limit: int, biometric: bool, now: float,
+                     face_thresholds: tuple[int, int] | None = None) -> TransferOutcome:
+    """Move the money once for ``key`` (see the module docstring); refusals are results too.
+
+    ``biometric`` says a fresh face check passed for this transfer. The Decision 2345/QĐ-NHNN rule
+    (:func:`.rules.face_check_required`) is checked again here against the day's use as reserved
+    in this transaction, so two transfers confirmed together cannot both skip the face check
+    that one of them needs; ``face_thresholds`` is the site's (single, daily) pair if stricter.
+    """
+    single, daily = face_thresholds or (None, None)
     fingerprint = draft.fingerprint()
     existing = _replay(key, citizen_id, fingerprint)
     if existing is not None:
@@ -159,7 +181,10 @@ def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, 
             details = {"amount": draft.amount, "to_bin": draft.to_bin, "biometric": biometric}
             try:
                 with transaction():  # a savepoint: a refusal undoes the limit reservation
-                    _reserve_daily(citizen_id, vietnam_day(now), draft.amount, daily_limit)
+                    used_before = _reserve_daily(citizen_id, vietnam_day(now), draft.amount, daily_limit)
+                    if not biometric and face_check_required(draft.amount, used_before,
+                                                             **_thresholds(single, daily)):
+                        raise TransferRefused("biometric_required")
                     result = bank.transfer(TransferOrder(key, cif, draft.from_account, draft.to_bin, draft.to_kind,
                                                          draft.to_number, draft.amount, draft.description), now)
             except (TransferRefused, BankRefusal) as refusal:

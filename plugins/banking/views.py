@@ -35,6 +35,7 @@ from sdk.vietqr import encode_vietqr, qr_svg
 
 from .connector import BankRefusal, SimulatedCoreBanking
 from .models import SUCCEEDED, AccountOpening, Transfer
+from .rules import face_check_required
 from .schemas import ReceiveSchema, StatementSchema, TransferSchema, load
 from .service import (
     VIETNAM,
@@ -149,8 +150,15 @@ def _refused(refusal: TransferRefused, status: int = 409, retry_url: str | None 
                            retry_url=retry_url or url_for("banking.transfer_form")), status
 
 
+def _face_thresholds() -> tuple[int, int]:
+    settings = _settings()
+    return settings["biometric_above_vnd"], settings["biometric_daily_above_vnd"]
+
+
 def _biometric_needed(amount: int) -> bool:
-    return amount > _settings()["biometric_above_vnd"]
+    """Decision 2345/QĐ-NHNN for this citizen today (see :mod:`.rules`)."""
+    single, daily = _face_thresholds()
+    return face_check_required(amount, used_today(_citizen_id(), now()), single_above=single, daily_above=daily)
 
 
 def _biometric_fresh(draft: dict[str, Any]) -> bool:
@@ -308,12 +316,13 @@ def transfer_confirm() -> Any:
         return redirect(url_for("banking.transfer_result", transfer_id=existing.id), code=303)
     data = _draft(key)
     draft = _as_draft(data)
-    biometric = _biometric_needed(draft.amount)
-    if biometric and not _biometric_fresh(data):
+    biometric = _biometric_fresh(data)
+    if _biometric_needed(draft.amount) and not biometric:
         return _confirm_page(key, data, error=TransferRefused("biometric_required").message, status=409)
     conn = bank()
     outcome = execute_transfer(conn, citizen_id=_citizen_id(), cif=_require_cif(), key=key, draft=draft,
-                               daily_limit=_settings()["daily_limit_vnd"], biometric=biometric, now=now())
+                               daily_limit=_settings()["daily_limit_vnd"], biometric=biometric, now=now(),
+                               face_thresholds=_face_thresholds())
     return redirect(url_for("banking.transfer_result", transfer_id=outcome.transfer.id), code=303)
 
 

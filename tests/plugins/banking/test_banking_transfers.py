@@ -409,3 +409,65 @@ def test_a_transfer_result_is_visible_only_to_its_owner(app, an, bank_login, csr
     other = app.test_client()
     bank_login(other, DUNG)
     assert other.get(location).status_code == 404
+
+
+# -- Decision 2345/QĐ-NHNN: the day's total --------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount, used, needed", [
+    (10_000_000, 0, False), (10_000_001, 0, True), (9_000_000, 9_000_000, False),
+    (9_000_000, 18_000_000, True), (2_000_000, 18_000_000, False), (2_000_001, 18_000_000, True),
+    (1_000_000, 27_000_000, False), (10_000_001, 27_000_000, True), (20_000_000, 0, True),
+])
+def test_face_check_rule_of_decision_2345(amount, used, needed):
+    from plugins.banking.rules import face_check_required
+
+    assert face_check_required(amount, used) is needed
+
+
+def test_a_site_may_make_the_face_check_rule_stricter_never_looser():
+    from plugins.banking.rules import face_check_required
+
+    assert face_check_required(6_000_000, 0, single_above=5_000_000)
+    assert face_check_required(11_000_000, 0, single_above=50_000_000)
+    assert face_check_required(9_000_000, 18_000_000, daily_above=90_000_000)
+
+
+def test_three_transfers_of_nine_million_the_third_needs_the_face_check(app, an_biometric, csrf_token, devices):
+    for _ in range(2):
+        key = new_key(an_biometric)
+        assert 'data-step="biometric"' not in review(an_biometric, csrf_token, key, amount="9000000").get_data(
+            as_text=True)
+        confirm(an_biometric, csrf_token, key)
+    assert balances(app)[AN_MAIN] == 67_500_000
+    key = large_transfer(an_biometric, csrf_token, amount="9000000")  # 18 + 9 > 20 million today
+    refused = confirm(an_biometric, csrf_token, key)
+    assert refused.status_code == 409 and 'data-step="biometric"' in refused.get_data(as_text=True)
+    assert balances(app)[AN_MAIN] == 67_500_000
+    assert 'data-step="biometric-ok"' in face_check(an_biometric, csrf_token, key).get_data(as_text=True)
+    confirm(an_biometric, csrf_token, key)
+    assert balances(app)[AN_MAIN] == 58_500_000
+    assert [e["details"]["biometric"] for e in transfer_entries(app, "ok")] == [False, False, True]
+
+
+def test_the_service_refuses_the_transfer_crossing_the_day_total_without_the_face_check(app, an, csrf_token):
+    """Two transfers confirmed together: the second to move money is checked against the day as reserved."""
+    from plugins.banking.connector import SimulatedCoreBanking
+    from plugins.banking.models import DailyUsage
+    from plugins.banking.service import TransferDraft, execute_transfer, vietnam_day
+
+    new_key(an)  # the simulated bank is seeded on first use
+    with an.session_transaction() as session:
+        citizen_id = int(session["_user_id"].split(":")[1])
+    at = 1_796_040_000.0
+    with app.test_request_context("/s/banking/transfer/confirm", method="POST"):
+        bank = SimulatedCoreBanking({})
+        cif = bank.find_customer(TEST_CITIZENS[AN].personal_id)
+        outcomes = [execute_transfer(bank, citizen_id=citizen_id, cif=cif, key=f"k{n}-{'x' * 20}",
+                                     draft=TransferDraft(AN_MAIN, VCB, "account", OTHER_BANK_ACCOUNT, 9_000_000, "Nha"),
+                                     daily_limit=100_000_000, biometric=False, now=at) for n in range(3)]
+        assert [(o.transfer.state, o.transfer.refusal) for o in outcomes] == [
+            ("SUCCEEDED", None), ("SUCCEEDED", None), ("REFUSED", "biometric_required")]
+        usage = DailyUsage.get((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == vietnam_day(at)))
+        assert usage.used_vnd == 18_000_000
+    assert balances(app)[AN_MAIN] == 67_500_000
