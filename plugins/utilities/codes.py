@@ -1,7 +1,7 @@
 """Customer codes: EVN electricity codes (13 characters) and water company codes (pure functions).
 
-EVN code: ``P`` + a letter naming the power corporation + 11 characters, e.g.
-``PB05020054904``. The prefix → corporation table is in :data:`POWER_CORPORATIONS`; the
+EVN code: ``P`` + a letter naming the power corporation + 11 letters or digits, e.g.
+``PB05020054904``, or Ninh Bình's ``PNGV…`` (letters right after the prefix). The prefix → corporation table is in :data:`POWER_CORPORATIONS`; the
 source and what is and is not verified are in ``docs/plugins/utilities.md``.
 """
 
@@ -12,14 +12,16 @@ from dataclasses import dataclass
 
 from sdk import UserInputError
 
-EVN_CODE = re.compile(r"^P[A-Z][0-9]{2}[0-9A-Z]{9}$")
+EVN_CODE = re.compile(r"^P[A-Z][0-9A-Z]{11}$")
 WATER_CODE = re.compile(r"^[A-Z]{2,5}[0-9]{5,11}$")
 
-#: prefix → (short name, Vietnamese name, English name): EVN's five power corporations, and
-#: PH, PK, PP, PQ — unit codes found on customer codes whose corporation we could not confirm,
-#: shown as EVN units without guessing (docs/plugins/utilities.md).
+#: prefix → (short name, Vietnamese name, English name): EVN's five power corporations (PM and
+#: PN are EVNNPC's too), and PH, PK, PP, PQ — unit codes found on customer codes whose
+#: corporation we could not confirm, shown as EVN units without guessing (docs/plugins/utilities.md).
 POWER_CORPORATIONS = {
     "PA": ("EVNNPC", "Tổng công ty Điện lực miền Bắc", "Northern Power Corporation"),
+    "PM": ("EVNNPC", "Tổng công ty Điện lực miền Bắc", "Northern Power Corporation"),
+    "PN": ("EVNNPC", "Tổng công ty Điện lực miền Bắc", "Northern Power Corporation"),
     "PB": ("EVNSPC", "Tổng công ty Điện lực miền Nam", "Southern Power Corporation"),
     "PC": ("EVNCPC", "Tổng công ty Điện lực miền Trung", "Central Power Corporation"),
     "PD": ("EVNHANOI", "Tổng công ty Điện lực TP Hà Nội", "Hanoi Power Corporation"),

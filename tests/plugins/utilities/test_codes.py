@@ -9,6 +9,8 @@ from plugins.utilities.codes import InvalidCustomerCode, parse_code, parse_evn_c
     ("PB05020054904", "EVNSPC"), ("pa02000333444", "EVNNPC"), ("PC06000111222", "EVNCPC"),
     ("PD01000123456", "EVNHANOI"), ("PE 0400 0765432", "EVNHCMC"), ("PH01000000001", "EVN-PH"),
     ("PK01000000001", "EVN-PK"), ("PP01000000001", "EVN-PP"), ("PQ01000000001", "EVN-PQ"),
+    ("PM01000123456", "EVNNPC"), ("PN01000123456", "EVNNPC"), ("PNGV000123456", "EVNNPC"),
+    ("PA0AB00012345", "EVNNPC"),
 ])
 def test_evn_code_names_its_power_company(code, short):
     parsed = parse_evn_code(code)
@@ -17,7 +19,7 @@ def test_evn_code_names_its_power_company(code, short):
 
 @pytest.mark.parametrize("code, message", [
     ("PB0502005490", "13 characters"), ("PB050200549044", "13 characters"), ("XB05020054904", "P, a letter"),
-    ("PBA5020054904", "P, a letter"), ("PZ05020054904", "PZ is not the prefix"),
+    ("PB0502005490-", "P, a letter"), ("PB05020_54904", "P, a letter"), ("PZ05020054904", "PZ is not the prefix"),
 ])
 def test_wrong_evn_codes_say_what_a_code_looks_like(code, message):
     with pytest.raises(InvalidCustomerCode) as caught:
