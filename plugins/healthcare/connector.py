@@ -54,6 +54,8 @@ SEED_PRESCRIPTIONS: list[tuple[Any, ...]] = [
     ("01013AB12CD3-c", "001085999001", 1, 7, False, "BS. Trần Quốc Bảo", "Bệnh viện Đa khoa Mô phỏng Hà Nội",
      [("AMOX500", "Amoxicillin 500 mg", CAPSULE, 30, 0, _t("Uống 1 viên × 3 lần/ngày sau ăn", "1 capsule 3 times a day after meals")),
       ("OMEP20", "Omeprazol 20 mg", TABLET, 14, 0, _t("Uống 1 viên × 2 lần/ngày trước ăn", "1 tablet twice a day before meals"))]),
+    ("01A13pk7Hm2Q-c", "001085999001", 0, 5, False, "BS. Trần Quốc Bảo", "Phòng khám Mô phỏng 01A13",
+     [("OMEP20", "Omeprazol 20 mg", TABLET, 10, 0, _t("Uống 1 viên mỗi sáng trước ăn", "1 tablet every morning before meals"))]),
     ("01013NK45MX7-n", "001085999001", 0, 5, False, "BS. Trần Quốc Bảo", "Bệnh viện Đa khoa Mô phỏng Hà Nội",
      [("MORPH10", "Morphin 10 mg/ml", AMPOULE, 10, 0, _t("Theo chỉ định của bác sĩ", "As directed by the doctor"))]),
     ("79013HT90DAY-c", "079192999002", 2, 90, True, "BS. CKII Võ Thị Hạnh", "Bệnh viện Mô phỏng Quận 1",

@@ -1,8 +1,10 @@
 """E-prescription rules — pure functions on plain values, no I/O.
 
-National e-prescription code: 14 characters, 5 digits (issuing facility) + 7 letters or
-digits + ``-`` + the type: ``c`` basic, ``n`` narcotic, ``h`` psychotropic / precursor,
-``y`` traditional medicine (ARCHITECTURE section 9). A prescription is collected within
+National e-prescription code: 14 characters — 12 letters or digits (the issuing facility's
+5-character code, which may hold letters, then 7) + ``-`` + the type: ``c`` basic, ``n`` narcotic, ``h`` psychotropic / precursor,
+``y`` traditional medicine. The 12 characters are kept in the case they were issued in (the
+national system's codes are case-sensitive); only the type letter, always lower case in an
+issued code, is lower-cased. A prescription is collected within
 5 days of issue; it may be dispensed partly, across visits, up to the prescribed quantity;
 at most 30 days of medicine (90 for listed chronic diseases).
 """
@@ -13,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CODE_PATTERN = re.compile(r"^(?P<facility>\d{5})(?P<serial>[A-Z0-9]{7})-(?P<type>[cnhy])$")
+CODE_PATTERN = re.compile(r"^(?P<facility>[A-Za-z0-9]{5})(?P<serial>[A-Za-z0-9]{7})-(?P<type>[cnhy])$", re.ASCII)
 COLLECTION_WINDOW_DAYS = 5
 MAX_DAYS = 30
 MAX_DAYS_CHRONIC = 90
@@ -33,11 +35,11 @@ class PrescriptionRefused(Exception):
 
 
 def normalize_code(text: str) -> str:
-    """Upper-case the 12 first characters and lower-case the type; strip spaces."""
+    """Strip spaces and lower-case the type letter; the 12 first characters keep their case."""
     raw = "".join(text.split())
     if len(raw) >= 2 and raw[-2] == "-":
-        return raw[:-2].upper() + "-" + raw[-1].lower()
-    return raw.upper()
+        return raw[:-2] + "-" + raw[-1].lower()
+    return raw
 
 
 def parse_code(text: str) -> tuple[str, str]:
@@ -45,8 +47,8 @@ def parse_code(text: str) -> tuple[str, str]:
     code = normalize_code(text)
     match = CODE_PATTERN.match(code)
     if len(code) != 14 or match is None:
-        raise ValueError("A prescription code has 14 characters: 5 digits, 7 letters or digits, "
-                         "a dash and the type letter (c, n, h or y), e.g. 79013K7Q2M9X-c.")
+        raise ValueError("A prescription code has 14 characters: 12 letters or digits, a dash and the "
+                         "type letter (c, n, h or y), e.g. 79013K7Q2M9X-c; type it as printed.")
     return code, match["type"]
 
 

@@ -117,8 +117,9 @@ def rx_lookup() -> Any:
     try:
         code, _ = parse_code(form["code"])
     except ValueError as exc:
-        raise UserInputError(pick("Mã đơn thuốc gồm 14 ký tự: 5 chữ số, 7 chữ hoặc số, dấu gạch ngang và loại đơn "
-                                  "(c, n, h hoặc y), ví dụ 79013K7Q2M9X-c.", str(exc))) from None
+        raise UserInputError(pick("Mã đơn thuốc gồm 14 ký tự: 12 chữ hoặc số, dấu gạch ngang và loại đơn "
+                                  "(c, n, h hoặc y), ví dụ 79013K7Q2M9X-c; nhập đúng như trên đơn.",
+                                  str(exc))) from None
     found = _prescription_for_citizen(code)
     if not isinstance(found, Prescription):
         return found

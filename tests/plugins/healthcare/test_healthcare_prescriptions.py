@@ -62,7 +62,7 @@ def _order_id(response):
 def test_malformed_codes_are_refused_with_the_expected_format(app, vneid_login, csrf_token):
     client = app.test_client()
     vneid_login(app, client, AN)
-    for bad in ("12345", "01013AB12CD3-x", "0101AAB12CD3-c", "01013AB12CD3c1"):
+    for bad in ("12345", "01013AB12CD3-x", "0101-AB12CD3-c", "01013AB12CD3c1", "01013AB12CĐ3-c"):
         response = _lookup(client, csrf_token, bad)
         assert response.status_code == 400 and "14" in response.get_data(as_text=True)
 
@@ -70,11 +70,20 @@ def test_malformed_codes_are_refused_with_the_expected_format(app, vneid_login, 
 def test_own_prescription_shows_remaining_quantities_and_stock(app, vneid_login, csrf_token):
     client = app.test_client()
     vneid_login(app, client, AN)
-    page = _lookup(client, csrf_token, AN_RX.lower().replace("-c", "-C"))   # case does not matter
+    page = _lookup(client, csrf_token, AN_RX.replace("-c", "-C"))   # the type letter's case does not matter
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Amoxicillin 500 mg" in text
     assert re.search(r'data-drug="AMOX500">.*?class="remaining">30<.*?class="stock">20<', text, re.S)
     assert "Hệ thống đơn thuốc quốc gia mô phỏng" in text
+
+
+def test_a_code_keeps_the_case_it_was_issued_in_and_the_facility_may_hold_letters(app, vneid_login, csrf_token):
+    client = app.test_client()
+    vneid_login(app, client, AN)
+    page = _lookup(client, csrf_token, "01A13pk7Hm2Q-c")
+    assert page.status_code == 200 and "Phòng khám Mô phỏng 01A13" in page.get_data(as_text=True)
+    upper = _lookup(client, csrf_token, "01A13PK7HM2Q-c")   # another code: not found, like anyone else's
+    assert upper.status_code != 200 and "Phòng khám Mô phỏng 01A13" not in upper.get_data(as_text=True)
 
 
 def test_prescription_of_another_person_is_refused_without_content_and_audited(app, vneid_login, csrf_token):

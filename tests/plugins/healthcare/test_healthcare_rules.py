@@ -83,16 +83,21 @@ def test_no_advice_names_a_disease():
         assert not any(word in text for word in words)
 
 
-ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 @settings(max_examples=200)
-@given(st.text("0123456789", min_size=5, max_size=5), st.text(ALNUM, min_size=7, max_size=7),
+@given(st.text(ALNUM, min_size=5, max_size=5), st.text(ALNUM, min_size=7, max_size=7),
        st.sampled_from("cnhy"))
-def test_every_well_formed_code_parses_in_any_case(facility, serial, kind):
+def test_every_well_formed_code_parses_in_the_case_it_was_issued_in(facility, serial, kind):
     code = f"{facility}{serial}-{kind}"
-    assert parse_code(code.lower()) == (code, kind)
+    assert parse_code(code) == (code, kind)
+    assert parse_code(f" {code[:-1]}{kind.upper()} ") == (code, kind)
     assert len(code) == 14
+
+
+def test_a_mixed_case_code_with_letters_in_the_facility_is_kept_as_issued():
+    assert parse_code("01A13pk7Hm2Q-c") == ("01A13pk7Hm2Q-c", "c")
 
 
 @settings(max_examples=200)
@@ -102,7 +107,7 @@ def test_malformed_codes_raise_value_error(text):
         code, kind = parse_code(text)
     except ValueError:
         return
-    assert len(code) == 14 and code[:5].isdigit() and code[12] == "-" and kind in "cnhy"
+    assert len(code) == 14 and code[:12].isascii() and code[:12].isalnum() and code[12] == "-" and kind in "cnhy"
 
 
 def _rx(kind="c", issued=100, supply=7, chronic=False, lines=None):
