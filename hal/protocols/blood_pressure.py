@@ -113,6 +113,7 @@ FLAG_TIMESTAMP = 0x02
 FLAG_PULSE = 0x04
 FLAG_USER_ID = 0x08
 FLAG_STATUS = 0x10
+FLAG_RESERVED = 0xE0
 
 STATUS_BODY_MOVEMENT = 0x0001
 STATUS_CUFF_TOO_LOOSE = 0x0002
@@ -184,11 +185,13 @@ def decode_measurement(data: bytes) -> BloodPressureMeasurement:
     if len(data) < 7:
         raise ProtocolError(f"blood pressure measurement too short ({len(data)} bytes)")
     flags = data[0]
-    if flags & 0xE0:
-        raise ProtocolError("blood pressure measurement has reserved flag bits set")
+    # Bits 5-7 are reserved for future use: a receiver ignores them (Bluetooth Blood Pressure
+    # Service); the fields a later revision announces with them follow the known ones, so
+    # with a reserved bit set, octets after the known fields are ignored too.
+    future = bool(flags & FLAG_RESERVED)
     expected = 7 + (7 if flags & FLAG_TIMESTAMP else 0) + (2 if flags & FLAG_PULSE else 0) \
         + (1 if flags & FLAG_USER_ID else 0) + (2 if flags & FLAG_STATUS else 0)
-    if len(data) != expected:
+    if len(data) < expected or (len(data) > expected and not future):
         raise ProtocolError(
             f"blood pressure measurement is {len(data)} bytes, flags say {expected}")
     systolic, diastolic, mean = (decode_sfloat(v) for v in struct.unpack_from("<HHH", data, 1))

@@ -3,7 +3,7 @@
 The device streams 5-byte frames at about 60 Hz, 19200 baud 8O1. Bit 7 is set in byte 0
 only, which is how a receiver finds frame boundaries.
 
-    byte 0  bit 7 sync (1) | bit 6 SpO2 dropping | bit 5 searching too long |
+    byte 0  bit 7 sync (1) | bit 6 pulse beep (a heartbeat) | bit 5 SpO2 dropping |
             bit 4 finger out | bits 0-3 signal strength (0-15)
     byte 1  bits 0-6 plethysmogram (0-127)
     byte 2  bit 6 pulse rate bit 7 | bit 5 searching | bit 4 probe error | bits 0-3 bar graph
@@ -39,8 +39,8 @@ class OximeterSample:
 
     signal_strength: int = 0
     finger_out: bool = False
-    searching_too_long: bool = False
     spo2_dropping: bool = False
+    pulse_beep: bool = False
     pleth: int = 0
     bar_graph: int = 0
     probe_error: bool = False
@@ -65,7 +65,7 @@ def encode_frame(sample: OximeterSample) -> bytes:
     if not (0 <= pulse <= 255 and 0 <= spo2 <= 127):
         raise ValueError("pulse must be 0-255 and SpO2 0-127")
     byte0 = (SYNC_BIT | (sample.signal_strength & 0x0F) | (0x10 if sample.finger_out else 0)
-             | (0x20 if sample.searching_too_long else 0) | (0x40 if sample.spo2_dropping else 0))
+             | (0x20 if sample.spo2_dropping else 0) | (0x40 if sample.pulse_beep else 0))
     byte2 = ((sample.bar_graph & 0x0F) | (0x10 if sample.probe_error else 0)
              | (0x20 if sample.searching else 0) | ((pulse >> 1) & 0x40))
     return bytes([byte0, sample.pleth & 0x7F, byte2, pulse & 0x7F, spo2 & 0x7F])
@@ -83,8 +83,8 @@ def decode_frame(frame: bytes) -> OximeterSample:
     return OximeterSample(
         signal_strength=frame[0] & 0x0F,
         finger_out=bool(frame[0] & 0x10),
-        searching_too_long=bool(frame[0] & 0x20),
-        spo2_dropping=bool(frame[0] & 0x40),
+        spo2_dropping=bool(frame[0] & 0x20),
+        pulse_beep=bool(frame[0] & 0x40),
         pleth=frame[1],
         bar_graph=frame[2] & 0x0F,
         probe_error=bool(frame[2] & 0x10),

@@ -1,15 +1,24 @@
 """Weighing scale: A&D-style ASCII weight lines, 9600 7E1.
 
+Scale (platform) format::
+
     ST,GS,+0072.50kg CR LF
     ^^ header: ST stable, US unstable, OL overload (QT quantity is not a weight)
        ^^ data type: GS gross, NT net, TR tare
           ^^^^^^^^ sign and 7 characters (digits, point, leading spaces allowed)
                   ^^ unit: kg, " g" or lb
 
+Balance format (A&D balances: no data type, sign and 8 characters, a 3-character unit)::
+
+    ST,+00123.45  g CR LF
+       ^^^^^^^^^ sign and 8 characters
+                ^^^ unit, right-aligned: "  g", " kg", " lb"
+
 The host asks with ``Q CR LF`` (output the current data immediately). Only ST lines are
-accepted as weights. The line layout is configurable through a :class:`LineLayout`
-(a regular expression with the named groups ``header``, ``value`` and ``unit``, and the
-header values meaning stable / unstable / overload), e.g. from a descriptor's options.
+accepted as weights. The default layout reads both formats. The line layout is configurable
+through a :class:`LineLayout` (a regular expression with the named groups ``header``,
+``value`` and ``unit``, and the header values meaning stable / unstable / overload), e.g.
+from a descriptor's options.
 """
 
 from __future__ import annotations
@@ -24,7 +33,9 @@ REQUEST_DATA = b"Q\r\n"
 TERMINATOR = b"\r\n"
 MAX_LINE = 64
 UNIT_TO_KG = {"kg": 1.0, "g": 0.001, "lb": 0.45359237}
-DEFAULT_REGEX = r"(?P<header>[A-Z]{2}),(?P<type>[A-Z]{2}),(?P<value>[+-][0-9. ]{7})(?P<unit>kg| g|lb)"
+DEFAULT_REGEX = (r"(?P<header>[A-Z]{2}),(?:(?P<type>[A-Z]{2}),(?P<value>[+-][0-9. ]{7})(?P<unit>kg| g|lb)"
+                 r"|(?P<bvalue>[+-][0-9. ]{8})(?P<bunit> {2}g| kg| lb))")
+"""Scale format or balance format; ``bvalue``/``bunit`` are the balance format's groups."""
 
 
 @dataclass(frozen=True)
@@ -86,18 +97,28 @@ def parse_weight_line(line: bytes, layout: LineLayout = DEFAULT_LAYOUT) -> Weigh
         return WeightLine(stable=False, overload=True, kg=None)
     if header not in layout.stable and header not in layout.unstable:
         raise ProtocolError(f"weight line has an unknown header {header!r}")
-    unit = match["unit"].strip()
+    groups = match.groupdict()
+    unit = (groups.get("unit") or groups.get("bunit") or "").strip()
     if unit not in UNIT_TO_KG:
         raise ProtocolError(f"weight line has an unknown unit {unit!r}")
-    raw = match["value"].replace(" ", "")
+    raw = (groups.get("value") or groups.get("bvalue") or "").replace(" ", "")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
         raise ProtocolError("weight value is not a number")
     return WeightLine(stable=header in layout.stable, overload=False,
                       kg=round(float(raw) * UNIT_TO_KG[unit], 6))
 
 
+def format_balance_line(header: str, grams: float) -> bytes:
+    """The line an A&D balance sends for ``grams`` (balance format)."""
+    value = f"{abs(grams):08.2f}"
+    if len(value) > 8:
+        value = "99999.99"
+    sign = "-" if grams < 0 else "+"
+    return f"{header},{sign}{value}  g".encode("ascii") + TERMINATOR
+
+
 def format_weight_line(header: str, kg: float, data_type: str = "GS") -> bytes:
-    """The line an A&D-style scale sends for ``kg`` (default layout)."""
+    """The line an A&D-style scale sends for ``kg`` (scale format)."""
     value = f"{abs(kg):07.2f}"
     if len(value) > 7:
         value = "9999.99"

@@ -67,9 +67,13 @@ class PulseOximeterSimulator(Simulator):
             return OximeterSample(searching=True, signal_strength=2)
         pulse = self.options["pulse"] + self.rng.choice((-1, 0, 0, 1))
         spo2 = min(100, self.options["spo2"] + self.rng.choice((-1, 0, 0, 0, 1)))
-        pleth = int(64 + 50 * math.sin(2 * math.pi * pulse / 60.0 * elapsed))
+        beats_per_s = self.options["pulse"] / 60.0  # the heart's rhythm; the displayed pulse jitters
+        phase = (beats_per_s * elapsed) % 1.0
+        pleth = int(64 + 50 * math.sin(2 * math.pi * phase))
+        # the one frame in which a new beat starts
+        beep = math.floor(beats_per_s * elapsed) != math.floor(beats_per_s * (elapsed - self.period))
         return OximeterSample(signal_strength=6, pleth=pleth, bar_graph=pleth >> 4,
-                              pulse=pulse, spo2=spo2)
+                              pulse=pulse, spo2=spo2, pulse_beep=beep)
 
     def _frame_bytes(self, elapsed: float) -> bytes:
         if self.profile == "garbage":

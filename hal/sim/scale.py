@@ -3,14 +3,15 @@
 The person "steps on" at the first request (or after 1 s without requests): lines are
 US (unstable) for ``settle_s`` seconds, then ST. Options: ``weight`` (72.5 kg),
 ``settle_s`` (0.3), ``unplug_after`` (2: requests answered before the ``unplug`` profile
-pulls the cable). Profiles: ``overload`` (OL lines); ``bad_checksum`` damages one
+pulls the cable), ``format`` (``scale``: ``ST,GS,+0072.50kg``; ``balance``: the A&D
+balance format in grams, ``ST,+72500.00  g``). Profiles: ``overload`` (OL lines); ``bad_checksum`` damages one
 character (the format has no checksum; a parity error looks like this).
 """
 
 from __future__ import annotations
 
 from hal.model import DeviceKind
-from hal.protocols.scale import TERMINATOR, format_weight_line
+from hal.protocols.scale import TERMINATOR, format_balance_line, format_weight_line
 from hal.sim import register_simulator
 from hal.sim.base import Simulator
 
@@ -20,10 +21,13 @@ IDLE_RESET_S = 1.0
 @register_simulator(DeviceKind.scale)
 class ScaleSimulator(Simulator):
     profiles = frozenset({"overload"})
-    option_defaults = {"weight": 72.5, "settle_s": 0.3, "unplug_after": 2}
+    option_defaults = {"weight": 72.5, "settle_s": 0.3, "unplug_after": 2, "format": "scale"}
+    formats = frozenset({"scale", "balance"})
     line_settings = {"baudrate": 9600, "bytesize": 7, "parity": "E", "stopbits": 1}
 
     def reset(self) -> None:
+        if self.options["format"] not in self.formats:
+            raise ValueError(f"scale format must be one of {', '.join(sorted(self.formats))}")
         self._buffer = bytearray()
         self._answers = 0
         self._stepped_on: float | None = None
@@ -54,12 +58,17 @@ class ScaleSimulator(Simulator):
     def line_at(self, elapsed: float) -> bytes:
         """The line sent ``elapsed`` seconds after the person stepped on."""
         weight = self.options["weight"]
+        line = format_weight_line if self.options["format"] == "scale" else self._balance_line
         if self.profile == "overload":
-            return format_weight_line("OL", 9999.99)
+            return line("OL", 9999.99)
         settle = self.options["settle_s"]
         if elapsed < settle:
-            return format_weight_line("US", weight * (0.5 + 0.5 * elapsed / settle) + 0.37)
-        return format_weight_line("ST", weight)
+            return line("US", weight * (0.5 + 0.5 * elapsed / settle) + 0.37)
+        return line("ST", weight)
+
+    @staticmethod
+    def _balance_line(header: str, kg: float) -> bytes:
+        return format_balance_line(header, kg * 1000)
 
     def break_checksum(self, data: bytes) -> bytes:
         return data[:8] + b"?" + data[9:]

@@ -215,3 +215,11 @@ def test_paper_near_end_prints_and_says_so():
     driver.print_receipt(sample_receipt())
     assert (driver.status, driver.status_reason) == (Status.READY, "paper near end")
     assert driver.read().values == {"paper": "near_end"}
+
+
+def test_a_balance_speaking_the_balance_format_is_read_through_the_driver():
+    sim = ScaleSimulator("ok", {"format": "balance", "weight": 60.0, "settle_s": 0.0})
+    assert sim.line_at(1.0) == b"ST,+60000.00  g\r\n"
+    driver = make_driver("scale", sim_url("scale", extra="format=balance&settle_s=0.2&weight=60"))
+    driver.open()
+    assert driver.read().values == {"weight": 60.0}

@@ -238,3 +238,48 @@ def test_parser_keeps_incomplete_command_for_later():
 def test_parser_refuses_commands_outside_the_subset():
     with pytest.raises(ProtocolError, match="ESC 0x21"):
         escpos.EscPosParser().feed(b"\x1b\x21\x00")
+
+
+# -- issue 16: status bits, reserved flags, the balance format -------------------------------
+
+
+def test_oximeter_status_bits_are_pulse_beep_spo2_dropping_finger_out():
+    beep = decode_frame(bytes([0xC6, 0x40, 0x04, 0x48, 0x61]))
+    assert beep.pulse_beep and not beep.spo2_dropping and not beep.finger_out and beep.valid
+    dropping = decode_frame(bytes([0xA6, 0x40, 0x04, 0x48, 0x61]))
+    assert dropping.spo2_dropping and not dropping.pulse_beep and not dropping.finger_out
+    out = decode_frame(bytes([0x90, 0x00, 0x40, 0x7F, 0x7F]))
+    assert out.finger_out and not out.spo2_dropping and not out.pulse_beep
+    assert encode_frame(OximeterSample(signal_strength=6, pleth=64, bar_graph=4, pulse=72, spo2=97,
+                                       pulse_beep=True))[0] == 0xC6
+
+
+def test_the_simulated_oximeter_beeps_once_per_heartbeat():
+    from hal.sim.pulse_oximeter import PulseOximeterSimulator
+
+    sim = PulseOximeterSimulator("ok", {"pulse": 60, "search_s": 0.0})
+    frames = [decode_frame(encode_frame(sim.sample_at(n / 60.0))) for n in range(600)]  # 10 s at 60 Hz
+    assert 9 <= sum(f.pulse_beep for f in frames) <= 11
+
+
+@pytest.mark.parametrize("flags", [0x20, 0x40, 0x80, 0xE0])
+def test_blood_pressure_reserved_flag_bits_are_ignored(flags):
+    m = bp.decode_measurement(bytes([flags]) + bytes.fromhex("80 00 50 00 5D 00"))
+    assert (m.systolic, m.diastolic, m.mean_arterial, m.unit) == (128, 80, 93, "mmHg")
+    assert bp.decode_measurement(bytes([flags | 0x04]) + bytes.fromhex("80 00 50 00 5D 00 48 00 01")).pulse == 72
+
+
+def test_blood_pressure_extra_octets_without_a_reserved_flag_are_still_refused():
+    with pytest.raises(ProtocolError, match="flags say"):
+        bp.decode_measurement(bytes.fromhex("00 80 00 50 00 5D 00 00"))
+
+
+def test_scale_reads_the_balance_format_too():
+    line = parse_weight_line(b"ST,+00123.45  g\r\n")
+    assert line.stable and line.kg == 0.12345
+    assert parse_weight_line(b"US,+00072.50 kg").kg == 72.5 and not parse_weight_line(b"US,+00072.50 kg").stable
+    assert parse_weight_line(b"ST,-00001.00  g").kg == -0.001
+    from hal.protocols.scale import format_balance_line
+    assert format_balance_line("ST", 123.45) == b"ST,+00123.45  g\r\n"
+    with pytest.raises(ProtocolError):
+        parse_weight_line(b"ST,+00123.45 g")  # the balance format's unit is 3 characters
