@@ -27,6 +27,7 @@ from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
 from core.privacy.web import privacy
 from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
+from core.site import record_site_changes
 from core.station import Station
 from core.web.console import console
 from core.web.console_settings import apply_saved_settings
@@ -80,6 +81,8 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                                               config.secrets_dir))
     app.extensions["station"] = station
     plugins.audit = station.audit
+    station.audit.check_signing_key()
+    record_site_changes(config.site, station.audit, clock())
 
     install_guard(app)
     install_error_handlers(app)

@@ -9,17 +9,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from core import db
+from core.audit.api import os_actor
 from core.audit.log import transaction
-from core.config import CONFIG_FILENAME, load_config, resolve_home
-from core.demo import DEMO_STATION_TOML, minimal_station_toml
+from core.config import CONFIG_FILENAME, config_from_dict, load_config, resolve_home
+from core.demo import DEMO_STATION_TOML
 from core.errors import StationError
 from core.secrets import ensure_secrets
+from core.site_template import station_toml
 
 BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments")
 
@@ -89,29 +92,65 @@ def station(ctx: click.Context, home: str | None) -> None:
 @station.command()
 @click.option("--demo", is_flag=True, help="Write the demo site: all plugins, simulated devices and connectors.")
 @click.option("--force", is_flag=True, help="Overwrite an existing station.toml (secrets are never overwritten).")
+@click.option("--site-id", default="my-station", show_default=True,
+              help="The site's id (a-z, 0-9, '-'), e.g. hn-hoankiem-01.")
+@click.option("--name", "name_vi", default="Trạm Công dân số", show_default=True, help="The site's name (Vietnamese).")
+@click.option("--name-en", default="Digital Citizen Station", show_default=True, help="The site's name (English).")
+@click.option("--address", default="", help="The site's postal address.")
+@click.option("--timezone", default="Asia/Ho_Chi_Minh", show_default=True, help="IANA time zone of the site.")
 @click.pass_context
-def init(ctx: click.Context, demo: bool, force: bool) -> None:
-    """Create a site folder: station.toml, secrets (mode 0600) and the database."""
+def init(ctx: click.Context, demo: bool, force: bool, site_id: str, name_vi: str, name_en: str, address: str,
+         timezone: str) -> None:
+    """Create a site folder: station.toml, secrets (mode 0600), trust/csca/ and the database."""
     home = _home(ctx)
     home.mkdir(parents=True, exist_ok=True)
     path = home / CONFIG_FILENAME
+    wrote = False
     if path.exists() and not force:
         click.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
-        path.write_text(DEMO_STATION_TOML if demo else minimal_station_toml(), encoding="utf-8")
+        text = DEMO_STATION_TOML if demo else station_toml(site_id, name_vi, name_en, address, timezone)
+        config_from_dict(tomllib.loads(text), home, "station init")  # bad --site-id etc. exit 2, nothing written
+        path.write_text(text, encoding="utf-8")
+        wrote = True
         click.echo(f"wrote {path}")
     created = ensure_secrets(home / "secrets")
+    trust = home / "trust" / "csca"
+    trust.mkdir(parents=True, exist_ok=True)
     if demo:
         _trust_test_csca(home)
     for name in created:
         click.echo(f"created secret {home / 'secrets' / name} (mode 0600)")
     app = _app(ctx)
+    station_ = app.extensions["station"]
+    with app.app_context():
+        if station_.audit.size() == 0:
+            with transaction():
+                station_.audit.record("station.init", actor=os_actor(), object_ref=f"site:{station_.config.site_id}",
+                                      details={"demo": demo})
     if demo:
         from core.seed import seed_demo
 
         with app.app_context():
             click.echo(seed_demo(app))
     click.echo(f"station ready in {home}")
+    if not demo and (wrote or created):
+        click.echo(NEXT_STEPS.format(home=home, log=station_.audit.verifier_key().encode()))
+
+
+NEXT_STEPS = """
+Next steps (docs/operations.md explains each):
+  1. Edit {home}/station.toml: the [[devices]] plugged into this kiosk and the [connectors.*]
+     of the national and partner systems (`station config show` prints the effective values).
+  2. Copy the Ministry of Public Security's CSCA certificates into {home}/trust/csca/
+     (chip-card login stays off until there is one).
+  3. Create the first manager account:  station --home {home} users add NAME --role manager --totp
+  4. Enable the services this station offers:  station --home {home} plugins list / plugins enable ID
+  5. Back up {home}/secrets/ now, to a place other than this PC (without it encrypted data is lost).
+  6. Start the station:  station --home {home} run   (as a service: deploy/citizen-station.service)
+The audit log's verifier key (give it to your inspector through a trusted channel):
+  {log}
+"""
 
 
 def _trust_test_csca(home: Path) -> None:

@@ -24,6 +24,16 @@ CONFIG_FILENAME = "station.toml"
 ENV_PREFIX = "STATION_"
 ENV_ALIASES = {"STATION_DATABASE_URL": ("database", "url")}
 ENV_NOT_CONFIG = {"STATION_HOME", "STATION_TESTDATA"}
+def _known_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"unknown time zone {name!r} (an IANA name such as 'Asia/Ho_Chi_Minh')") from None
+    return True
+
+
 SITE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="must be 2-63 characters a-z, 0-9 or '-'")
 
 
@@ -36,7 +46,7 @@ class _SiteSchema(Schema):
     name_en = fields.String(required=True, validate=validate.Length(min=1))
     address = fields.String(load_default="")
     ward_police_phone = fields.String(load_default="113")
-    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    timezone = fields.String(load_default="Asia/Ho_Chi_Minh", validate=_known_timezone)
 
 
 class _DatabaseSchema(Schema):

@@ -137,20 +137,3 @@ step_seconds = 120
 kind = "simulator"
 step_seconds = 120
 """
-
-
-def minimal_station_toml(site_id: str = "my-station") -> str:
-    """A bare site with no plugins enabled (``station init`` without ``--demo``)."""
-    return f"""\
-[site]
-id = "{site_id}"
-name_vi = "Trạm Công dân số"
-name_en = "Digital Citizen Station"
-address = ""
-
-[database]
-url = "sqlite:///station.db"
-
-[plugins]
-enabled = []
-"""

@@ -28,6 +28,17 @@ def current_actor() -> str:
     return f"staff:{user.username}"
 
 
+def os_actor() -> str:
+    """The operating-system user running a command, as an audit actor (``os:<user>``)."""
+    import getpass
+    import os
+
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return f"os:uid-{os.getuid()}"
+
+
 def record(action: str, *, plugin: str | None = None, object_ref: str | None = None, outcome: str = "ok",
            details: dict[str, Any] | None = None, actor: str | None = None) -> AuditReceipt:
     """Append an audit entry in the current transaction; the plugin defaults to the route's."""

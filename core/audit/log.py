@@ -40,9 +40,16 @@ from core.audit.note import (
     NoteSigner,
     VerifierKey,
     open_checkpoint,
+    parse_verifier_key,
     sign_checkpoint,
 )
-from core.audit.store import AuditCheckpoint, AuditEntry, AuditHead, DatabaseNodeStore
+from core.audit.store import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    AuditIdentity,
+    DatabaseNodeStore,
+)
 from core.db import database
 
 ENTRY_VERSION = 1
@@ -70,6 +77,26 @@ class AuditEvent:
     object: str | None
     outcome: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """Which log this is: the origin every checkpoint names and the key that signs them.
+
+    Fixed when the log starts (written with entry 0) and never changed afterwards, so the
+    site's id and name can change without making the log unverifiable.
+    """
+
+    origin: str
+    verifier_key: VerifierKey
+    site_id: str
+    recorded: bool
+
+
+class SigningKeyMismatch(AuditError):
+    """The station's signing key is not the key this audit log was started with."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -105,8 +132,9 @@ class AuditLog:
                  checkpoint_every: int = 1000, checkpoint_seconds: float = 300.0,
                  observers: Callable[[AuditEvent], None] | None = None) -> None:
         self.site_id = site_id
-        self.origin = f"citizen-station/{site_id}"
-        self.signer = signer
+        self._signing_key = signer.private_key
+        self._proposed_origin = signer.name  # used only if the log has no identity yet
+        self._identity: LogIdentity | None = None
         self.clock = clock
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
@@ -117,8 +145,57 @@ class AuditLog:
     # ---- keys ------------------------------------------------------------------------
 
     def verifier_key(self) -> VerifierKey:
-        """The station's verifier key (C2SP ``<name>+<hash>+<base64 key>``)."""
-        return self.signer.verifier_key
+        """The log's verifier key (C2SP ``<name>+<hash>+<base64 key>``), as recorded at its start."""
+        return self.identity().verifier_key
+
+    def identity(self) -> LogIdentity:
+        """The log's recorded identity; before entry 0, the one it will be started with."""
+        if self._identity is not None:
+            return self._identity
+        row = AuditIdentity.get_or_none(AuditIdentity.id == 1)
+        if row is not None and row.verifier_key:
+            self._identity = LogIdentity(row.origin, parse_verifier_key(row.verifier_key), row.site_id, True)
+            return self._identity
+        origin = row.origin if row is not None else self._proposed_origin
+        site_id = row.site_id if row is not None else self.site_id
+        return LogIdentity(origin, VerifierKey.from_public_key(origin, self._signing_key.public_key()), site_id,
+                           row is not None)
+
+    @property
+    def origin(self) -> str:
+        """The log's origin line (``citizen-station/<site id at the log's start>``)."""
+        return self.identity().origin
+
+    @property
+    def signer(self) -> NoteSigner:
+        """The station's signing key under the log's recorded key name."""
+        return NoteSigner(self.identity().verifier_key.name, self._signing_key)
+
+    def check_signing_key(self) -> None:
+        """Raise :class:`SigningKeyMismatch` when the station key is not the log's recorded key.
+
+        Checkpoints signed by another key could never be verified against the published key,
+        so the station refuses to start rather than write them.
+        """
+        recorded = self.identity()
+        current = self._signing_key.public_key().public_bytes_raw()
+        if recorded.recorded and recorded.verifier_key.public_key != current:
+            raise SigningKeyMismatch(
+                f"secrets/station_ed25519.pem is not the key this station's audit log was started with "
+                f"({recorded.verifier_key.encode()}); restore the key from the station's backup")
+
+    def _record_identity(self, now: float) -> None:
+        """Write the log's identity if it is not written yet (inside the caller's transaction)."""
+        identity = self.identity()
+        if identity.recorded and self._identity is not None:
+            return
+        db = database.obj
+        p = db.param
+        db.execute_sql(f"INSERT INTO audit_identity (id, origin, verifier_key, site_id, created_at) "
+                       f"VALUES (1, {p}, {p}, {p}, {p}) ON CONFLICT (id) DO NOTHING",
+                       (identity.origin, identity.verifier_key.encode(), identity.site_id, now))
+        db.execute_sql(f"UPDATE audit_identity SET verifier_key = {p} WHERE id = 1 AND verifier_key IS NULL",
+                       (identity.verifier_key.encode(),))
 
     # ---- appending -------------------------------------------------------------------
 
@@ -143,6 +220,8 @@ class AuditLog:
                          "+00:00", "Z"),
                      "actor": actor, "action": action, "plugin": plugin, "object": object_ref,
                      "outcome": outcome, "details": details}
+            if index == 0:
+                self._record_identity(now)  # the log's identity starts with its first entry
             leaf = canonical_json(entry)
             hashed = leaf_hash(leaf)
             frontier = self._frontier_at(index)
@@ -203,6 +282,7 @@ class AuditLog:
     # ---- checkpoints -----------------------------------------------------------------
 
     def _write_checkpoint(self, size: int, root: bytes, now: float) -> str:
+        self._record_identity(now)
         note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
         AuditCheckpoint.insert(size=size, root=root, note=note, created_at=now).on_conflict_ignore().execute()
         AuditHead.update(checkpoint_size=size, checkpoint_at=now).where(AuditHead.id == 1).execute()

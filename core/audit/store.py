@@ -59,6 +59,21 @@ class AuditCheckpoint(BaseModel):
         table_name = "audit_checkpoint"
 
 
+class AuditIdentity(BaseModel):
+    """The log's identity, written with entry 0 and never changed: the origin its checkpoints
+    name and the verifier key that signs them (``verifier_key`` is NULL only for a log adopted
+    by migration 0008 until its next checkpoint)."""
+
+    id = peewee.IntegerField(primary_key=True)
+    origin = peewee.CharField(max_length=255)
+    verifier_key = peewee.TextField(null=True)
+    site_id = peewee.CharField(max_length=64)
+    created_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "audit_identity"
+
+
 class DatabaseNodeStore:
     """:class:`core.audit.merkle.NodeStore` over ``audit_node``: one query per batch.
 

@@ -162,9 +162,7 @@ def test_verify_cli_exit_codes(make_station, capsys):
     app = make_station(plugins=[])
     _append(app, 3)
     home = str(app.extensions["station"].config.home)
-    # the CLI opens the same database through station.toml
-    (app.extensions["station"].config.home / "station.toml").write_text(
-        '[site]\nid = "test-station"\nname_vi = "a"\nname_en = "b"\n')
+    # the CLI opens the same database through the station.toml make_station wrote
     assert main(["--home", home, "audit", "verify"]) == 0
     assert "OK: 3 entries" in capsys.readouterr().out
     _tamper(app, "UPDATE audit_entry SET leaf = replace(leaf, 'thing:1', 'thing:Z') WHERE idx = 1")
