@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import flask_login
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
@@ -20,15 +19,13 @@ from core.identity.vneid import session_binding
 from core.payments.qr_render import qr_svg
 from core.permissions import public
 from core.station import current_station
+from core.web.redirects import safe_next
 
 login = Blueprint("login", __name__, url_prefix="/login")
 
 
 def _next_url() -> str:
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
-        return target
-    return url_for("shell.home")
+    return safe_next(request.values.get("next"), url_for("shell.home"))
 
 
 def _current_citizen_id() -> int | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urlparse
 
 import flask_login
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
@@ -18,6 +17,7 @@ from core.identity.principals import logout
 from core.manifest import CATEGORIES
 from core.station import current_station
 from core.tiles import Tile, localized
+from core.web.redirects import safe_next
 
 log = logging.getLogger(__name__)
 shell = Blueprint("shell", __name__)
@@ -44,9 +44,7 @@ def _citizen_view():  # type: ignore[no-untyped-def]
 
 def _same_site(target: str | None) -> str:
     """Only same-site paths are followed (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
-        return target
-    return "/"
+    return safe_next(target, "/")
 
 
 def my_data_url() -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from core.audit.api import record
@@ -11,22 +9,21 @@ from core.audit.log import transaction
 from core.identity.principals import login_staff, logout
 from core.identity.staff import LoginFailed
 from core.station import current_station
+from core.web.redirects import safe_next
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
-        return target
-    return url_for("console.index")
+    return safe_next(target, url_for("console.index"))
 
 
 @staff.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     """The staff login form; a failure answers with one generic message."""
     if request.method == "GET":
-        return render_template("staff_login.html", error=None, next=request.args.get("next", ""))
+        return render_template("staff_login.html", error=None, next=safe_next(request.args.get("next"), ""))
     username = request.form.get("username", "").strip()
     station = current_station()
     try:
@@ -35,7 +32,7 @@ def login() -> Response | str | tuple[str, int]:
     except LoginFailed as exc:
         with transaction():
             record("staff.login", actor="anonymous", outcome="refused", object_ref="staff-login")
-        return render_template("staff_login.html", error=str(exc), next=request.form.get("next", "")), 401
+        return render_template("staff_login.html", error=str(exc), next=safe_next(request.form.get("next"), "")), 401
     with transaction():
         login_staff(user)
         record("staff.login", actor=f"staff:{user.username}", object_ref=f"staff:{user.username}")

@@ -3,6 +3,7 @@ receive by VietQR, statements, and account opening with eKYC."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -197,7 +198,8 @@ def consent() -> Any:
     need = [c for c in request.values.get("need", "personal,financial").split(",")
             if c in ("personal", "financial", "biometric")]
     target = request.values.get("next") or url_for("banking.index")
-    if not target.startswith("/s/banking/"):
+    # a path of this plugin only: printable ASCII, no backslash (no open redirect, no header injection)
+    if not re.fullmatch(r"/s/banking/[\x21-\x5b\x5d-\x7e]*", target):
         target = url_for("banking.index")
     if request.method == "POST":
         agreed = [c for c in need if request.form.get(f"agree_{c}") == "yes"]

@@ -109,6 +109,14 @@
     });
   });
 
+  // Only a path on this site is followed (the server checks too): one "/", then printable
+  // ASCII without a backslash (browsers read it as "/", so "/" + backslash + "evil.example"
+  // leaves the site) and without a second leading "/"; anything else goes home.
+  var sameSitePath = function (target) {
+    return (typeof target === "string" && /^\/(?![\/\\])[\x21-\x7e]*$/.test(target) &&
+            target.indexOf("\\") < 0) ? target : "/";
+  };
+
   // ---- VNeID login: poll until the app approves, then move on by itself ------------------
   var vneid = document.getElementById("vneid-login");
   if (vneid) {
@@ -123,7 +131,7 @@
       fetch(url, { method: "POST", headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
         .then(function (res) {
-          if (res.body.status === "done") { window.location.assign(res.body.next || "/"); return; }
+          if (res.body.status === "done") { window.location.assign(sameSitePath(res.body.next)); return; }
           if (res.body.status === "pending") { window.setTimeout(poll, 1000); return; }
           if (status) { status.textContent = res.body.message || ""; }
         })
