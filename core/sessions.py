@@ -171,6 +171,22 @@ class ServerSessionInterface(SessionInterface):
                     .execute())
 
 
+def end_sessions_of(user_id: str, keep: str | None = None) -> int:
+    """Delete every server-side session logged in as ``user_id`` (``c:<id>`` or ``s:<id>``),
+    except the one whose id hash is ``keep``; returns how many."""
+    doomed = []
+    for id_hash, data in (WebSession.select(WebSession.id_hash, WebSession.data)
+                          .where(WebSession.data.contains(f'"{user_id}"')).tuples()):
+        try:
+            if json.loads(data).get("_user_id") == user_id and id_hash != keep:
+                doomed.append(id_hash)
+        except ValueError:
+            continue
+    if not doomed:
+        return 0
+    return WebSession.delete().where(WebSession.id_hash.in_(doomed)).execute()
+
+
 def cookie_name(request: Request) -> str:
     """``__Host-`` prefixed name over TLS (browsers then insist on Secure, no Domain, path /)."""
     return SECURE_COOKIE_NAME if request.is_secure else COOKIE_NAME

@@ -30,6 +30,7 @@ class StaffUser(BaseModel):
     active = peewee.BooleanField(default=True)
     created_at = peewee.DoubleField()
     totp_secret = peewee.TextField(default="")  # AES-GCM sealed; empty = no TOTP
+    totp_last_step = peewee.BigIntegerField(default=0)  # last TOTP time step used (once per code)
 
     class Meta:
         table_name = "staff_user"

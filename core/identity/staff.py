@@ -8,8 +8,10 @@ same argon2 work, so nothing reveals whether an account exists.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
@@ -19,12 +21,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.errors import StationError, UserInputError
 from core.identity.models import StaffUser
+from core.identity.passwords import MIN_PASSWORD_LENGTH, check_password_rules  # noqa: F401 — re-exported
 from core.identity.throttle import Throttle
 from core.manifest import STAFF_ROLES
 from core.secrets import read_raw_key
+from core.sessions import end_sessions_of
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = HASHER.hash("not a real password, used to spend the same time")
 STAFF_ROLE_NAMES = tuple(r for r in STAFF_ROLES if r != "citizen")
 
@@ -34,12 +37,6 @@ class LoginFailed(StationError):
 
     http_status = 401
     exit_code = 2
-
-
-def check_password_rules(password: str) -> None:
-    """Refuse passwords too short to resist guessing."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserInputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _check_roles(roles: list[str]) -> None:
@@ -79,7 +76,7 @@ class StaffDirectory:
             raise UserInputError("usernames are 1-64 letters, digits, '.', '-' or '_'")
         if StaffUser.select().where(StaffUser.username == username).exists():
             raise UserInputError(f"user {username!r} already exists")
-        check_password_rules(password)
+        check_password_rules(password, username)
         _check_roles(roles)
         user = StaffUser.create(username=username, display_name=display_name, password_hash=HASHER.hash(password),
                                 roles=",".join(roles), created_at=self.clock())
@@ -99,11 +96,14 @@ class StaffDirectory:
             raise NotFoundError(f"no staff user {username!r}")
         return user
 
-    def set_password(self, username: str, password: str) -> StaffUser:
-        check_password_rules(password)
+    def set_password(self, username: str, password: str, keep_session: str | None = None) -> StaffUser:
+        """Change the password and end the account's sessions (all but ``keep_session``, a
+        session id hash: the one that made the change)."""
+        check_password_rules(password, username)
         user = self.get(username)
         user.password_hash = HASHER.hash(password)
         user.save()
+        end_sessions_of(f"s:{user.id}", keep=keep_session)
         return user
 
     def disable(self, username: str) -> StaffUser:
@@ -113,23 +113,41 @@ class StaffDirectory:
         return user
 
     def authenticate(self, username: str, password: str, code: str, address: str) -> StaffUser:
-        """The account, or :class:`LoginFailed` (same message whatever went wrong)."""
-        wait = self.throttle.wait_seconds(username, address)
-        if wait > 0:
+        """The account, or :class:`LoginFailed` (same message whatever went wrong).
+
+        The attempt is counted by the throttle before anything is checked, and a TOTP code is
+        accepted once per account: its time step must be later than the last one used.
+        """
+        if not self.throttle.begin(username, address):
+            wait = max(1.0, self.throttle.wait_seconds(username, address))
             raise LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.")
         user = StaffUser.get_or_none(StaffUser.username == username)
         ok = self._password_ok(user, password)
         if ok and user.totp_secret:
-            ok = pyotp.TOTP(self.totp.open(user.id, user.totp_secret)).verify(
-                code.strip(), for_time=int(self.clock()), valid_window=1)
+            ok = self._use_totp_code(user, code)
         if not ok or user is None or not user.active:
-            self.throttle.failed(username, address)
             raise LoginFailed("Wrong username, password or code.")
         self.throttle.succeeded(username, address)
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)
             user.save()
         return user
+
+    def _use_totp_code(self, user: StaffUser, code: str) -> bool:
+        """True when ``code`` is the code of the current, previous or next 30 s step (clock
+        drift) and that step is later than the last one used; the step is then recorded with
+        one conditional UPDATE, so a code works once even when sent twice at the same time."""
+        totp = pyotp.TOTP(self.totp.open(user.id, user.totp_secret))
+        now = int(self.clock())
+        current = totp.timecode(datetime.fromtimestamp(now, UTC))
+        matched = [step for step in (current - 1, current, current + 1)
+                   if hmac.compare_digest(totp.generate_otp(step), code.strip())]
+        if not matched:
+            return False
+        step = matched[-1]
+        used = (StaffUser.update(totp_last_step=step)
+                .where((StaffUser.id == user.id) & (StaffUser.totp_last_step < step)).execute())
+        return used == 1
 
     @staticmethod
     def _password_ok(user: StaffUser | None, password: str) -> bool:

@@ -1,11 +1,17 @@
 """Throttling of failed staff logins.
 
-Failures are counted per username and per client address. After ``free_attempts`` failures
-the key must wait ``base_delay`` seconds, doubling with each further failure up to
-``max_delay`` — so guessing is slow, but an attacker can lock a real user out for minutes at
-most, and the user can still log in from the station console's own address once its own key
-is clear. The answer to a throttled attempt is the same generic message as a wrong password
-(with the waiting time), so it reveals nothing about whether the account exists.
+Attempts are counted per username and per client address. After ``free_attempts`` attempts
+that did not succeed the key must wait ``base_delay`` seconds, doubling with each further
+one up to ``max_delay`` — so guessing is slow, but an attacker can lock a real user out for
+minutes at most, and the user can still log in from the station console's own address once
+its own key is clear. The answer to a throttled attempt is the same generic message as a
+wrong password (with the waiting time), so it reveals nothing about whether the account
+exists.
+
+An attempt is counted **before** the password is checked, with one atomic UPSERT per key
+(:meth:`Throttle.begin`): many parallel guesses cannot all read "not blocked" and all be
+checked — exactly ``free_attempts`` are, the others are refused unchecked. A successful
+login clears both keys (:meth:`Throttle.succeeded`).
 """
 
 from __future__ import annotations
@@ -15,11 +21,11 @@ from collections.abc import Callable
 
 import peewee
 
-from core.db import BaseModel
+from core.db import BaseModel, database
 
 
 class LoginThrottle(BaseModel):
-    """Failure counter for one username or client address (keys are hashed)."""
+    """Attempt counter for one username or client address (keys are hashed)."""
 
     key = peewee.CharField(primary_key=True, max_length=128)
     failures = peewee.IntegerField()
@@ -45,27 +51,62 @@ class Throttle:
     def _key(kind: str, value: str) -> str:
         return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:40]}"
 
+    def _keys(self, username: str, address: str) -> list[str]:
+        return [self._key("addr", address), self._key("user", username)]
+
+    def delay_after(self, attempts: int) -> float:
+        """Seconds to wait after ``attempts`` unsuccessful attempts (0 while still free)."""
+        extra = attempts - self.free_attempts  # 0 at the last free attempt: wait base_delay
+        return min(self.max_delay, self.base_delay * 2 ** extra) if extra >= 0 else 0.0
+
     def wait_seconds(self, username: str, address: str) -> float:
         """Seconds until another attempt for this username or address is allowed (0 = now)."""
         now = self.clock()
-        rows = LoginThrottle.select().where(LoginThrottle.key.in_(
-            [self._key("user", username), self._key("addr", address)]))
+        rows = LoginThrottle.select().where(LoginThrottle.key.in_(self._keys(username, address)))
         return max([row.blocked_until - now for row in rows] + [0.0])
 
-    def failed(self, username: str, address: str) -> None:
-        """Count a failure for both keys and set their waiting time."""
+    def begin(self, username: str, address: str) -> bool:
+        """Count an attempt for both keys, as if it will fail; False = blocked, do not check it.
+
+        One ``INSERT … ON CONFLICT DO UPDATE … WHERE not blocked RETURNING`` per key (SQLite
+        3.35+ and PostgreSQL): the counter and the waiting time change in the same statement,
+        and a blocked key returns no row.
+        """
+        for key in self._keys(username, address):
+            if not self._count(key):
+                return False
+        return True
+
+    def _count(self, key: str) -> bool:
         now = self.clock()
-        for key in (self._key("user", username), self._key("addr", address)):
-            row = LoginThrottle.get_or_none(LoginThrottle.key == key)
-            if row is None or now - row.first_failure_at > self.forget_after:
-                row = LoginThrottle(key=key, failures=0, first_failure_at=now, blocked_until=0.0)
-                row.save(force_insert=not LoginThrottle.select().where(LoginThrottle.key == key).exists())
-            row.failures += 1
-            extra = row.failures - self.free_attempts  # 0 at the last free failure: wait base_delay
-            row.blocked_until = now + min(self.max_delay, self.base_delay * 2 ** extra) if extra >= 0 else 0.0
-            row.save()
+        db = database.obj
+        params: list[object] = []
+
+        def v(value: object) -> str:  # a bound parameter, in the order the SQL text is built
+            params.append(value)
+            return db.param
+
+        def new_count() -> str:  # the row's count once this attempt is added
+            return (f"(CASE WHEN {v(now)} - login_throttle.first_failure_at > {v(self.forget_after)} "
+                    "THEN 1 ELSE login_throttle.failures + 1 END)")
+
+        def blocked_until() -> str:  # (text and parameters are built strictly left to right)
+            sql = f"(CASE WHEN {new_count()} < {v(self.free_attempts)} THEN {v(0.0)} "
+            attempts = self.free_attempts
+            while self.delay_after(attempts) < self.max_delay:
+                sql += f"WHEN {new_count()} = {v(attempts)} THEN {v(now + self.delay_after(attempts))} "
+                attempts += 1
+            return sql + f"ELSE {v(now + self.max_delay)} END)"
+
+        sql = (f"INSERT INTO login_throttle (key, failures, first_failure_at, blocked_until) "
+               f"VALUES ({v(key)}, 1, {v(now)}, {v(now + self.delay_after(1) if self.delay_after(1) else 0.0)}) "
+               f"ON CONFLICT (key) DO UPDATE SET failures = {new_count()}, "
+               f"first_failure_at = CASE WHEN {v(now)} - login_throttle.first_failure_at > {v(self.forget_after)} "
+               f"THEN {v(now)} ELSE login_throttle.first_failure_at END, "
+               f"blocked_until = {blocked_until()} "
+               f"WHERE login_throttle.blocked_until <= {v(now)} RETURNING failures")
+        return db.execute_sql(sql, params).fetchone() is not None
 
     def succeeded(self, username: str, address: str) -> None:
         """A successful login clears both keys."""
-        LoginThrottle.delete().where(LoginThrottle.key.in_(
-            [self._key("user", username), self._key("addr", address)])).execute()
+        LoginThrottle.delete().where(LoginThrottle.key.in_(self._keys(username, address))).execute()

@@ -46,7 +46,7 @@ from core.privacy.access_log import (
 from core.privacy.consent import ConsentEvent, consent_history, current_consents
 from core.privacy.crypto import PrivacyError
 from core.privacy.keys import CitizenKey, data_keys
-from core.sessions import WebSession
+from core.sessions import end_sessions_of
 
 EXPORT_FORMAT = "citizen-station/my-data/v1"
 ERASED_PREFIX = "erased:"
@@ -199,18 +199,7 @@ def erase_citizen(citizen_id: int, actor: str | None = None) -> ErasureReport:
 
 def delete_sessions_of(citizen_id: int) -> int:
     """Delete every server-side session logged in as the citizen; returns how many."""
-    user_id = f"c:{citizen_id}"
-    doomed = []
-    for id_hash, data in (WebSession.select(WebSession.id_hash, WebSession.data)
-                          .where(WebSession.data.contains(f'"{user_id}"')).tuples()):
-        try:
-            if json.loads(data).get("_user_id") == user_id:
-                doomed.append(id_hash)
-        except ValueError:
-            continue
-    if not doomed:
-        return 0
-    return WebSession.delete().where(WebSession.id_hash.in_(doomed)).execute()
+    return end_sessions_of(f"c:{citizen_id}")
 
 
 def _jsonable(value: Any) -> Any:

@@ -132,7 +132,7 @@ def test_users_cli_add_passwd_disable_are_audited(tmp_path, capsys, monkeypatch)
     assert main(["--home", home, "users", "add", "minh", "--role", "operator", "--password-stdin"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["--home", home, "users", "passwd", "minh", "--password-stdin"]) == 2
-    assert "at least 10 characters" in capsys.readouterr().err
+    assert "at least 12 characters" in capsys.readouterr().err
     assert main(["--home", home, "users", "disable", "minh"]) == 0
     assert main(["--home", home, "users", "disable", "ghost"]) == 2
     assert main(["--home", home, "users", "add", "x", "--role", "king", "--password-stdin"]) == 2
