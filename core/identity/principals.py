@@ -83,6 +83,16 @@ def login_staff(staff: StaffUser) -> StaffPrincipal:
 def record_step_up() -> None:
     """The citizen re-verified just now (card tap or VNeID approval)."""
     session["_step_up_at"] = _now()
+    session["_step_ups"] = int(session.get("_step_ups", 0)) + 1
+
+
+def step_up_count() -> int:
+    """How many times the citizen re-verified in this session (the login itself not counted).
+
+    A flow that needs a re-verification *after* it started (erasure) remembers the count when
+    it starts and compares, which a clock cannot do when two events share a timestamp.
+    """
+    return int(session.get("_step_ups", 0))
 
 
 def step_up_is_fresh(window_seconds: int) -> bool:

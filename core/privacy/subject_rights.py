@@ -161,6 +161,32 @@ def export_citizen(citizen_id: int, actor: str | None = None) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What an erasure of this citizen would remove, for the confirmation screen (reads only)."""
+
+    plugins: list[Any]
+    consents: int
+    access_records: int
+    data_keys: int
+
+
+def erasure_preview(citizen_id: int) -> ErasurePreview:
+    """Which services hold data and how many station records an erasure would delete.
+
+    Reads counts and plugin manifests only: no plugin hook runs, nothing is audited, so
+    showing the confirmation screen changes nothing.
+    """
+    _citizen(citizen_id)
+    keys = (CitizenKey.select().where((CitizenKey.citizen_id == citizen_id)
+                                      & CitizenKey.destroyed_at.is_null()).count())
+    return ErasurePreview(
+        plugins=[record for record in _plugins_with("citizen_data_erase")],
+        consents=ConsentEvent.select().where(ConsentEvent.citizen_id == citizen_id).count(),
+        access_records=AccessRecord.select().where(AccessRecord.citizen_id == citizen_id).count(),
+        data_keys=keys)
+
+
 def erase_citizen(citizen_id: int, actor: str | None = None) -> ErasureReport:
     """Erase the citizen everywhere, in one transaction with the ``citizen.erase`` audit entry."""
     citizen = _citizen(citizen_id)

@@ -1,15 +1,18 @@
 """The kiosk's "My data" pages (blueprint ``privacy``, mounted at ``/my-data``).
 
 For the logged-in citizen only: consents per plugin and category (grant / withdraw), "who
-looked at my data, when, why", the export as a JSON download, and erasure (needs a fresh
-re-verification; the session ends afterwards). JSON when the client asks for it, otherwise
+looked at my data, when, why", the export as a JSON download, and erasure: a confirmation
+screen names what will be erased, then the citizen re-verifies (card tap or VNeID), then a
+separate button erases; the session ends afterwards. JSON when the client asks for it, otherwise
 pages on the kiosk layout. Every response is ``Cache-Control: no-store``; every POST passes
 the station's CSRF guard.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 from typing import Any
 
 import flask_login
@@ -21,15 +24,16 @@ from flask import (
     redirect,
     render_template_string,
     request,
+    session,
     url_for,
 )
 
 from core.errors import LoginRequired, UserInputError
 from core.i18n import current_language, pick
-from core.identity.principals import logout, step_up_is_fresh
+from core.identity.principals import logout, step_up_count, step_up_is_fresh
 from core.privacy.access_log import access_log_for
 from core.privacy.consent import CATEGORY_NAMES, current_consents, grant, withdraw
-from core.privacy.subject_rights import erase_citizen, export_citizen
+from core.privacy.subject_rights import erase_citizen, erasure_preview, export_citizen
 from core.web.errors import wants_json
 from core.web.guard import StepUpRequired
 
@@ -59,12 +63,49 @@ MY_DATA_PAGE = """{% extends "base.html" %}
   {% else %}<li>{{ pick('Chưa có ai.', 'Nobody yet.') }}</li>{% endfor %}</ul>
 </section>
 <section class="card">
-  <a class="button" href="{{ url_for('privacy.export') }}">{{ pick('Tải toàn bộ dữ liệu (JSON)', 'Download all my data (JSON)') }}</a>
-  <form method="post" action="{{ url_for('privacy.erase') }}" class="inline">
+  <h2>{{ pick('Mang dữ liệu về', 'Take your data home') }}</h2>
+  <a class="button big" href="{{ url_for('privacy.export') }}" id="export-link">{{ pick('Tải toàn bộ dữ liệu (JSON)', 'Download all my data (JSON)') }}</a>
+</section>
+<section class="card danger-zone" aria-labelledby="erase-heading">
+  <h2 id="erase-heading">{{ pick('Xoá dữ liệu', 'Erase data') }}</h2>
+  <p>{{ pick('Xoá vĩnh viễn mọi dữ liệu trạm đang giữ về bạn. Bạn sẽ xem lại danh sách và xác thực lại trước khi xoá.', 'Permanently erase everything the station holds about you. You will see the list and confirm it is you before anything is erased.') }}</p>
+  <a class="button danger big" href="{{ url_for('privacy.erase_confirm') }}" id="erase-start">{{ pick('Xoá toàn bộ dữ liệu của tôi…', 'Erase all my data…') }}</a>
+</section>
+{% endblock %}
+"""
+
+ERASE_CONFIRM_PAGE = """{% extends "base.html" %}
+{% block title %}{{ pick('Xoá dữ liệu của tôi', 'Erase my data') }}{% endblock %}
+{% block content %}
+<h1>{{ pick('Xoá toàn bộ dữ liệu của tôi', 'Erase all my data') }}</h1>
+<section class="card danger-zone" aria-labelledby="erase-what">
+  <h2 id="erase-what">{{ pick('Những gì sẽ bị xoá vĩnh viễn', 'What will be erased for ever') }}</h2>
+  <ul class="erase-list">
+    {% for p in preview.plugins %}<li>{{ pick('Dữ liệu của dịch vụ', 'The data of the service') }} <strong>{{ p.manifest.name.get(lang) }}</strong>{% if p.manifest.data %} ({% for d in p.manifest.data %}{{ category_names.get(d.category, {}).get(lang, d.category) }}{% if not loop.last %}, {% endif %}{% endfor %}){% endif %}</li>{% endfor %}
+    <li>{{ pick('Các lần bạn đồng ý hoặc rút lại sự đồng ý', 'Your consent answers') }}: {{ preview.consents|number }}</li>
+    <li>{{ pick('Nhật ký ai đã xem dữ liệu của bạn', 'The record of who looked at your data') }}: {{ preview.access_records|number }}</li>
+    <li>{{ pick('Khoá mã hoá dữ liệu của bạn (mọi bản sao đã mã hoá sẽ không đọc được nữa)', 'Your data encryption keys (every encrypted copy becomes unreadable)') }}</li>
+    <li>{{ pick('Liên kết giữa số định danh của bạn và hồ sơ tại trạm', 'The link between your ID number and your record at the station') }}</li>
+  </ul>
+  <h2>{{ pick('Những gì được giữ lại', 'What stays') }}</h2>
+  <p>{{ pick('Nhật ký kiểm toán của trạm (chỉ có mã số, không có thông tin cá nhân) — pháp luật yêu cầu giữ lại.', "The station's audit log (numbers only, no personal details) — the law requires it to be kept.") }}</p>
+  <p class="warning-text"><strong>{{ pick('Không thể hoàn tác việc xoá.', 'Erasure cannot be undone.') }}</strong></p>
+</section>
+<section class="card">
+  {% if verified %}
+  <h2>{{ pick('Bước 2: xác nhận xoá', 'Step 2: confirm the erasure') }}</h2>
+  <p>{{ pick('Bạn đã xác thực lại. Chạm nút đỏ để xoá ngay.', 'You confirmed it is you. Tap the red button to erase now.') }}</p>
+  <form method="post" action="{{ url_for('privacy.erase') }}" class="actions">
     <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-    <input type="hidden" name="confirm" value="yes">
-    <button type="submit">{{ pick('Xoá toàn bộ dữ liệu của tôi', 'Erase all my data') }}</button>
+    <input type="hidden" name="confirm_token" value="{{ ticket }}">
+    <button type="submit" class="button danger-solid big" id="erase-confirm">{{ pick('Xoá vĩnh viễn dữ liệu của tôi', 'Erase my data for ever') }}</button>
   </form>
+  {% else %}
+  <h2>{{ pick('Bước 1: xác thực lại', 'Step 1: confirm it is you') }}</h2>
+  <p>{{ pick('Để chắc chắn là chính bạn, hãy chạm thẻ căn cước hoặc duyệt trên ứng dụng VNeID một lần nữa.', 'To be sure it is you, tap your chip ID card or approve in the VNeID app once more.') }}</p>
+  <a class="button primary big" id="erase-step-up" href="{{ url_for('login.choose', step_up=1, next=url_for('privacy.erase_confirm')) }}">{{ pick('Xác thực lại', 'Confirm it is me') }}</a>
+  {% endif %}
+  <a class="button big" id="erase-cancel" href="{{ url_for('privacy.index') }}">{{ pick('Không xoá, quay lại', 'Do not erase, go back') }}</a>
 </section>
 {% endblock %}
 """
@@ -154,18 +195,69 @@ def export() -> Response:
     return response
 
 
+ERASE_TICKET_SECONDS = 600
+
+
+def _clock() -> float:
+    return current_app.config["STATION_CLOCK"]()
+
+
+def _erase_ticket(create: bool) -> dict[str, Any] | None:
+    """The erasure the citizen started on the confirmation screen (in the session), if still valid."""
+    ticket = session.get("_erase")
+    if ticket and _clock() - ticket["at"] <= ERASE_TICKET_SECONDS:
+        return ticket
+    if not create:
+        return None
+    ticket = {"token": secrets.token_urlsafe(24), "at": _clock(), "step_ups": step_up_count()}
+    session["_erase"] = ticket
+    return ticket
+
+
+def _verified_since(ticket: dict[str, Any]) -> bool:
+    """Re-verified after the confirmation screen was opened, and recently enough."""
+    window = current_app.extensions["station"].config.sessions["step_up_seconds"]
+    return step_up_count() > ticket["step_ups"] and step_up_is_fresh(window)
+
+
+@privacy.get("/erase")
+def erase_confirm() -> Any:
+    """The confirmation screen: what will be erased, then a fresh identification, then the button."""
+    citizen_id = _citizen_id()
+    ticket = _erase_ticket(create=True)
+    preview = erasure_preview(citizen_id)
+    verified = _verified_since(ticket)
+    if wants_json():
+        return jsonify(confirm_token=ticket["token"], needs_step_up=not verified,
+                       plugins=[p.id for p in preview.plugins], consents=preview.consents,
+                       access_records=preview.access_records, data_keys=preview.data_keys)
+    return render_template_string(ERASE_CONFIRM_PAGE, preview=preview, verified=verified, ticket=ticket["token"],
+                                  category_names=CATEGORY_NAMES)
+
+
 @privacy.post("/erase")
 def erase() -> Any:
-    """Erase everything about me (needs a fresh re-verification), then end the session."""
+    """Erase everything about me, then end the session.
+
+    Only after the confirmation screen (its one-time token) and a re-verification made after
+    that screen was opened: one POST on its own never erases anything.
+    """
     citizen_id = _citizen_id()
-    if request.form.get("confirm") != "yes" and not (request.is_json and (request.get_json(silent=True) or {})
-                                                     .get("confirm") == "yes"):
-        raise UserInputError(pick("Hãy xác nhận việc xoá dữ liệu.", "Please confirm the erasure."))
-    station = current_app.extensions["station"]
-    if not step_up_is_fresh(station.config.sessions["step_up_seconds"]):
+    body = request.get_json(silent=True) if request.is_json else None
+    sent = request.form.get("confirm_token") or (body or {}).get("confirm_token") or ""
+    ticket = _erase_ticket(create=False)
+    if ticket is None or not hmac.compare_digest(sent.encode(), ticket["token"].encode()):
+        if not wants_json():
+            return redirect(url_for("privacy.erase_confirm"), code=303)
+        raise UserInputError(pick("Hãy mở màn hình xác nhận xoá dữ liệu trước.",
+                                  "Please open the erasure confirmation screen first."))
+    if not _verified_since(ticket):
+        if not wants_json():
+            return redirect(url_for("privacy.erase_confirm"), code=303)
         raise StepUpRequired(pick("Vui lòng xác thực lại (chạm thẻ căn cước hoặc duyệt trên VNeID) để xoá dữ liệu.",
                                   "Please confirm it is you again (tap your ID card or approve in VNeID) to erase "
                                   "your data."))
+    session.pop("_erase", None)
     report = erase_citizen(citizen_id)
     as_json = wants_json()
     logout()

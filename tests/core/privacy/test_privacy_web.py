@@ -65,19 +65,70 @@ def test_export_is_a_json_download_that_is_never_cached(private_station, login_c
     assert "Ho khan 3 ngày" in response.get_data(as_text=True)  # ensure_ascii=False: readable Vietnamese
 
 
-def test_erasure_needs_confirmation_and_a_fresh_verification_then_ends_the_session(
+def _step_up(client):
+    """What a card tap or VNeID approval on the step-up page does to the session."""
+    with client.session_transaction() as session:
+        session["_step_ups"] = session.get("_step_ups", 0) + 1
+
+
+def test_one_erase_post_without_the_confirmation_step_and_a_fresh_identification_erases_nothing(
+        private_station, login_citizen, csrf_token):
+    client = private_station.test_client()
+    citizen = login_citizen(client, assurance="basic")
+    token = csrf_token(client)
+    client.post("/my-data/consents/fx_private/health/grant", data={"csrf_token": token})
+    # the old one-tap form: a hidden "confirm=yes" and a login that just happened
+    refused = client.post("/my-data/erase", data={"csrf_token": token, "confirm": "yes"}, headers=JSON)
+    assert refused.status_code == 400
+    # the kiosk form without the confirmation screen goes to that screen instead
+    page = client.post("/my-data/erase", data={"csrf_token": token, "confirm": "yes"})
+    assert page.status_code == 303 and page.headers["Location"].endswith("/my-data/erase")
+    # confirmation screen opened, but no re-verification since: still nothing
+    ticket = client.get("/my-data/erase", headers=JSON).json
+    assert ticket["needs_step_up"] is True and ticket["consents"] == 1
+    stale = client.post("/my-data/erase", data={"csrf_token": token, "confirm_token": ticket["confirm_token"]},
+                        headers=JSON)
+    assert stale.status_code == 401 and stale.json["error"] == "StepUpRequired"
+    # a re-verification with a wrong token: still nothing
+    _step_up(client)
+    forged = client.post("/my-data/erase", data={"csrf_token": token, "confirm_token": "x" * 32}, headers=JSON)
+    assert forged.status_code == 400
+    with private_station.app_context():
+        from core.identity.models import Citizen
+        from core.privacy.subject_rights import is_erased
+
+        assert not is_erased(Citizen.get_by_id(citizen))
+        assert not AuditEntry.select().where(AuditEntry.leaf.contains("citizen.erase")).exists()
+    assert client.get("/my-data/", headers=JSON).status_code == 200
+
+
+def test_a_re_verification_made_before_the_confirmation_screen_does_not_count(
+        private_station, login_citizen, csrf_token):
+    client = private_station.test_client()
+    login_citizen(client, assurance="basic")
+    _step_up(client)
+    ticket = client.get("/my-data/erase", headers=JSON).json
+    assert ticket["needs_step_up"] is True
+    refused = client.post("/my-data/erase", data={"csrf_token": csrf_token(client),
+                                                  "confirm_token": ticket["confirm_token"]}, headers=JSON)
+    assert refused.status_code == 401
+
+
+def test_erasure_after_confirmation_and_a_fresh_verification_ends_the_session(
         private_station, login_citizen, csrf_token, station_clock):
     client = private_station.test_client()
     login_citizen(client, assurance="basic")
     token = csrf_token(client)
-    assert client.post("/my-data/erase", data={"csrf_token": token}, headers=JSON).status_code == 400
+    ticket = client.get("/my-data/erase", headers=JSON).json["confirm_token"]
+    _step_up(client)
     with client.session_transaction() as session:
         session["_step_up_at"] = station_clock() - 3600
-    stale = client.post("/my-data/erase", data={"csrf_token": token, "confirm": "yes"}, headers=JSON)
-    assert stale.status_code == 401 and stale.json["error"] == "StepUpRequired"
+    old = client.post("/my-data/erase", data={"csrf_token": token, "confirm_token": ticket}, headers=JSON)
+    assert old.status_code == 401  # re-verified, but too long ago
     with client.session_transaction() as session:
         session["_step_up_at"] = station_clock()
-    done = client.post("/my-data/erase", data={"csrf_token": token, "confirm": "yes"}, headers=JSON)
+    assert client.get("/my-data/erase", headers=JSON).json["needs_step_up"] is False
+    done = client.post("/my-data/erase", data={"csrf_token": token, "confirm_token": ticket}, headers=JSON)
     assert done.status_code == 200 and done.json["erased"] is True
     assert done.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
     assert done.headers["Cache-Control"] == "no-store"
@@ -87,8 +138,20 @@ def test_erasure_needs_confirmation_and_a_fresh_verification_then_ends_the_sessi
         assert private_station.extensions["station"].audit.verify().ok
 
 
-def test_erasure_from_the_kiosk_page_shows_a_goodbye_page(private_station, login_citizen, csrf_token):
+def test_the_confirmation_screen_names_what_will_be_erased_and_asks_for_a_step_up(
+        private_station, login_citizen, csrf_token):
     client = private_station.test_client()
     login_citizen(client, assurance="basic")
-    page = client.post("/my-data/erase", data={"csrf_token": csrf_token(client), "confirm": "yes"})
-    assert page.status_code == 200 and "Đã xoá dữ liệu của bạn" in page.get_data(as_text=True)
+    my_data = client.get("/my-data/").get_data(as_text=True)
+    # no erase form on the My data page: only a link to the confirmation screen, in a danger zone
+    assert 'action="/my-data/erase"' not in my_data and 'class="button danger big" href="/my-data/erase"' in my_data
+    page = client.get("/my-data/erase").get_data(as_text=True)
+    assert "Những gì sẽ bị xoá vĩnh viễn" in page and "fx_private" not in page  # names, not ids
+    assert "Không thể hoàn tác" in page and "step_up=1" in page
+    assert 'name="confirm_token"' not in page  # no erase button before the re-verification
+    _step_up(client)
+    page = client.get("/my-data/erase").get_data(as_text=True)
+    assert 'name="confirm_token"' in page and 'id="erase-confirm"' in page
+    token = page.split('name="confirm_token" value="')[1].split('"')[0]
+    done = client.post("/my-data/erase", data={"csrf_token": csrf_token(client), "confirm_token": token})
+    assert done.status_code == 200 and "Đã xoá dữ liệu của bạn" in done.get_data(as_text=True)
