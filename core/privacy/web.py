@@ -34,7 +34,7 @@ from core.identity.principals import logout, step_up_count, step_up_is_fresh
 from core.privacy.access_log import access_log_for
 from core.privacy.consent import CATEGORY_NAMES, current_consents, grant, withdraw
 from core.privacy.subject_rights import erase_citizen, erasure_preview, export_citizen
-from core.web.errors import wants_json
+from core.web.errors import local_path, wants_json
 from core.web.guard import StepUpRequired
 
 privacy = Blueprint("privacy", __name__, url_prefix="/my-data")
@@ -169,7 +169,7 @@ def access_log() -> Any:
 def grant_consent(plugin_id: str, category: str) -> Any:
     """I agree to this plugin processing this category of my data for its stated purposes."""
     state = grant(_citizen_id(), plugin_id, category, language=current_language())
-    return _after_change(state.as_dict())
+    return _after_change(state.as_dict(), local_path(request.form.get("next")))
 
 
 @privacy.post("/consents/<plugin_id>/<category>/withdraw")
@@ -179,10 +179,11 @@ def withdraw_consent(plugin_id: str, category: str) -> Any:
     return _after_change(state.as_dict())
 
 
-def _after_change(state: dict[str, Any]) -> Any:
+def _after_change(state: dict[str, Any], then: str | None = None) -> Any:
+    """JSON for API clients; otherwise back to My data, or to ``then`` (a consent asked for in place)."""
     if wants_json():
         return jsonify(consent=state)
-    return redirect(url_for("privacy.index"), code=303)
+    return redirect(then or url_for("privacy.index"), code=303)
 
 
 @privacy.get("/export")

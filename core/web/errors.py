@@ -1,14 +1,21 @@
-"""The one place that turns errors into HTTP responses: a friendly page or JSON, never a trace."""
+"""The one place that turns errors into HTTP responses: a friendly page or JSON, never a trace.
+
+No dead ends at the kiosk: every error page offers "back to where I was" (the page the
+citizen came from on this station), and an error that the citizen can resolve on the spot is
+resolved on the spot — a missing consent is asked for on the error page itself and the grant
+returns to the same page; a missing login or re-verification links to it and comes back.
+"""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlparse
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from core.errors import StationError
-from core.i18n import current_language
+from core.i18n import _, current_language
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +26,56 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz", "/audit/")) or best == "application/json" or request.is_json
 
 
-def error_response(status: int, message: str, code: str) -> tuple[Response | str, int]:
+def local_path(url: str | None) -> str | None:
+    """``url`` as a path on this station (same host), or None for anything else."""
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme and parsed.scheme not in ("http", "https"):
+        return None
+    if parsed.netloc and parsed.netloc != request.host:
+        return None
+    path = parsed.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return path + (f"?{parsed.query}" if parsed.query else "")
+
+
+def back_url() -> str | None:
+    """Where the citizen was before this page (the referring page on this station), if known."""
+    here = request.full_path.rstrip("?")
+    came_from = local_path(request.referrer)
+    if came_from and came_from != here:
+        return came_from
+    return None
+
+
+def _continue_url() -> str:
+    """The page to return to once the problem is solved: this page for a GET, else the form's page."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return back_url() or url_for("shell.home")
+
+
+def error_response(status: int, message: str, code: str, **extra: object) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=code, message=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, back_url=back_url(), **extra), status
+
+
+def _http_message(exc: HTTPException) -> str:
+    """Our own words for the framework's errors (its default descriptions are English)."""
+    default = type(exc).description
+    if exc.description and exc.description != default:
+        return exc.description
+    messages = {
+        400: _("The request could not be understood. Please go back and try again."),
+        404: _("There is no such page at this station. Please go back or start again from the home screen."),
+        405: _("This page cannot be used this way. Please go back and use the buttons on the screen."),
+        413: _("The file is too large. Please choose a smaller one."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+    }
+    return messages.get(exc.code or 500, _("Something went wrong at the station. Please try again or ask the staff."))
 
 
 def install_error_handlers(app: Flask) -> None:
@@ -31,8 +84,10 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(StationError)
     def station_error(exc: StationError):  # type: ignore[no-untyped-def]
         from core.errors import LoginRequired
+        from core.privacy.consent import ConsentRequired
         from core.web.guard import StepUpRequired
 
+        code = getattr(exc, "code", type(exc).__name__)
         if not wants_json() and request.method == "GET" and isinstance(exc, LoginRequired | StepUpRequired):
             target = request.full_path.rstrip("?")
             if request.path.startswith("/console"):
@@ -40,14 +95,24 @@ def install_error_handlers(app: Flask) -> None:
             extra = {"step_up": "1"} if isinstance(exc, StepUpRequired) else {}
             return redirect(url_for("login.choose", next=target, **extra))
         message = getattr(exc, "vi", None) if current_language() == "vi" else None
-        return error_response(exc.http_status, message or str(exc), getattr(exc, "code", type(exc).__name__))
+        message = message or str(exc)
+        if wants_json():
+            return error_response(exc.http_status, message, code)
+        extra: dict[str, object] = {}
+        if isinstance(exc, ConsentRequired) and "privacy" in app.blueprints:
+            extra["consent"] = {"plugin": exc.plugin_id, "category": exc.category, "next": _continue_url()}
+        elif isinstance(exc, StepUpRequired):
+            extra["login_url"] = url_for("login.choose", step_up="1", next=_continue_url())
+        elif isinstance(exc, LoginRequired) and not request.path.startswith("/console"):
+            extra["login_url"] = url_for("login.choose", next=_continue_url())
+        return error_response(exc.http_status, message, code, **extra)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        return error_response(exc.code or 500, exc.description or exc.name, exc.name.lower().replace(" ", "_"))
+        return error_response(exc.code or 500, _http_message(exc), exc.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.endpoint, exc_info=exc)
-        return error_response(500, "Something went wrong at the station. Nothing was charged or saved "
-                                   "half-way; please try again or ask the staff.", "internal_error")
+        return error_response(500, _("Something went wrong at the station. Nothing was charged or saved "
+                                     "half-way; please try again or ask the staff."), "internal_error")

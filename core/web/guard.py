@@ -13,6 +13,7 @@ import flask_login
 from flask import Flask, abort, current_app, request, session
 
 from core.errors import LoginRequired, PermissionDenied, StationError
+from core.i18n import _
 from core.identity.principals import step_up_is_fresh
 from core.permissions import access_of, assurance_satisfies
 from core.station import current_station
@@ -53,8 +54,8 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get("_csrf") or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise CsrfError("This form has expired or did not come from this station. "
-                        "Please go back and try again.")
+        raise CsrfError(_("This form has expired or did not come from this station. "
+                          "Please go back and try again."))
 
 
 def check_plugin_access() -> None:
@@ -65,24 +66,24 @@ def check_plugin_access() -> None:
     if record is None or record.blueprints == []:
         return
     if not record.enabled:
-        abort(404, description="This service is not enabled at this station.")
+        abort(404, description=_("This service is not enabled at this station."))
     access = access_of(current_app.view_functions.get(request.endpoint or ""))
     if access is None:
-        raise PermissionDenied("This page has not declared who may use it, so nobody may (default deny).")
+        raise PermissionDenied(_("This page has not declared who may use it, so nobody may (default deny)."))
     if access.is_public:
         return
     user = flask_login.current_user
     if not user.is_authenticated:
-        raise LoginRequired("Please identify yourself with your chip ID card or the VNeID app first.")
+        raise LoginRequired(_("Please identify yourself with your chip ID card or the VNeID app first."))
     if not station.policy.allows(user.roles, access.permission):
-        raise PermissionDenied("You do not have permission to use this page.")
+        raise PermissionDenied(_("You do not have permission to use this page."))
     needed = access.assurance or (record.manifest.min_assurance if user.kind == "citizen" else None)
     if user.kind == "citizen" and not assurance_satisfies(user.assurance, needed):
-        raise PermissionDenied("This service needs a stronger identity check: please log in with your "
-                               "chip ID card or a level 2 VNeID account.")
+        raise PermissionDenied(_("This service needs a stronger identity check: please log in with your "
+                                 "chip ID card or a level 2 VNeID account."))
     window = station.config.sessions["step_up_seconds"] if access.step_up is True else int(access.step_up)
     if access.step_up and not step_up_is_fresh(window):
-        raise StepUpRequired("Please confirm it is you again (tap your ID card or approve in VNeID).")
+        raise StepUpRequired(_("Please confirm it is you again (tap your ID card or approve in VNeID)."))
 
 
 def install_guard(app: Flask) -> None:

@@ -137,6 +137,17 @@ def load(schema: Schema, form: Any) -> Any:
         raise UserInputError(" ".join(_flatten(exc.messages))) from None
 
 
+def field_errors(schema: Schema, form: Any) -> tuple[Any, dict[str, str]]:
+    """Validate ``form``: ``(result, {})`` or ``(None, {field: message})`` to show next to each field."""
+    raw = {key: form.get(key) for key in form.keys()} if hasattr(form, "keys") else dict(form)
+    raw = {key: value for key, value in raw.items() if value not in (None, "")}
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return None, {key: " ".join(_flatten(value)) for key, value in messages.items()}
+
+
 def _flatten(messages: Any) -> list[str]:
     if isinstance(messages, dict):
         return [text for value in messages.values() for text in _flatten(value)]

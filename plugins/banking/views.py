@@ -37,7 +37,7 @@ from sdk.vietqr import encode_vietqr, qr_svg
 from .connector import BankRefusal, SimulatedCoreBanking
 from .models import SUCCEEDED, AccountOpening, Transfer
 from .rules import face_check_required
-from .schemas import ReceiveSchema, StatementSchema, TransferSchema, load
+from .schemas import ReceiveSchema, StatementSchema, TransferSchema, field_errors, load
 from .service import (
     VIETNAM,
     TransferDraft,
@@ -204,13 +204,18 @@ def consent() -> Any:
     if request.method == "POST":
         agreed = [c for c in need if request.form.get(f"agree_{c}") == "yes"]
         if set(agreed) != set(need):
-            raise UserInputError(pick("Bạn cần đồng ý với tất cả mục để tiếp tục; nếu không, bạn có thể dừng tại đây.",
-                                      "You need to agree to every item to continue; otherwise you can stop here."))
+            # back to the same question, with what was ticked kept and the reason beside it
+            rows = [(c, consent_purposes(c)) for c in need]
+            return render_template("banking/consent.html", rows=rows, need=",".join(need), next=target,
+                                   agreed=agreed, error=pick(
+                                       "Bạn cần đồng ý với tất cả mục để tiếp tục; nếu không, bạn có thể dừng tại đây.",
+                                       "You need to agree to every item to continue; otherwise you can stop here.")), 400
         for category in agreed:
             grant_consent(category)
         return redirect(target)
     rows = [(c, consent_purposes(c)) for c in need]
-    return render_template("banking/consent.html", rows=rows, need=",".join(need), next=target)
+    return render_template("banking/consent.html", rows=rows, need=",".join(need), next=target, agreed=[],
+                           error=None)
 
 
 # -- overview -----------------------------------------------------------------------------------
@@ -238,6 +243,11 @@ def index() -> Any:
 # -- transfers ----------------------------------------------------------------------------------
 
 
+# Which field a refusal at review time is about: the form comes back with the error beside it.
+REFUSAL_FIELDS = {"beneficiary_not_found": "to_number", "insufficient_funds": "amount",
+                  "over_daily_limit": "amount", "account_not_found": "from_account"}
+
+
 @bp.route("/transfer")
 @requires("banking.transfer", step_up=True)
 def transfer_form() -> Any:
@@ -245,6 +255,12 @@ def transfer_form() -> Any:
     gate = _consent_redirect(ACCOUNT_CATEGORIES)
     if gate is not None:
         return gate
+    return _transfer_form_page(request.args)
+
+
+def _transfer_form_page(form: Any, errors: dict[str, str] | None = None, refusal: str | None = None,
+                        status: int = 200) -> Any:
+    """The form, filled with what the citizen typed, each error next to its field."""
     conn = bank()
     accounts = conn.accounts(_require_cif())
     settings = _settings()
@@ -252,34 +268,53 @@ def transfer_form() -> Any:
     return render_template("banking/transfer_form.html", conn=conn, accounts=accounts,
                            banks=[(conn.bin, conn.bank_label[pick("vi", "en")]), *banks()],
                            key=secrets.token_urlsafe(24), remaining=remaining, settings=settings,
-                           form=request.args)
+                           form=form, errors=errors or {}, refusal=refusal), status
 
 
 @bp.route("/transfer/review", methods=["POST"])
 @requires("banking.transfer", step_up=True)
 def transfer_review() -> Any:
-    """Look the beneficiary up, check limit and balance, show the confirmation."""
+    """Look the beneficiary up, check limit and balance, show the confirmation.
+
+    A form with mistakes, or one the bank refuses because of what was typed (unknown
+    beneficiary, too much for the balance or the daily limit), comes back filled in with the
+    message next to the field to correct.
+    """
     ensure_consent("financial")
     conn = bank()
     cif = _require_cif()
     key = request.form.get("idempotency_key", "")
     if not 16 <= len(key) <= 64:
         raise UserInputError(pick("Biểu mẫu không hợp lệ; vui lòng nhập lại.", "Invalid form; please start again."))
-    draft: TransferDraft = load(TransferSchema(own_bin=conn.bin), request.form)
+    draft, errors = field_errors(TransferSchema(own_bin=conn.bin), request.form)
+    if errors:
+        return _transfer_form_page(request.form, errors, status=400)
     try:
         beneficiary = precheck(conn, _citizen_id(), cif, draft, _settings()["daily_limit_vnd"], now())
     except TransferRefused as refusal:
         audit_refusal(_citizen_id(), refusal.code, draft.amount, draft.to_bin)
+        if refusal.code in REFUSAL_FIELDS:
+            return _transfer_form_page(request.form, {REFUSAL_FIELDS[refusal.code]: refusal.message},
+                                       refusal=refusal.code, status=409)
         return _refused(refusal)
     data = {**draft.__dict__, "beneficiary": beneficiary.name, "biometric_at": None}
     _save_draft(key, data)
     return _confirm_page(key, data)
 
 
+@bp.route("/transfer/review/<key>")
+@requires("banking.transfer", step_up=True)
+def transfer_review_again(key: str) -> Any:
+    """The confirmation of a reviewed transfer again (after a re-verification or a consent)."""
+    return _confirm_page(key, _draft(key))
+
+
 def _confirm_page(key: str, data: dict[str, Any], error: str | None = None, status: int = 200) -> Any:
     return render_template("banking/transfer_confirm.html", key=key, d=data, bank_label=_bank_label(data["to_bin"]),
                            biometric_needed=_biometric_needed(int(data["amount"])),
-                           biometric_ok=_biometric_fresh(data), error=error, conn=bank()), status
+                           biometric_ok=_biometric_fresh(data), error=error, conn=bank(),
+                           biometric_consent=has_consent(_citizen_id(), PLUGIN, "biometric"),
+                           biometric_purposes=consent_purposes("biometric")), status
 
 
 @bp.route("/transfer/biometric", methods=["POST"])
@@ -289,6 +324,13 @@ def transfer_biometric() -> Any:
     key = request.form.get("idempotency_key", "")
     data = _draft(key)
     amount, to_bin = int(data["amount"]), data["to_bin"]
+    if not has_consent(_citizen_id(), PLUGIN, "biometric"):
+        # the consent is asked for on the confirmation page itself, then the face check goes on
+        if request.form.get("agree_biometric") != "yes":
+            return _confirm_page(key, data, error=pick(
+                "Hãy đánh dấu ô đồng ý xử lý dữ liệu sinh trắc học để xác thực khuôn mặt.",
+                "Please tick the box to agree to biometric processing for the face check."), status=400)
+        grant_consent("biometric")
     try:
         score = _face_check()
     except TransferRefused as refusal:

@@ -4,7 +4,7 @@
 def test_protected_plugin_page_needs_login(example_station):
     response = example_station.test_client().get("/s/fx_example/", headers={"Accept": "application/json"})
     assert response.status_code == 401
-    assert "chip ID card" in response.json["message"]
+    assert "thẻ căn cước gắn chip" in response.json["message"]  # Vietnamese unless English is chosen
 
 
 def test_logged_in_citizen_with_permission_sees_the_page(example_station, login_citizen):
@@ -46,7 +46,7 @@ def test_basic_assurance_is_refused_where_high_is_needed(example_station, login_
     login_citizen(client, assurance="basic")
     response = client.get("/s/fx_example/sensitive")
     assert response.status_code == 403
-    assert "stronger identity check" in response.get_data(as_text=True)
+    assert "xác thực danh tính mức cao hơn" in response.get_data(as_text=True)
 
 
 def test_step_up_expires_after_the_window(example_station, login_citizen, station_clock):
@@ -59,7 +59,7 @@ def test_step_up_expires_after_the_window(example_station, login_citizen, statio
     response = client.get("/s/fx_example/sensitive")
     assert response.status_code == 302 and "step_up=1" in response.headers["Location"]
     api = client.get("/s/fx_example/sensitive", headers={"Accept": "application/json"})
-    assert api.status_code == 401 and "confirm it is you again" in api.json["message"]
+    assert api.status_code == 401 and "xác thực lại" in api.json["message"]
 
 
 def test_post_without_csrf_token_is_refused_and_writes_nothing(example_station, login_citizen, csrf_token):
@@ -67,7 +67,7 @@ def test_post_without_csrf_token_is_refused_and_writes_nothing(example_station, 
     login_citizen(client)
     refused = client.post("/s/fx_example/notes", data={"text": "x"})
     assert refused.status_code == 400
-    assert "did not come from this station" in refused.get_data(as_text=True)
+    assert "không phải của trạm này" in refused.get_data(as_text=True)
     wrong = client.post("/s/fx_example/notes", data={"text": "x", "csrf_token": "forged"})
     assert wrong.status_code == 400
     import fx_example

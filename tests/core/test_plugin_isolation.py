@@ -77,5 +77,5 @@ def test_view_without_declared_access_is_denied_to_everyone(example_station, log
     login_citizen(client)
     response = client.get("/s/fx_example/forgotten")
     assert response.status_code == 403
-    assert "default deny" in response.get_data(as_text=True)
+    assert "mặc định từ chối" in response.get_data(as_text=True)
     assert "fx_example.forgotten" in _state(example_station, "fx_example").undeclared_routes

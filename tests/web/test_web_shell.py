@@ -67,13 +67,21 @@ def test_finish_for_a_visitor_records_nothing(web_station, csrf_token):
     assert len(_entries(web_station)) == before
 
 
-def test_error_pages_are_friendly_and_bilingual(web_station):
+def test_error_pages_are_friendly_in_the_pages_language_and_lead_back(web_station):
     client = web_station.test_client()
-    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    response = client.get("/no-such-page", headers={"Accept": "text/html", "Referer": "http://localhost/login/"})
     page = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "Không tìm thấy trang này" in page and 'lang="en">We could not find this page' in page
-    assert "Traceback" not in page
+    assert "Không tìm thấy trang này" in page and "Trạm không có trang này" in page
+    assert "We could not find" not in page and "The requested URL" not in page and "Traceback" not in page
+    assert 'href="/login/" id="error-back"' in page  # back to where I was
+    wrong_method = client.get("/display", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "The method is not allowed" not in wrong_method and "Về trang chủ" in wrong_method
+    assert 'id="error-back"' not in wrong_method  # nowhere known to go back to: home only
+    english = client.get("/no-such-page?lang=en", headers={"Referer": "https://elsewhere.example/x"})
+    text = english.get_data(as_text=True)
+    assert "We could not find this page" in text and "Không tìm thấy" not in text
+    assert "elsewhere.example" not in text  # only this station's pages are offered as "back"
 
 
 def test_idle_countdown_is_on_citizen_pages_only(web_station, login_citizen, login_staff):

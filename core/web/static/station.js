@@ -57,10 +57,16 @@
   }
 
   // ---- on-screen keypad -----------------------------------------------------------------
-  // Keys type into the keypad field last touched (else the first one in the same form).
+  // A pad with data-for types into that field only (the keypad under "Amount" types the
+  // amount, whichever field was touched before). A shared pad types into the field of its
+  // form the citizen touched last (else the first), and moves on when that one is full.
   document.querySelectorAll(".keypad").forEach(function (pad) {
     var scope = pad.closest("form") || document;
-    var fields = Array.prototype.slice.call(scope.querySelectorAll("[data-keypad]"));
+    var own = pad.getAttribute("data-for");
+    var fields = own ? [document.getElementById(own)].filter(Boolean)
+      : Array.prototype.slice.call(scope.querySelectorAll("[data-keypad]")).filter(function (f) {
+        return !scope.querySelector('.keypad[data-for="' + f.id + '"]');
+      });
     var target = fields[0] || null;
     var mark = function (input) {
       fields.forEach(function (f) { f.classList.remove("kp-target"); });
@@ -70,10 +76,11 @@
     fields.forEach(function (input) {
       input.addEventListener("focus", function () { mark(input); });
     });
-    mark(target);
+    if (!own) { mark(target); }
     pad.querySelectorAll(".key").forEach(function (key) {
       key.addEventListener("click", function () {
         if (!target) { return; }
+        if (own) { mark(target); }
         var k = key.getAttribute("data-key");
         var max = target.maxLength > 0 ? target.maxLength : Infinity;
         if (k === "⌫") { target.value = target.value.slice(0, -1); }

@@ -155,3 +155,33 @@ def test_the_confirmation_screen_names_what_will_be_erased_and_asks_for_a_step_u
     token = page.split('name="confirm_token" value="')[1].split('"')[0]
     done = client.post("/my-data/erase", data={"csrf_token": csrf_token(client), "confirm_token": token})
     assert done.status_code == 200 and "Đã xoá dữ liệu của bạn" in done.get_data(as_text=True)
+
+
+def test_a_missing_consent_is_asked_for_on_the_spot_and_then_the_page_goes_on(private_station, login_citizen,
+                                                                                csrf_token):
+    client = private_station.test_client()
+    login_citizen(client, assurance="basic")
+    page = client.get("/s/fx_private/screenings", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 403 and 'id="consent-in-place"' in text
+    assert 'action="/my-data/consents/fx_private/health/grant"' in text
+    assert 'name="next" value="/s/fx_private/screenings"' in text
+    agreed = client.post("/my-data/consents/fx_private/health/grant",
+                         data={"csrf_token": csrf_token(client), "next": "/s/fx_private/screenings"})
+    assert agreed.status_code == 303 and agreed.headers["Location"] == "/s/fx_private/screenings"
+    assert client.get("/s/fx_private/screenings").status_code == 200
+    # a "next" off the station is ignored
+    off = client.post("/my-data/consents/fx_private/personal/grant",
+                      data={"csrf_token": csrf_token(client), "next": "https://evil.example/"})
+    assert off.headers["Location"].endswith("/my-data/")
+
+
+def test_a_post_that_needs_a_re_verification_offers_it_and_comes_back(private_station, login_citizen, csrf_token,
+                                                                       station_clock):
+    client = private_station.test_client()
+    login_citizen(client, assurance="high")
+    with client.session_transaction() as session:
+        session["_step_up_at"] = station_clock() - 3600
+    response = client.post("/s/fx_example/sensitive", data={"csrf_token": csrf_token(client)},
+                           headers={"Accept": "text/html", "Referer": "http://localhost/s/fx_example/"})
+    assert response.status_code in (401, 405)

@@ -325,9 +325,33 @@ def test_no_face_in_front_of_the_camera_asks_to_try_again(app, an_biometric, csr
     assert last_refusal(app)["details"]["reason"] == "no_face"
 
 
-def test_the_face_check_needs_consent_to_biometric_processing(app, an, csrf_token):
+def test_the_face_check_asks_for_biometric_consent_in_place_and_then_goes_on(app, an, csrf_token, devices):
     key = large_transfer(an, csrf_token)
-    assert face_check(an, csrf_token, key).status_code == 403
+    page = an.get(f"/s/banking/transfer/review/{key}").get_data(as_text=True)
+    assert 'name="agree_biometric"' in page  # the question is on the confirmation page itself
+    refused = face_check(an, csrf_token, key)  # not ticked: the same page again, nothing checked
+    assert refused.status_code == 400 and 'name="agree_biometric"' in refused.get_data(as_text=True)
+    assert not [e for e in audit_entries(app) if e["action"] == "banking.biometric"]
+    agreed = an.post("/s/banking/transfer/biometric", data={"csrf_token": csrf_token(an), "idempotency_key": key,
+                                                            "agree_biometric": "yes"})
+    assert agreed.status_code == 200 and 'data-step="biometric-ok"' in agreed.get_data(as_text=True)
+    assert [e["action"] for e in audit_entries(app) if e["action"].startswith("consent.")][-1] == "consent.grant"
+    assert confirm(an, csrf_token, key).status_code == 303
+
+
+def test_a_form_with_mistakes_comes_back_filled_in_with_the_error_beside_the_field(an, csrf_token):
+    response = review(an, csrf_token, new_key(an), amount="500", description="Tiền học tháng 9")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="kp-amount" name="amount" value="500"' in page and 'aria-describedby="kp-amount-error"' in page
+    assert 'id="kp-amount-error"' in page and f'value="{OTHER_BANK_ACCOUNT}"' in page
+    assert 'value="Tiền học tháng 9"' in page and 'aria-invalid="true"' in page
+    assert page.count('aria-invalid="true"') == 1
+
+
+def test_an_unknown_beneficiary_comes_back_with_the_error_next_to_the_number(an, csrf_token):
+    page = review(an, csrf_token, new_key(an), to_number="9999999999").get_data(as_text=True)
+    assert 'id="kp-to_number-error"' in page and 'value="9999999999"' in page and 'value="1.500.000"' in page
 
 
 # -- idempotency ----------------------------------------------------------------------------------
