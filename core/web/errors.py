@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import StationError
 from core.i18n import _, current_language
+from core.web.redirects import is_same_site_path
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,8 @@ def local_path(url: str | None) -> str | None:
         return None
     if parsed.netloc and parsed.netloc != request.host:
         return None
-    path = parsed.path or "/"
-    if not path.startswith("/") or path.startswith("//"):
-        return None
-    return path + (f"?{parsed.query}" if parsed.query else "")
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    return path if is_same_site_path(path) else None
 
 
 def back_url() -> str | None:
