@@ -1,17 +1,25 @@
-"""pytest fixtures for plugin authors (and the station's own tests).
+"""pytest fixtures and helpers for plugin authors (and the station's own tests).
 
 Installed as a pytest plugin through the ``pytest11`` entry point, so a partner's package
 gets these fixtures by installing ``citizen-station``:
 
-    def test_my_page(make_station, login_citizen):
-        app = make_station(plugins=["my_plugin"])
+    from sdk.testing import audit_entries, printed_receipts
+
+    def test_my_page(station_factory, login_citizen):
+        app = station_factory(plugins=["my_plugin"])
         client = app.test_client()
         login_citizen(client, assurance="high")
         assert client.get("/s/my_plugin/").status_code == 200
+        assert audit_entries(app, action="my_plugin.viewed") == []
 
-Fixtures: ``station_clock`` (a clock you move), ``make_station`` (a station on a fresh
-temporary database with chosen plugins), ``station_app`` and ``client`` (all discovered
-plugins enabled), ``login_citizen``, ``login_staff`` and ``csrf_token``.
+Fixtures: ``station_clock`` (a clock you move), ``station_factory`` (a station on a fresh
+temporary database with chosen plugins), ``station_app`` and ``station_client`` (all
+discovered plugins enabled), ``login_citizen``, ``login_staff`` and ``station_csrf_token``.
+The sdk 1.0 names ``make_station``, ``client`` and ``csrf_token`` still work (with a
+``DeprecationWarning``) unless another plugin (pytest-flask, pytest-django) owns them.
+Helpers: :func:`audit_entries`, :func:`printed_receipts`, :func:`device_profile`,
+:func:`unplug_device`, :func:`replug_device`, :func:`device_states`, :class:`FakeClock`,
+:func:`wait_until`, :func:`require_postgres`, :class:`TemporaryPostgresDatabase`.
 Set ``STATION_TEST_DATABASE=postgres`` to run the same tests on PostgreSQL
 (``STATION_TEST_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/test``);
 each station then gets its own database, dropped afterwards.
@@ -19,10 +27,13 @@ each station then gets its own database, dropped afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
+import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +126,9 @@ address = "Test address"
 
 
 @pytest.fixture
-def make_station(tmp_path_factory: pytest.TempPathFactory, station_clock: FakeClock
-                 ) -> Iterator[Callable[..., Any]]:
-    """Factory: ``make_station(plugins=[...], devices=[...], settings={...}, **config)`` → Flask app.
+def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: FakeClock
+                    ) -> Iterator[Callable[..., Any]]:
+    """Factory: ``station_factory(plugins=[...], devices=[...], settings={...}, **config)`` → Flask app.
 
     ``plugins`` lists the plugin ids enabled for the site (default: every discovered one).
     Extra keyword arguments become ``Config`` fields (e.g. ``roles=``, ``plugin_paths=``,
@@ -178,13 +189,13 @@ def _all_plugin_ids(builtin_dir: Path, extra: tuple[Path, ...]) -> list[str]:
 
 
 @pytest.fixture
-def station_app(make_station: Callable[..., Any]) -> Any:
+def station_app(station_factory: Callable[..., Any]) -> Any:
     """A station with every discovered plugin enabled, on a fresh database."""
-    return make_station()
+    return station_factory()
 
 
 @pytest.fixture
-def client(station_app: Any) -> Any:
+def station_client(station_app: Any) -> Any:
     """A Flask test client of ``station_app``."""
     return station_app.test_client()
 
@@ -240,8 +251,8 @@ def login_staff(station_clock: FakeClock) -> Callable[..., int]:
 
 
 @pytest.fixture
-def csrf_token() -> Callable[[Any], str]:
-    """``csrf_token(client)``: the token to send with a form or as ``X-CSRF-Token``."""
+def station_csrf_token() -> Callable[[Any], str]:
+    """``station_csrf_token(client)``: the token to send with a form or as ``X-CSRF-Token``."""
 
     def token(client: Any) -> str:
         with client.session_transaction() as session:
@@ -260,3 +271,144 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, interval: fl
             return True
         time.sleep(interval)
     return predicate()
+
+
+# ---- what a test produced: audit entries, receipts, devices --------------------------------
+
+
+def audit_entries(app: Any, action: str | None = None, plugin: str | None = None) -> list[dict[str, Any]]:
+    """The station's audit entries in log order, optionally only one ``action`` or ``plugin``'s.
+
+    Each is the entry as logged — ``action``, ``actor``, ``plugin``, ``object`` (the
+    ``object_ref`` given to :func:`sdk.audit`), ``outcome``, ``details``, ``time`` — plus its
+    ``index`` in the log (the number printed on receipts).
+    """
+    with app.app_context():
+        entries = [{**json.loads(leaf), "index": index}
+                   for index, leaf in enumerate(app.extensions["station"].audit.export())]
+    return [e for e in entries if (action is None or e.get("action") == action)
+            and (plugin is None or e.get("plugin") == plugin)]
+
+
+@dataclass(frozen=True)
+class PrintedReceipt:
+    """One receipt a simulated printer printed (and cut): its text lines and QR code payloads."""
+
+    lines: list[str] = field(default_factory=list)
+    qr_codes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The printed text, one line per line."""
+        return "\n".join(self.lines)
+
+
+def _sim_urls(app: Any, kind: str | None = None) -> list[tuple[str, str, str]]:
+    """(device id, kind, url) of the station's simulated devices (of ``kind``)."""
+    return [(d.id, d.kind.value, d.url) for d in app.extensions["station"].devices.inventory
+            if d.url.startswith("sim://") and (kind is None or d.kind.value == kind)]
+
+
+def _simulator(app: Any, kind: str) -> Any:
+    from hal.sim import control
+
+    urls = _sim_urls(app, kind)
+    if not urls:
+        raise LookupError(f"the station has no simulated {kind} (add one to station_factory(devices=[...]))")
+    return control.simulator(urls[0][2])
+
+
+def printed_receipts(app: Any) -> list[PrintedReceipt]:
+    """Every receipt the station's simulated receipt printers printed, oldest first."""
+    from hal.sim import control
+
+    out = []
+    for _, _, url in _sim_urls(app, "receipt_printer"):
+        for receipt in control.simulator(url).receipts:
+            lines = [line.text for line in receipt.lines]
+            while lines and not lines[-1].strip():  # paper fed before the cut
+                lines.pop()
+            out.append(PrintedReceipt(lines,
+                                      [qr.data.decode("utf-8", "replace") for qr in receipt.qr_codes]))
+    return out
+
+
+def device_profile(app: Any, kind: str, profile: str) -> None:
+    """Put the station's simulated ``kind`` device into a fault profile (``"paper_out"``,
+    ``"finger_out"``, ``"cuff_error"``, ``"timeout"``, ``"garbage"``...) or back to ``"ok"``.
+    The profiles of each kind are listed in docs/hal.md; an unknown one raises ValueError."""
+    simulator = _simulator(app, kind)
+    simulator.set_profile(profile)
+    if kind == "receipt_printer":  # the paper roll is state, not only a profile: make it match
+        if profile == "paper_out":
+            simulator.paper_lines = 0
+        elif profile == "paper_near_end":
+            simulator.paper_lines = simulator.options["near_end_at"]
+        else:
+            simulator.load_paper()
+
+
+def unplug_device(app: Any, kind: str) -> None:
+    """Pull the station's simulated ``kind`` device out (opening it fails until replugged)."""
+    _simulator(app, kind).unplug()
+
+
+def replug_device(app: Any, kind: str) -> None:
+    """Plug the station's simulated ``kind`` device back in."""
+    _simulator(app, kind).replug()
+
+
+def device_states(app: Any) -> dict[str, dict[str, str]]:
+    """Every device of the station by id: ``{"kind": ..., "status": "READY"|..., "reason": ...}``."""
+    with app.app_context():
+        return {row["id"]: {"kind": row["kind"], "status": row["status"], "reason": row["reason"]}
+                for row in app.extensions["station"].devices.statuses()}
+
+
+# ---- the sdk 1.0 fixture names (deprecated) --------------------------------------------------
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"the {old!r} fixture of sdk.testing is deprecated since sdk 1.1; use {new!r} "
+                  "(the generic name collides with pytest-flask and pytest-django)", DeprecationWarning, stacklevel=3)
+
+
+class LegacyFixtures:
+    """The sdk 1.0 names, registered by :func:`pytest_configure` only when no other plugin
+    (pytest-flask, pytest-django) provides a fixture of that name."""
+
+    @pytest.fixture
+    def make_station(self, station_factory: Callable[..., Any]) -> Callable[..., Any]:
+        """Deprecated: use ``station_factory``."""
+        _deprecated("make_station", "station_factory")
+        return station_factory
+
+    @pytest.fixture
+    def csrf_token(self, station_csrf_token: Callable[[Any], str]) -> Callable[[Any], str]:
+        """Deprecated: use ``station_csrf_token``."""
+        _deprecated("csrf_token", "station_csrf_token")
+        return station_csrf_token
+
+
+class LegacyClient:
+    """The sdk 1.0 ``client`` fixture (not registered when pytest-flask or pytest-django is)."""
+
+    @pytest.fixture
+    def client(self, station_app: Any) -> Any:
+        """Deprecated: use ``station_client``."""
+        _deprecated("client", "station_client")
+        return station_app.test_client()
+
+
+#: pytest plugins that define a ``client`` fixture of their own.
+_CLIENT_OWNERS = ("flask", "django", "pytest_flask", "pytest_django")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the deprecated 1.0 fixture names where they collide with nothing."""
+    manager = config.pluginmanager
+    if not manager.has_plugin("citizen_station_legacy"):
+        manager.register(LegacyFixtures(), "citizen_station_legacy")
+    if not any(manager.has_plugin(name) for name in _CLIENT_OWNERS) and not manager.has_plugin(
+            "citizen_station_legacy_client"):
+        manager.register(LegacyClient(), "citizen_station_legacy_client")

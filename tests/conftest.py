@@ -20,3 +20,15 @@ def example_station(make_station):
                                  "fx_future_sdk", "fx_needs_device", "fx_undeclared_permission",
                                  "fx_unknown_hook", "healthcare", "security"],
                         plugin_paths=(FIXTURE_PLUGINS,))
+
+
+@pytest.fixture
+def make_station(station_factory):
+    """The station's own tests keep the short 1.0 name (sdk.testing's deprecated alias warns)."""
+    return station_factory
+
+
+@pytest.fixture
+def csrf_token(station_csrf_token):
+    """The station's own tests keep the short 1.0 name (sdk.testing's deprecated alias warns)."""
+    return station_csrf_token

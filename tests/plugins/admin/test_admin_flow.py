@@ -8,6 +8,7 @@ import re
 import pytest
 
 from hal.sim import control
+from sdk.testing import audit_entries
 
 DAY = 24 * 3600
 
@@ -27,10 +28,7 @@ def _scanner(app):
 
 
 def _audit(app):
-    import json
-
-    with app.app_context():
-        return [json.loads(leaf) for leaf in app.extensions["station"].audit.export()]
+    return audit_entries(app)
 
 
 def test_temporary_residence_end_to_end_identity_form_scan_fee_code_and_status_change(

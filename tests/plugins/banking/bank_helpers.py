@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -63,11 +62,6 @@ def new_key(client) -> str:
     match = re.search(r'name="idempotency_key" value="([^"]+)"', page)
     assert match, page[:800]
     return match.group(1)
-
-
-def audit_entries(app) -> list[dict[str, Any]]:
-    with app.app_context():
-        return [json.loads(line) for line in app.extensions["station"].audit.export()]
 
 
 def balances(app) -> dict[str, int]:

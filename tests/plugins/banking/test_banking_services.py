@@ -6,10 +6,11 @@ import html
 import re
 
 import pytest
-from bank_helpers import AN, AN_MAIN, SIM_BIN, audit_entries, balances, grant
+from bank_helpers import AN, AN_MAIN, SIM_BIN, balances, grant
 
 from core.payments.vietqr import decode_vietqr
 from hal.sim import control
+from sdk.testing import audit_entries, device_profile, printed_receipts
 
 
 @pytest.fixture
@@ -93,16 +94,18 @@ def test_statement_is_printed_on_the_receipt_printer(app, an, csrf_token, device
     response = an.post("/s/banking/statement/print", data={"csrf_token": csrf_token(an), "account": AN_MAIN,
                                                            "start": "2026-10-01", "end": "2026-11-30"})
     assert response.status_code == 200 and 'data-printed="1"' in response.get_data(as_text=True)
-    [receipt] = control.simulator(devices.printer).receipts
-    text = "\n".join(line.text if hasattr(line, "text") else str(line) for line in receipt.lines)
+    [receipt] = printed_receipts(app)
+    text = receipt.text
     assert "SAO KÊ TÀI KHOẢN" in text and "****0001" in text and "85.500.000" in text
 
 
 def test_printer_out_of_paper_is_a_clear_message_and_nothing_is_claimed_printed(app, an, csrf_token, devices):
-    control.simulator(devices.printer).paper_lines = 0  # the roll is empty
+    device_profile(app, "receipt_printer", "paper_out")  # the roll is empty
     response = an.post("/s/banking/statement/print", data={"csrf_token": csrf_token(an), "account": AN_MAIN,
                                                            "start": "2026-10-01", "end": "2026-11-30"})
-    assert response.status_code == 409 and 'data-printed="1"' not in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'data-printed="1"' not in text
+    assert "hết giấy" in text and printed_receipts(app) == []
     assert audit_entries(app)[-1]["outcome"] == "failed"
 
 

@@ -17,7 +17,6 @@ from bank_helpers import (
     OTHER_BANK_ACCOUNT,
     SIM_BIN,
     VCB,
-    audit_entries,
     balances,
     grant,
     new_key,
@@ -25,6 +24,7 @@ from bank_helpers import (
 
 from hal.sim import control
 from hal.sim.citizens import TEST_CITIZENS
+from sdk.testing import audit_entries
 
 
 def transfer_form(key: str, **overrides) -> dict:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
+
+from sdk.testing import audit_entries as sdk_audit_entries
 
 #: Fast simulator query and driver options per kind (as tests/hal/conftest.py FAST).
 FAST = {
@@ -39,6 +42,7 @@ def all_devices(**profiles: Any) -> list[dict[str, Any]]:
 
 
 def audit_entries(app: Any) -> list[str]:
-    """The station's audit entries as text (for assertions)."""
-    with app.app_context():
-        return [str(entry) for entry in app.extensions["station"].audit.export()]
+    """The station's audit entries (``sdk.testing.audit_entries``) as compact JSON text, for
+    substring assertions."""
+    return [json.dumps({k: v for k, v in entry.items() if k != "index"}, ensure_ascii=False,
+                       separators=(",", ":"), sort_keys=True) for entry in sdk_audit_entries(app)]

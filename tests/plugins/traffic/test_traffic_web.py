@@ -9,6 +9,7 @@ import pytest
 from vneid_login import login_as
 
 from hal.sim import control
+from sdk.testing import audit_entries, printed_receipts
 
 
 @pytest.fixture
@@ -38,9 +39,8 @@ def test_lookup_by_plate_shows_offence_status_and_is_audited_without_the_plate(s
     assert "51F-123.45" in text and "Không chấp hành hiệu lệnh của đèn tín hiệu giao thông" in text
     assert 'data-status="penalised"' in text and 'data-status="unresolved"' in text
     assert "mô phỏng" in text
-    with app.app_context():
-        leaves = list(app.extensions["station"].audit.export())
-    assert '"traffic.lookup"' in leaves[-1] and "51F" not in leaves[-1]
+    last = audit_entries(app)[-1]
+    assert last["action"] == "traffic.lookup" and "51F" not in str(last)
 
 
 def test_wrong_plate_is_refused_with_the_right_form(station, login_citizen, csrf_token):
@@ -99,11 +99,8 @@ def test_paying_a_decided_fine_marks_it_paid_and_the_receipt_shows_the_decision(
     detail = client.get("/s/traffic/violations/VP250305022").get_data(as_text=True)
     assert 'data-status="paid"' in detail and 'id="pay-fine"' not in detail
     assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]
-    printed = [getattr(i, "text", "") for i in control.simulator(printer).receipts[0].items]
-    assert "Quyết định số: 890/QĐ-XPHC" in printed
-    with app.app_context():
-        leaves = list(app.extensions["station"].audit.export())
-    assert any('"traffic.fine.paid"' in leaf and "890/QĐ-XPHC" in leaf for leaf in leaves)
+    assert "Quyết định số: 890/QĐ-XPHC" in printed_receipts(app)[0].lines
+    assert any(e["action"] == "traffic.fine.paid" and "890/QĐ-XPHC" in str(e) for e in audit_entries(app))
     refused = client.post("/s/traffic/violations/VP250305022/pay",
                           data={"attempt": "another-attempt-123", "csrf_token": csrf_token(client)})
     assert refused.status_code == 400
