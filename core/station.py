@@ -22,7 +22,11 @@ from core.settings import resolve_settings
 
 @dataclass(frozen=True)
 class StationInfo:
-    """What a plugin's ``startup``/``shutdown`` hooks learn about the station."""
+    """What a plugin's ``startup``/``shutdown`` hooks learn about the station.
+
+    ``site_name`` is ``{"vi": ..., "en": ...}``; ``settings`` are the plugin's effective
+    per-site settings; ``timezone`` is the site's IANA time zone (sdk 1.1).
+    """
 
     site_id: str
     site_name: dict[str, str]
@@ -30,6 +34,7 @@ class StationInfo:
     plugin_id: str
     settings: dict[str, Any]
     connectors: dict[str, Any] = field(default_factory=dict)
+    timezone: str = "Asia/Ho_Chi_Minh"
 
 
 @dataclass
@@ -56,7 +61,8 @@ class Station:
         site = self.config.site
         return StationInfo(site_id=site["id"], site_name={"vi": site["name_vi"], "en": site["name_en"]},
                            address=site["address"], plugin_id=record.id, settings=self.settings[record.id],
-                           connectors=self.config.connectors)
+                           connectors=self.config.connectors,
+                           timezone=site.get("timezone", "Asia/Ho_Chi_Minh"))
 
 
 def current_station(app: Flask | None = None) -> Station:

@@ -23,6 +23,7 @@ from core.i18n import _, current_language, pick
 from core.manifest import Manifest, ManifestSchema, parse_manifest
 from core.ownership import get_owned
 from core.permissions import public, requires
+from core.station import StationInfo
 from core.tiles import Panel, Tile
 from sdk.accessors import (
     CitizenView,
@@ -53,8 +54,11 @@ from sdk.privacy import (
     require_consent,
 )
 
+#: The sdk version this station provides (semantic versioning); manifests declare a range.
 API_VERSION = "1.1.0"
 
+#: Marks a hook implementation: ``@hookimpl def home_tiles(citizen): ...`` (pluggy project
+#: ``citizen_station``; the hooks are in the reference's "Hooks" page).
 hookimpl = pluggy.HookimplMarker("citizen_station")
 
 __all__ = [
@@ -64,5 +68,5 @@ __all__ = [
     "API_VERSION", "AuditReceipt", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
-    "pick", "plugin_settings", "public", "requires",
+    "pick", "plugin_settings", "public", "requires", "StationInfo",
 ]

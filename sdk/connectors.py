@@ -62,3 +62,6 @@ def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Co
                               f"unknown kind {kind!r}; available: {', '.join(sorted(registry))}")
         _INSTANCES[key] = factory({k: v for k, v in settings.items() if k != "kind"})
     return _INSTANCES[key]
+
+
+__all__ = ["Connector", "ConnectorUnavailable", "Simulator", "connector"]

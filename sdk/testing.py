@@ -412,3 +412,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not any(manager.has_plugin(name) for name in _CLIENT_OWNERS) and not manager.has_plugin(
             "citizen_station_legacy_client"):
         manager.register(LegacyClient(), "citizen_station_legacy_client")
+
+
+__all__ = ["FakeClock", "PrintedReceipt", "TemporaryPostgresDatabase", "audit_entries", "device_profile",
+           "device_states", "login_citizen", "login_staff", "postgres_admin_url", "postgres_available",
+           "printed_receipts", "replug_device", "require_postgres", "station_app", "station_client",
+           "station_clock", "station_csrf_token", "station_factory", "unplug_device", "wait_until"]

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from core.errors import UserInputError
 from core.i18n import pick
 
+#: Accepted kinds and their MIME types.
 KINDS = {"jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+#: File name extensions and the kind each one names.
 EXTENSIONS = {"jpg": "jpeg", "jpeg": "jpeg", "jpe": "jpeg", "png": "png", "pdf": "pdf"}
 _NAMES = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
 
@@ -115,3 +117,6 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
         return None
     width, height = struct.unpack_from(">II", data, 16)
     return width, height
+
+
+__all__ = ["EXTENSIONS", "KINDS", "CheckedUpload", "UploadRejected", "check_upload", "sniff_kind"]
