@@ -13,6 +13,7 @@ from flask import Flask
 from core import db
 from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
+from core.builtins import core_permissions
 from core.config import Config
 from core.devices import StationDevices
 from core.i18n import current_language, install_translations
@@ -32,7 +33,7 @@ from core.station import Station
 from core.web.console import console
 from core.web.console_settings import apply_saved_settings
 from core.web.errors import install_error_handlers
-from core.web.guard import install_guard
+from core.web.guard import check_declared_access, install_guard
 from core.web.login import login
 from core.web.security_headers import install_security_headers
 from core.web.shell import shell
@@ -71,7 +72,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     plugins = PluginManager(config, API_VERSION, clock, devices, builtin_dir, entry_point_group)
     plugins.discover()
     station = Station(config=config, clock=clock, plugins=plugins, devices=devices,
-                      policy=PermissionPolicy(plugins.manifest_permissions(), config.roles),
+                      policy=PermissionPolicy(core_permissions() + plugins.manifest_permissions(), config.roles),
                       audit=make_audit_log(config, clock, plugins),
                       staff=StaffDirectory(config.secrets_dir, clock), citizens=citizens,
                       card_login=CardLogin(config.home / config.identity["trust_store"]),
@@ -115,6 +116,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     with app.app_context():
         apply_saved_settings(station)
         plugins.load(app, station.info_for)
+    check_declared_access(app)
     return app
 
 

@@ -21,6 +21,7 @@ from core.audit.log import transaction
 from core.config import CONFIG_FILENAME, config_from_dict, load_config, resolve_home
 from core.demo import DEMO_STATION_TOML
 from core.errors import StationError
+from core.permissions import STAFF_ROLE_NAMES
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
 
@@ -410,7 +411,7 @@ def _read_password(from_stdin: bool) -> str:
 @users.command("add")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["pharmacist", "manager", "operator", "auditor"]), help="Repeat for several roles.")
+              type=click.Choice(STAFF_ROLE_NAMES), help="Repeat for several roles.")
 @click.option("--name", default="", help="Display name.")
 @click.option("--totp", is_flag=True, help="Require a TOTP code; prints the provisioning URI once.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

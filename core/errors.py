@@ -50,6 +50,10 @@ class LoginRequired(StationError):
     exit_code = 2
 
 
+class StaffLoginRequired(LoginRequired):
+    """The page is for staff: an anonymous visitor is sent to the staff login."""
+
+
 class PluginError(StationError):
     """A plugin could not be discovered, validated, loaded or started."""
 

@@ -23,6 +23,7 @@ from marshmallow import (
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from core.errors import ManifestError
+from core.permissions import ROLES
 
 CATEGORIES = ("administrative", "public_safety", "healthcare", "utilities", "traffic", "banking", "other")
 DEVICE_KINDS = ("pulse_oximeter", "blood_pressure", "thermometer", "scale", "height_rod",
@@ -31,7 +32,6 @@ DEVICE_KINDS = ("pulse_oximeter", "blood_pressure", "thermometer", "scale", "hei
 DATA_CATEGORIES = ("personal", "health", "biometric", "financial", "location")
 SENSITIVE_CATEGORIES = frozenset({"health", "biometric", "financial", "location"})
 ASSURANCE_LEVELS = ("none", "basic", "high")
-STAFF_ROLES = ("citizen", "pharmacist", "manager", "operator", "auditor")
 PLUGIN_ID = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$",
                             error="must be 2-32 characters: a lower-case letter, then a-z, 0-9 or '_'")
 PERMISSION_ID = validate.Regexp(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$",
@@ -52,7 +52,7 @@ class _Permission(Schema):
 
     id = fields.String(required=True, validate=PERMISSION_ID)
     description = fields.Nested(_Bilingual, required=True)
-    default_roles = fields.List(fields.String(validate=validate.OneOf(STAFF_ROLES)), load_default=list)
+    default_roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
 
 
 class _DeviceNeed(Schema):

@@ -1,11 +1,17 @@
-"""Roles, permissions, identity assurance and step-up.
+"""Roles, permissions, identity assurance and step-up — the one access model of the station.
 
-Default deny: a plugin view is reachable only if it declares its access with
-:func:`requires` (a permission, optionally a minimum assurance level and a fresh step-up)
-or explicitly opts out with :func:`public`. Plugins define permissions in their manifest
-with default roles; the site's ``[roles]`` table in ``station.toml`` can grant more
-permissions to a role, and a permission named there is granted *only* as the site says
-(the manifest defaults for that permission are then ignored).
+Default deny: every view of the station, core or plugin, is reachable only if it declares
+its access with :func:`requires` (a permission, optionally a minimum assurance level and a
+fresh step-up) or explicitly opts out with :func:`public`; the station refuses to start a
+core view (and marks a plugin FAILED) that declares nothing. Plugins and the core's own
+features define permissions in their manifest with default roles; the site's ``[roles]``
+table in ``station.toml`` can grant more permissions to a role, and a permission named
+there is granted *only* as the site says (the manifest defaults for that permission are
+then ignored).
+
+A permission held only by the ``citizen`` role is a *citizen permission*: its pages act
+for the citizen at the terminal, so a staff member never passes them — not even a manager
+whose site grants ``"*"`` (everything else).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 ACCESS_ATTR = "__station_access__"
+ROLES = ("citizen", "pharmacist", "manager", "operator", "auditor")
+STAFF_ROLE_NAMES = tuple(r for r in ROLES if r != "citizen")
+CITIZEN_ROLE = "citizen"
+WILDCARD = "*"
 ASSURANCE_RANK = {"none": 0, "basic": 1, "high": 2}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +104,11 @@ class PermissionPolicy:
         for role, perms in site_roles.items():
             self.grants.setdefault(role, set()).update(perms)
 
+        self.holders: dict[str, set[str]] = {}
+        for role, perms in self.grants.items():
+            for permission in perms:
+                self.holders.setdefault(permission, set()).add(role)
+
     def permissions_of(self, roles: Iterable[str]) -> set[str]:
         """All permissions granted to any of ``roles``."""
         granted: set[str] = set()
@@ -101,7 +116,19 @@ class PermissionPolicy:
             granted |= self.grants.get(role, set())
         return granted
 
+    def audience(self, permission: str) -> str:
+        """``"citizen"`` (held only by citizens), ``"staff"`` (no citizen holds it) or ``"any"``."""
+        holders = self.holders.get(permission, set())
+        if CITIZEN_ROLE not in holders:
+            return "staff"
+        return "citizen" if holders == {CITIZEN_ROLE} else "any"
+
     def allows(self, roles: Iterable[str], permission: str) -> bool:
-        """True when one of ``roles`` holds ``permission`` (``*`` grants everything)."""
+        """True when one of ``roles`` holds ``permission``.
+
+        ``*`` grants every permission except citizen permissions (see the module docstring).
+        """
         granted = self.permissions_of(roles)
-        return permission in granted or "*" in granted
+        if permission in granted:
+            return True
+        return WILDCARD in granted and self.audience(permission) != "citizen"

@@ -206,6 +206,11 @@ class PluginManager:
     def _check(self, record: PluginRecord, switches: dict[str, bool]) -> None:
         if record.state is State.INVALID:
             return
+        from core.builtins import RESERVED_IDS
+
+        if record.id in RESERVED_IDS:
+            record.fail(State.INVALID, f"plugin id {record.id!r} is reserved for the station's own features")
+            return
         manifest = record.manifest
         record.enabled = switches.get(record.id, record.id in self.config.enabled_plugins)
         if not manifest.supports_sdk(self.api_version):
@@ -289,6 +294,9 @@ class PluginManager:
             elif access.permission is not None and access.permission not in declared:
                 raise UserInputError(f"view {endpoint} requires permission {access.permission!r}, "
                                      "which the manifest does not define")
+        if record.undeclared_routes:
+            raise UserInputError("views declare no access (use requires(...) or public): "
+                                 + ", ".join(record.undeclared_routes))
 
     def migrate_plugin(self, record: PluginRecord) -> list[station_db.Migration]:
         """Apply the plugin's own migrations (``<plugin>/migrations/NNNN_*.py``)."""

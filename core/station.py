@@ -18,6 +18,7 @@ from core.identity.vneid import VneidLoginService
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
 from core.settings import resolve_settings
+from core.web.refusals import RefusalLimiter
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class Station:
     card_login: CardLogin
     vneid: VneidLoginService
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refusals: RefusalLimiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.refusals is None:
+            self.refusals = RefusalLimiter(self.clock)
 
     def info_for(self, record: PluginRecord) -> StationInfo:
         """The :class:`StationInfo` handed to ``record``'s hooks (settings validated here)."""

@@ -23,13 +23,12 @@ from core.errors import StationError, UserInputError
 from core.identity.models import StaffUser
 from core.identity.passwords import MIN_PASSWORD_LENGTH, check_password_rules  # noqa: F401 — re-exported
 from core.identity.throttle import Throttle
-from core.manifest import STAFF_ROLES
+from core.permissions import STAFF_ROLE_NAMES
 from core.secrets import read_raw_key
 from core.sessions import end_sessions_of
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = HASHER.hash("not a real password, used to spend the same time")
-STAFF_ROLE_NAMES = tuple(r for r in STAFF_ROLES if r != "citizen")
 
 
 class LoginFailed(StationError):

@@ -1,7 +1,8 @@
 """The payment pages (blueprint ``payments``, mounted at ``/pay``) and the service's wiring.
 
-For the citizen who owns the payment (staff with a manager, operator or auditor role may
-look): the method choice (VietQR transfer or card terminal), the QR code with a waiting page
+Access follows the one access model: each view declares a ``payments.*`` permission
+(``core/payments/manifest.toml``; a site's ``[roles]`` may change who holds them). For the
+citizen who owns the payment (staff holding ``payments.view`` may look): the method choice (VietQR transfer or card terminal), the QR code with a waiting page
 that polls, the card flow, the outcome, the receipt (print again, take away as PNG by QR).
 Public: the take-away receipt image behind a signed, expiring link, and the bank's signed
 notification. SIMULATOR: the bank "phone" page. Staff: manager alerts (paper out, transfers
@@ -30,7 +31,7 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core.audit.api import current_actor
-from core.errors import LoginRequired, NotFoundError, PermissionDenied
+from core.errors import LoginRequired, NotFoundError
 from core.i18n import current_language, pick
 from core.payments.bank import BankConnector, BankUnavailable, notification_body, sign_notification
 from core.payments.bank_sim import BankSimulator, TransferRefused
@@ -48,13 +49,11 @@ from core.payments.qr_render import qr_svg
 from core.payments.receipts import receipt_png
 from core.payments.service import PaymentService, view_of
 from core.payments.vietqr import VietQRError, bank_name
-from core.permissions import public
+from core.permissions import public, requires
 
 payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="templates",
                      static_folder="static", static_url_path="/static")
 
-STAFF_ROLES = frozenset({"manager", "operator", "auditor"})
-ALERT_ROLES = frozenset({"manager", "operator"})
 RECEIPT_LINK_SECONDS = 24 * 3600
 PROGRESS_TEXTS = {
     0x0A: ("Mời cắm hoặc chạm thẻ vào máy POS", "Insert or tap your card on the terminal"),
@@ -149,14 +148,15 @@ def _user() -> Any:
 
 
 def owned_payment(payment_id: int, allow_staff: bool = True) -> PaymentRecord:
-    """The payment if the citizen at the terminal made it (or staff may look); 404 otherwise."""
+    """The payment if the citizen at the terminal made it (or staff holding ``payments.view`` may
+    look); 404 otherwise."""
     user = _user()
     record = payment_service().get(payment_id)
     if getattr(user, "kind", None) == "citizen":
         if record.payer_citizen_id != user.citizen_id:
             raise PaymentNotFound()
         return record
-    if allow_staff and STAFF_ROLES & set(getattr(user, "roles", ())):
+    if allow_staff and current_app.extensions["station"].policy.allows(user.roles, "payments.view"):
         return record
     raise PaymentNotFound()
 
@@ -189,6 +189,7 @@ def _failure_text(code: str | None) -> str:
 
 
 @payments.get("/<int:payment_id>")
+@requires("payments.view")
 def pay(payment_id: int) -> Any:
     """Choose how to pay (or see where the payment stands)."""
     record = owned_payment(payment_id)
@@ -200,6 +201,7 @@ def pay(payment_id: int) -> Any:
 
 
 @payments.post("/<int:payment_id>/vietqr")
+@requires("payments.pay")
 def choose_vietqr(payment_id: int) -> Any:
     """Pay by VietQR transfer: issue the dynamic QR code."""
     _citizen_payment(payment_id)
@@ -208,6 +210,7 @@ def choose_vietqr(payment_id: int) -> Any:
 
 
 @payments.get("/<int:payment_id>/vietqr")
+@requires("payments.view")
 def vietqr(payment_id: int) -> Any:
     """The QR code and a waiting page that polls until the bank has the transfer."""
     record = owned_payment(payment_id)
@@ -223,6 +226,7 @@ def vietqr(payment_id: int) -> Any:
 
 
 @payments.post("/<int:payment_id>/card")
+@requires("payments.pay")
 def pay_by_card(payment_id: int) -> Any:
     """Charge the card on the terminal; a second tap while it runs does not charge again."""
     _citizen_payment(payment_id)
@@ -231,6 +235,7 @@ def pay_by_card(payment_id: int) -> Any:
 
 
 @payments.post("/<int:payment_id>/cancel")
+@requires("payments.pay")
 def cancel(payment_id: int) -> Any:
     """Give up a payment that has not been paid (VietQR: only if no transfer arrived)."""
     _citizen_payment(payment_id)
@@ -239,6 +244,7 @@ def cancel(payment_id: int) -> Any:
 
 
 @payments.get("/<int:payment_id>/status")
+@requires("payments.view")
 def status(payment_id: int) -> Any:
     """JSON for the waiting pages: state, progress text, where to go next (polls the bank)."""
     record = owned_payment(payment_id)
@@ -255,6 +261,7 @@ def status(payment_id: int) -> Any:
 
 
 @payments.get("/<int:payment_id>/result")
+@requires("payments.view")
 def result(payment_id: int) -> Any:
     """Where the payment stands: receipt when paid, what happened otherwise."""
     record = owned_payment(payment_id)
@@ -267,6 +274,7 @@ def result(payment_id: int) -> Any:
 
 
 @payments.get("/<int:payment_id>/receipt")
+@requires("payments.view")
 def receipt(payment_id: int) -> Any:
     """The on-screen receipt with the audit entry's verification QR and the take-away QR."""
     record = owned_payment(payment_id)
@@ -282,6 +290,7 @@ def receipt(payment_id: int) -> Any:
 
 
 @payments.post("/<int:payment_id>/receipt/print")
+@requires("payments.print")
 def print_again(payment_id: int) -> Any:
     """Print the receipt again (after loading paper, say)."""
     owned_payment(payment_id)
@@ -290,6 +299,7 @@ def print_again(payment_id: int) -> Any:
 
 
 @payments.get("/<int:payment_id>/receipt.png")
+@requires("payments.view")
 def receipt_download(payment_id: int) -> Any:
     """The receipt as a PNG for the logged-in payer."""
     record = owned_payment(payment_id)
@@ -387,17 +397,10 @@ def sim_bank_phone() -> Any:
 # ---- staff: manager alerts -----------------------------------------------------------------
 
 
-def _alert_staff() -> Any:
-    user = _user()
-    if getattr(user, "kind", None) != "staff" or not ALERT_ROLES & set(user.roles):
-        raise PermissionDenied(pick("Chỉ quản lý trạm xem được cảnh báo.", "Only station managers see alerts."))
-    return user
-
-
 @payments.get("/alerts")
+@requires("payments.alerts")
 def alerts() -> Any:
     """Open manager alerts (printer out of paper, transfers to refund...)."""
-    _alert_staff()
     rows = [a.as_dict() for a in payment_service().open_alerts()]
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(alerts=rows)
@@ -405,10 +408,10 @@ def alerts() -> Any:
 
 
 @payments.post("/alerts/<int:alert_id>/resolve")
+@requires("payments.alerts")
 def resolve_alert(alert_id: int) -> Any:
     """Mark an alert as dealt with."""
-    user = _alert_staff()
-    payment_service().resolve_alert(alert_id, f"staff:{user.username}")
+    payment_service().resolve_alert(alert_id, current_actor())
     return redirect(url_for("payments.alerts"))
 
 

@@ -1,9 +1,10 @@
 """The kiosk's "My data" pages (blueprint ``privacy``, mounted at ``/my-data``).
 
-For the logged-in citizen only: consents per plugin and category (grant / withdraw), "who
-looked at my data, when, why", the export as a JSON download, and erasure: a confirmation
-screen names what will be erased, then the citizen re-verifies (card tap or VNeID), then a
-separate button erases; the session ends afterwards. JSON when the client asks for it, otherwise
+For the logged-in citizen only (every view ``requires("privacy.my_data")``, a citizen
+permission declared in ``core/privacy/manifest.toml``): consents per plugin and category
+(grant / withdraw), "who looked at my data, when, why", the export as a JSON download, and
+erasure: a confirmation screen names what will be erased, then the citizen re-verifies (card
+tap or VNeID), then a separate button erases; the session ends afterwards. JSON when the client asks for it, otherwise
 pages on the kiosk layout. Every response is ``Cache-Control: no-store``; every POST passes
 the station's CSRF guard.
 """
@@ -31,6 +32,7 @@ from flask import (
 from core.errors import LoginRequired, UserInputError
 from core.i18n import current_language, pick
 from core.identity.principals import logout, step_up_count, step_up_is_fresh
+from core.permissions import requires
 from core.privacy.access_log import access_log_for
 from core.privacy.consent import CATEGORY_NAMES, current_consents, grant, withdraw
 from core.privacy.subject_rights import erase_citizen, erasure_preview, export_citizen
@@ -124,11 +126,6 @@ def _citizen_id() -> int:
     return user.citizen_id
 
 
-@privacy.before_request
-def citizen_only() -> None:
-    _citizen_id()
-
-
 @privacy.after_request
 def personal_page_headers(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
@@ -149,6 +146,7 @@ def _consent_rows(citizen_id: int) -> list[dict[str, Any]]:
 
 
 @privacy.get("/")
+@requires("privacy.my_data")
 def index() -> Any:
     """Consents and the access log summary."""
     citizen_id = _citizen_id()
@@ -160,12 +158,14 @@ def index() -> Any:
 
 
 @privacy.get("/access-log")
+@requires("privacy.my_data")
 def access_log() -> Any:
     """Every recorded read of my data, newest first."""
     return jsonify(access_log=access_log_for(_citizen_id()))
 
 
 @privacy.post("/consents/<plugin_id>/<category>/grant")
+@requires("privacy.my_data")
 def grant_consent(plugin_id: str, category: str) -> Any:
     """I agree to this plugin processing this category of my data for its stated purposes."""
     state = grant(_citizen_id(), plugin_id, category, language=current_language())
@@ -173,6 +173,7 @@ def grant_consent(plugin_id: str, category: str) -> Any:
 
 
 @privacy.post("/consents/<plugin_id>/<category>/withdraw")
+@requires("privacy.my_data")
 def withdraw_consent(plugin_id: str, category: str) -> Any:
     """I withdraw my consent; the plugin may no longer process this category of my data."""
     state = withdraw(_citizen_id(), plugin_id, category, language=current_language())
@@ -187,6 +188,7 @@ def _after_change(state: dict[str, Any], then: str | None = None) -> Any:
 
 
 @privacy.get("/export")
+@requires("privacy.my_data")
 def export() -> Response:
     """Everything the station holds about me, as a JSON file."""
     citizen_id = _citizen_id()
@@ -222,6 +224,7 @@ def _verified_since(ticket: dict[str, Any]) -> bool:
 
 
 @privacy.get("/erase")
+@requires("privacy.my_data")
 def erase_confirm() -> Any:
     """The confirmation screen: what will be erased, then a fresh identification, then the button."""
     citizen_id = _citizen_id()
@@ -237,6 +240,7 @@ def erase_confirm() -> Any:
 
 
 @privacy.post("/erase")
+@requires("privacy.my_data")
 def erase() -> Any:
     """Erase everything about me, then end the session.
 

@@ -1,8 +1,9 @@
 """The station manager console (staff only): overview, and the pages mounted under it.
 
 ``/console/`` is the overview; ``plugins``, ``devices``, ``audit`` and ``usage`` are nested
-blueprints (``core/web/console_*.py``), so the staff check below guards every one of them.
-Who may do what is decided by role (``core.web.console_access.PAGE_ROLES``), on top of being staff at all.
+blueprints (``core/web/console_*.py``). Every view declares its ``console.*`` permission
+(``core/web/console_manifest.toml``); the station's guard sends anonymous visitors to the
+staff login and refuses the rest like on any other page.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 import flask_login
 from flask import Blueprint, render_template
 
-from core.errors import LoginRequired, PermissionDenied
+from core.permissions import requires
 from core.plugins import State
 from core.station import current_station
-from core.web.console_access import CONSOLE_ROLES, may
+from core.web.console_access import may
 from core.web.console_audit import audit_pages, audit_summary
 from core.web.console_devices import device_pages
 from core.web.console_plugins import plugin_pages
@@ -24,21 +25,13 @@ from core.web.console_usage import usage_pages
 console = Blueprint("console", __name__, url_prefix="/console")
 
 
-@console.before_request
-def staff_only() -> None:
-    user = flask_login.current_user
-    if not user.is_authenticated or getattr(user, "kind", None) != "staff":
-        raise LoginRequired("Please log in as staff first.")
-    if not CONSOLE_ROLES & set(user.roles):
-        raise PermissionDenied("Your role has no access to the station console.")
-
-
 @console.app_context_processor
 def console_context() -> dict[str, Any]:
     return {"console_may": may}
 
 
 @console.route("/")
+@requires("console.open")
 def index() -> str:
     """Overview: plugins with state and reasons, devices with status, the audit log."""
     station = current_station()

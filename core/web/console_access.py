@@ -1,47 +1,20 @@
-"""Who may do what in the manager console, by staff role."""
+"""Who may do what in the manager console: the ``console.*`` permissions of the one access model.
+
+The permissions and their default roles are declared in ``core/web/console_manifest.toml``; a
+site's ``[roles]`` table changes them like any plugin's. Views declare them with
+``requires("console.<action>")``; templates ask :func:`may` to hide what a role cannot do.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 import flask_login
 
-from core.errors import PermissionDenied
-from core.i18n import _
-
-CONSOLE_ROLES = frozenset({"manager", "operator", "auditor", "pharmacist"})
-# what each role may do in the console (the station's "*" manager role gets everything)
-PAGE_ROLES = {
-    "plugins.view": {"manager", "operator", "auditor"},
-    "plugins.change": {"manager"},
-    "devices.view": {"manager", "operator"},
-    "devices.test": {"manager", "operator"},
-    "audit.view": {"manager", "auditor"},
-    "audit.verify": {"manager", "auditor"},
-    "usage.view": {"manager", "auditor", "operator"},
-}
-
-F = TypeVar("F", bound=Callable[..., Any])
+from core.station import current_station
 
 
 def may(action: str) -> bool:
-    """Whether the logged-in staff member's roles allow ``action`` (see :data:`PAGE_ROLES`)."""
+    """Whether the logged-in staff member holds ``console.<action>`` (e.g. ``"plugins.change"``)."""
     user = flask_login.current_user
-    return bool(user.is_authenticated and PAGE_ROLES[action] & set(getattr(user, "roles", ())))
-
-
-def allowed(action: str) -> Callable[[F], F]:
-    """View decorator: refuse (403) unless the staff member's roles allow ``action``."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not may(action):
-                raise PermissionDenied(_("Your role may not do this in the console."))
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    if not user.is_authenticated or getattr(user, "kind", None) != "staff":
+        return False
+    return current_station().policy.allows(user.roles, f"console.{action}")

@@ -28,8 +28,8 @@ from core.audit.log import transaction
 from core.audit.store import AuditCheckpoint, AuditEntry, AuditHead
 from core.errors import NotFoundError
 from core.i18n import _
+from core.permissions import requires
 from core.station import current_station
-from core.web.console_access import allowed
 
 audit_pages = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -106,7 +106,7 @@ def browse(filters: dict[str, str], before: int | None, size: int) -> tuple[list
 
 
 @audit_pages.route("/")
-@allowed("audit.view")
+@requires("console.audit.view")
 def index() -> str:
     """Entries (newest first) with filters, the latest checkpoint, and "verify now"."""
     filters = clean_filters(request.args)
@@ -126,7 +126,7 @@ def _time(epoch: float) -> datetime:
 
 
 @audit_pages.route("/checkpoint", methods=["POST"])
-@allowed("audit.verify")
+@requires("console.audit.verify")
 def sign_checkpoint() -> Response:
     """Sign a checkpoint covering the newest entries now."""
     station = current_station()
@@ -195,7 +195,7 @@ def start_thread(target: Callable[[], None]) -> None:
 
 
 @audit_pages.route("/verify", methods=["POST"])
-@allowed("audit.verify")
+@requires("console.audit.verify")
 def verify() -> Response:
     """Start verifying the whole log; the job page shows the progress."""
     station = current_station()
@@ -219,14 +219,14 @@ def _job(job_id: str) -> VerifyJob:
 
 
 @audit_pages.route("/verify/<job_id>")
-@allowed("audit.view")
+@requires("console.audit.view")
 def verify_page(job_id: str) -> str:
     """Progress of a verification (the page polls the JSON below)."""
     return render_template("console/verify.html", job=_job(job_id).as_dict(), page="audit")
 
 
 @audit_pages.route("/verify/<job_id>.json")
-@allowed("audit.view")
+@requires("console.audit.view")
 def verify_status(job_id: str) -> Response:
     """Progress of a verification as JSON."""
     return jsonify(_job(job_id).as_dict())

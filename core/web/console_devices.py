@@ -15,8 +15,8 @@ from core.audit.api import current_actor
 from core.audit.log import transaction
 from core.errors import NotFoundError
 from core.i18n import _
+from core.permissions import requires
 from core.station import current_station
-from core.web.console_access import allowed
 
 device_pages = Blueprint("devices", __name__, url_prefix="/devices")
 
@@ -39,7 +39,7 @@ def probe_statuses(devices: Any) -> list[dict[str, Any]]:
 
 
 @device_pages.route("/")
-@allowed("devices.view")
+@requires("console.devices.view")
 def index() -> str:
     """Every device of the site: kind, make and model, status and reason."""
     station = current_station()
@@ -48,14 +48,14 @@ def index() -> str:
 
 
 @device_pages.route("/status.json")
-@allowed("devices.view")
+@requires("console.devices.view")
 def status() -> Response:
     """Fresh statuses for the page's live refresh (no personal data)."""
     return jsonify(devices=probe_statuses(current_station().devices))
 
 
 @device_pages.route("/<device_id>/test", methods=["POST"])
-@allowed("devices.test")
+@requires("console.devices.test")
 def test_read(device_id: str) -> tuple[str, int] | str:
     """Take one reading (measuring devices) or probe (others) and show the outcome."""
     station = current_station()

@@ -19,10 +19,10 @@ from flask import (
 
 from core.errors import UserInputError
 from core.i18n import _, current_language
+from core.permissions import requires
 from core.plugins import PluginRecord, State
 from core.station import current_station
 from core.tiles import localized
-from core.web.console_access import allowed
 from core.web.console_settings import save_settings, settings_fields
 
 plugin_pages = Blueprint("plugins", __name__, url_prefix="/plugins")
@@ -60,7 +60,7 @@ def _actor() -> str:
 
 
 @plugin_pages.route("/")
-@allowed("plugins.view")
+@requires("console.plugins.view")
 def index() -> str:
     """Every plugin with its state, what it wants, and the switch."""
     station = current_station()
@@ -72,14 +72,14 @@ def index() -> str:
 
 
 @plugin_pages.route("/<plugin_id>/enable", methods=["POST"])
-@allowed("plugins.change")
+@requires("console.plugins.change")
 def enable(plugin_id: str) -> Response:
     """Switch a plugin on for this site (refused, with the reason, when it cannot run)."""
     return _switch(plugin_id, True)
 
 
 @plugin_pages.route("/<plugin_id>/disable", methods=["POST"])
-@allowed("plugins.change")
+@requires("console.plugins.change")
 def disable(plugin_id: str) -> Response:
     """Switch a plugin off for this site (its routes answer 404 and its tile goes at once)."""
     return _switch(plugin_id, False)
@@ -98,7 +98,7 @@ def _switch(plugin_id: str, enabled: bool) -> Response:
 
 
 @plugin_pages.route("/restart", methods=["POST"])
-@allowed("plugins.change")
+@requires("console.plugins.change")
 def restart() -> Response:
     """Restart the station process when the runner offers it (``station run``)."""
     hook = current_app.config.get(RESTART_HOOK)
@@ -116,7 +116,7 @@ def restart() -> Response:
 
 
 @plugin_pages.route("/<plugin_id>/settings", methods=["GET", "POST"])
-@allowed("plugins.view")
+@requires("console.plugins.view")
 def settings(plugin_id: str) -> Response | str | tuple[str, int]:
     """The plugin's settings form, generated from its manifest (and its settings_schema)."""
     station = current_station()

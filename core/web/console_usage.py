@@ -15,10 +15,10 @@ from flask import Blueprint, Response, render_template, request
 from core import formatting
 from core.audit.store import AuditEntry, AuditHead
 from core.i18n import _, current_language
+from core.permissions import requires
 from core.station import current_station
 from core.tiles import localized
 from core.web import console_charts as charts
-from core.web.console_access import allowed
 from core.web.console_usage_stats import Usage, compute_usage, day_range, entry_time, usage_csv_rows
 
 usage_pages = Blueprint("usage", __name__, url_prefix="/usage")
@@ -81,7 +81,7 @@ def _short_day(iso: str, lang: str) -> str:
 
 
 @usage_pages.route("/")
-@allowed("usage.view")
+@requires("console.usage.view")
 def index() -> str:
     """Transactions per plugin per day, screenings, payments by method, session lengths."""
     lang = current_language()
@@ -111,7 +111,7 @@ def index() -> str:
 
 
 @usage_pages.route("/usage.csv")
-@allowed("usage.view")
+@requires("console.usage.view")
 def export_csv() -> Response:
     """The same figures as CSV (UTF-8, one row per metric and key)."""
     days_back = _range()

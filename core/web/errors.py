@@ -82,14 +82,14 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StationError)
     def station_error(exc: StationError):  # type: ignore[no-untyped-def]
-        from core.errors import LoginRequired
+        from core.errors import LoginRequired, StaffLoginRequired
         from core.privacy.consent import ConsentRequired
         from core.web.guard import StepUpRequired
 
         code = getattr(exc, "code", type(exc).__name__)
         if not wants_json() and request.method == "GET" and isinstance(exc, LoginRequired | StepUpRequired):
             target = request.full_path.rstrip("?")
-            if request.path.startswith("/console"):
+            if isinstance(exc, StaffLoginRequired):
                 return redirect(url_for("staff.login", next=target))
             extra = {"step_up": "1"} if isinstance(exc, StepUpRequired) else {}
             return redirect(url_for("login.choose", next=target, **extra))

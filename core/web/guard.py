@@ -1,22 +1,33 @@
-"""Every request to a plugin route passes here: enabled? logged in? permitted? CSRF?
+"""Every request passes here: enabled? logged in? permitted? CSRF? — for core and plugin views alike.
 
-Default deny: a plugin view that declared no access is refused to everyone, and a state
-change (POST, PUT, PATCH, DELETE) without the session's CSRF token is refused anywhere.
+Default deny: a view that declared no access is refused to everyone (and the station does not
+start with one, see :func:`check_declared_access`), and a state change (POST, PUT, PATCH,
+DELETE) without the session's CSRF token is refused anywhere. An anonymous visitor of a
+staff page is sent to the staff login, of any other page to the citizen login. Refusals are
+audited (rate-limited, ``core.web.refusals``).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from typing import NoReturn
 
 import flask_login
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, current_app, request, session
 
-from core.errors import LoginRequired, PermissionDenied, StationError
+from core.errors import (
+    LoginRequired,
+    NotFoundError,
+    PermissionDenied,
+    StaffLoginRequired,
+    StationError,
+)
 from core.i18n import _
 from core.identity.principals import step_up_is_fresh
 from core.permissions import access_of, assurance_satisfies
 from core.station import current_station
+from core.web.refusals import audit_refusal
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -33,6 +44,14 @@ class StepUpRequired(StationError):
     """The action needs the citizen to verify again (card tap or VNeID)."""
 
     http_status = 401
+
+
+class ServiceDisabled(NotFoundError):
+    """The plugin serving this address is switched off at this station."""
+
+
+class UndeclaredAccess(StationError):
+    """A view of the station declares neither ``requires(...)`` nor ``public``."""
 
 
 def csrf_token() -> str:
@@ -54,40 +73,82 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get("_csrf") or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        audit_refusal("csrf", _plugin_of_request())
         raise CsrfError(_("This form has expired or did not come from this station. "
                           "Please go back and try again."))
 
 
-def check_plugin_access() -> None:
-    """Enforce plugin state and the view's declared access for ``/s/<plugin>/...``."""
+def is_static_endpoint(endpoint: str) -> bool:
+    """Flask's own static-file views (the app's and each blueprint's) are public by nature."""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _plugin_of_request() -> str:
     blueprint = (request.blueprint or "").split(".")[0]
+    return blueprint if blueprint in current_station().plugins.records else "core"
+
+
+def _refuse(error: StationError, reason: str, plugin: str) -> NoReturn:
+    audit_refusal(reason, plugin)
+    raise error
+
+
+def check_access() -> None:
+    """Enforce the declared access of every view, core or plugin (default deny)."""
+    endpoint = request.endpoint
+    if endpoint is None or is_static_endpoint(endpoint):
+        return  # no route matched (→ 404) or a static file
     station = current_station()
+    blueprint = (request.blueprint or "").split(".")[0]
     record = station.plugins.records.get(blueprint)
-    if record is None or record.blueprints == []:
-        return
-    if not record.enabled:
-        abort(404, description=_("This service is not enabled at this station."))
-    access = access_of(current_app.view_functions.get(request.endpoint or ""))
+    plugin = record.id if record is not None else "core"
+    if record is not None and not record.enabled:
+        _refuse(ServiceDisabled(_("This service is not enabled at this station.")), "disabled", plugin)
+    access = access_of(current_app.view_functions.get(endpoint))
     if access is None:
-        raise PermissionDenied(_("This page has not declared who may use it, so nobody may (default deny)."))
+        _refuse(PermissionDenied(_("This page has not declared who may use it, so nobody may (default deny).")),
+                "undeclared", plugin)
     if access.is_public:
         return
     user = flask_login.current_user
+    audience = station.policy.audience(access.permission)
     if not user.is_authenticated:
+        if audience == "staff":
+            raise StaffLoginRequired(_("Please log in as staff first."))
         raise LoginRequired(_("Please identify yourself with your chip ID card or the VNeID app first."))
+    if audience == "staff" and user.kind != "staff":
+        _refuse(PermissionDenied(_("This page is for station staff. Please finish your session and let "
+                                   "a staff member log in.")), "staff_page", plugin)
+    if audience == "citizen" and user.kind != "citizen":
+        _refuse(PermissionDenied(_("This page is for citizens at the kiosk, not for staff accounts. "
+                                   "Please log out of the staff account first.")), "citizen_page", plugin)
     if not station.policy.allows(user.roles, access.permission):
-        raise PermissionDenied(_("You do not have permission to use this page."))
-    needed = access.assurance or (record.manifest.min_assurance if user.kind == "citizen" else None)
+        _refuse(PermissionDenied(_("You do not have permission to use this page.")), "permission", plugin)
+    manifest_level = record.manifest.min_assurance if record is not None and record.manifest else None
+    needed = access.assurance or (manifest_level if user.kind == "citizen" else None)
     if user.kind == "citizen" and not assurance_satisfies(user.assurance, needed):
-        raise PermissionDenied(_("This service needs a stronger identity check: please log in with your "
-                                 "chip ID card or a level 2 VNeID account."))
+        _refuse(PermissionDenied(_("This service needs a stronger identity check: please log in with your "
+                                   "chip ID card or a level 2 VNeID account.")), "assurance", plugin)
     window = station.config.sessions["step_up_seconds"] if access.step_up is True else int(access.step_up)
     if access.step_up and not step_up_is_fresh(window):
         raise StepUpRequired(_("Please confirm it is you again (tap your ID card or approve in VNeID)."))
 
 
+def undeclared_endpoints(app: Flask) -> list[str]:
+    """Endpoints of ``app`` whose view declares no access (static files excepted)."""
+    return sorted(endpoint for endpoint, view in app.view_functions.items()
+                  if not is_static_endpoint(endpoint) and access_of(view) is None)
+
+
+def check_declared_access(app: Flask) -> None:
+    """Refuse to start when a view of the station declares no access (``requires`` or ``public``)."""
+    missing = undeclared_endpoints(app)
+    if missing:
+        raise UndeclaredAccess("these views declare no access (use requires(...) or public): " + ", ".join(missing))
+
+
 def install_guard(app: Flask) -> None:
     """Run the checks before every request and offer ``csrf_token()`` to templates."""
     app.before_request(check_csrf)
-    app.before_request(check_plugin_access)
+    app.before_request(check_access)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -38,12 +38,14 @@ def _now() -> datetime:
 
 
 @login.route("/")
+@public
 def choose() -> str:
     """Choose how to identify: chip ID card or VNeID app."""
     return render_template("login.html", next=_next_url(), step_up=request.args.get("step_up") == "1")
 
 
 @login.route("/card", methods=["GET", "POST"])
+@public
 def card() -> Response | str | tuple[str, int]:
     """Read the chip ID card (MRZ scanned by the reader, or numbers typed on the keypad)."""
     step_up = request.values.get("step_up") == "1"
@@ -95,6 +97,7 @@ def card() -> Response | str | tuple[str, int]:
 
 
 @login.route("/vneid")
+@public
 def vneid() -> str:
     """Show the one-time VNeID login QR code; the page polls until the app approves."""
     station = current_station()
@@ -110,6 +113,7 @@ def vneid() -> str:
 
 
 @login.route("/vneid/<request_id>/claim", methods=["POST"])
+@public
 def vneid_claim(request_id: str) -> tuple[Response, int] | Response:
     """Polled by the kiosk page (POST with the CSRF token): logs in once approved."""
     station = current_station()

@@ -15,6 +15,7 @@ from core import db
 from core.i18n import LANGUAGES, current_language
 from core.identity.principals import logout
 from core.manifest import CATEGORIES
+from core.permissions import public
 from core.station import current_station
 from core.tiles import Tile, localized
 from core.web.redirects import safe_next
@@ -64,6 +65,7 @@ def shell_context() -> dict[str, Any]:
 
 
 @shell.route("/lang", methods=["POST"])
+@public
 def choose_language() -> Response:
     """Switch the kiosk language (remembered for this session) and go back."""
     chosen = request.form.get("lang")
@@ -73,6 +75,7 @@ def choose_language() -> Response:
 
 
 @shell.route("/display", methods=["POST"])
+@public
 def display_preferences() -> Response:
     """Large text and high contrast on or off (remembered for this session) and go back."""
     for name, allowed in DISPLAY_PREFERENCES.items():
@@ -83,6 +86,7 @@ def display_preferences() -> Response:
 
 
 @shell.route("/")
+@public
 def home() -> str:
     """Tiles of the enabled plugins, grouped by the service categories."""
     return render_template("home.html", categories=home_categories(current_language()))
@@ -106,6 +110,7 @@ def home_categories(lang: str) -> list[dict[str, Any]]:
 
 
 @shell.route("/logout", methods=["POST"])
+@public
 def finish() -> Response:
     """"Finish and forget me": end the session and wipe the browser's copy.
 
@@ -139,12 +144,14 @@ def record_session_end(citizen_id: int, reason: str) -> None:
 
 
 @shell.route("/ping")
+@public
 def ping() -> Response:
     """The kiosk page says "someone is still here" (keeps the server session's idle clock)."""
     return Response(status=204)
 
 
 @shell.route("/healthz")
+@public
 def healthz() -> tuple[Response, int]:
     """Monitoring: database reachable and each plugin's state (no personal data)."""
     station = current_station()

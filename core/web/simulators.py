@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 
 from core.errors import UserInputError
+from core.permissions import public
 from core.station import current_station
 from core.web.login import receive_assertion
 
@@ -15,6 +16,7 @@ simulators = Blueprint("simulators", __name__, url_prefix="/sim")
 
 
 @simulators.route("/vneid/phone", methods=["GET", "POST"])
+@public
 def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
     """The simulated VNeID app: pick a demo account and approve the kiosk's request."""
     station = current_station()
@@ -42,6 +44,7 @@ def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
 
 
 @simulators.route("/card-reader", methods=["GET", "POST"])
+@public
 def card_reader() -> str:
     """Choose which test card lies on the simulated reader (or take it away)."""
     from hal.sim import control

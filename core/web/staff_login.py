@@ -8,6 +8,7 @@ from core.audit.api import record
 from core.audit.log import transaction
 from core.identity.principals import login_staff, logout
 from core.identity.staff import LoginFailed
+from core.permissions import public
 from core.station import current_station
 from core.web.redirects import safe_next
 
@@ -20,6 +21,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @staff.route("/login", methods=["GET", "POST"])
+@public
 def login() -> Response | str | tuple[str, int]:
     """The staff login form; a failure answers with one generic message."""
     if request.method == "GET":
@@ -40,6 +42,7 @@ def login() -> Response | str | tuple[str, int]:
 
 
 @staff.route("/logout", methods=["POST"])
+@public
 def staff_logout() -> Response:
     """End the staff session and wipe the browser's copy."""
     logout()

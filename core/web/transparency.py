@@ -9,23 +9,27 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from core.audit.api import audit_log
+from core.permissions import public
 
 transparency = Blueprint("transparency", __name__, url_prefix="/audit")
 
 
 @transparency.route("/checkpoint")
+@public
 def checkpoint() -> Response:
     """The latest signed checkpoint as a C2SP signed note (text/plain)."""
     return Response(audit_log().checkpoint(), mimetype="text/plain; charset=utf-8")
 
 
 @transparency.route("/proof/<int:index>")
+@public
 def proof(index: int) -> Response:
     """Inclusion proof of entry ``index`` relative to the latest checkpoint (JSON)."""
     return jsonify(audit_log().inclusion(index))
 
 
 @transparency.route("/pubkey")
+@public
 def pubkey() -> Response:
     """The station's verifier key."""
     return Response(audit_log().verifier_key().encode() + "\n", mimetype="text/plain; charset=utf-8")

@@ -72,10 +72,14 @@ def test_safe_mode_loads_only_builtin_plugins(make_station, fixture_plugins_dir)
     assert app.test_client().get("/s/fx_example/open").status_code == 404
 
 
-def test_view_without_declared_access_is_denied_to_everyone(example_station, login_citizen):
-    client = example_station.test_client()
+def test_plugin_with_a_view_without_declared_access_fails_and_mounts_nothing(make_station, fixture_plugins_dir,
+                                                                           login_citizen):
+    app = make_station(plugins=["fx_undeclared_route", "fx_example"], plugin_paths=(fixture_plugins_dir,))
+    record = _state(app, "fx_undeclared_route")
+    assert record.state.value == "failed"
+    assert "fx_undeclared_route.forgotten" in record.reasons[0] and "declare no access" in record.reasons[0]
+    client = app.test_client()
     login_citizen(client)
-    response = client.get("/s/fx_example/forgotten")
-    assert response.status_code == 403
-    assert "mặc định từ chối" in response.get_data(as_text=True)
-    assert "fx_example.forgotten" in _state(example_station, "fx_example").undeclared_routes
+    assert client.get("/s/fx_undeclared_route/forgotten").status_code == 404
+    assert client.get("/s/fx_undeclared_route/").status_code == 404
+    assert client.get("/s/fx_example/").status_code == 200

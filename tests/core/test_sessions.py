@@ -62,10 +62,12 @@ def test_login_issues_a_new_session_id(make_station, station_clock):
 
     from core.identity.models import Citizen
     from core.identity.principals import login_citizen
+    from core.permissions import public
 
     app = make_station(plugins=[])
 
     @app.route("/_test_login")
+    @public
     def _test_login():
         citizen = Citizen.create(id_hash="a" * 64, created_at=station_clock())
         login_citizen(citizen, "high", "card")

@@ -112,7 +112,8 @@ def test_disabled_account_loses_its_session_at_once(app, csrf_token):
 def test_citizen_cannot_open_the_console(app, login_citizen):
     client = app.test_client()
     login_citizen(client)
-    assert _sent_to_login(client.get("/console/"))
+    response = client.get("/console/")
+    assert response.status_code == 403 and "for station staff" in response.get_data(as_text=True)
 
 
 def test_login_next_parameter_cannot_redirect_off_site(app, csrf_token):

@@ -1,0 +1,34 @@
+"""The core's own features on the plugin contract: their manifests and declared permissions.
+
+Payments, "my data" and the console declare their permissions in a ``manifest.toml`` next
+to their code, read and validated exactly like a plugin's; the permission policy merges
+them with the plugins', so a site's ``[roles]`` table governs every page the same way.
+Their ids are reserved: no plugin may take one.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from core.manifest import Manifest, load_manifest
+
+CORE = Path(__file__).resolve().parent
+CORE_FEATURE_MANIFESTS = {
+    "console": CORE / "web" / "console_manifest.toml",
+    "payments": CORE / "payments" / "manifest.toml",
+    "privacy": CORE / "privacy" / "manifest.toml",
+}
+RESERVED_IDS = frozenset(CORE_FEATURE_MANIFESTS) | {"core", "station"}
+
+
+@cache
+def core_manifests() -> tuple[Manifest, ...]:
+    """The validated manifests of the core's features (read once per process)."""
+    return tuple(load_manifest(path) for path in CORE_FEATURE_MANIFESTS.values())
+
+
+def core_permissions() -> list[dict[str, Any]]:
+    """Every permission the core's features define (for the permission policy)."""
+    return [permission for manifest in core_manifests() for permission in manifest.permissions]
