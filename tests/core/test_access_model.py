@@ -72,7 +72,7 @@ def test_wildcard_manager_gets_a_clear_403_on_every_citizen_page_never_a_500(mak
         if not access.is_public and policy.audience(access.permission) == "citizen":
             citizen_pages += 1
             assert response.status_code == 403, rule.rule
-            assert "for citizens" in response.json["message"]
+            assert "dành cho công dân" in response.json["message"]
     assert citizen_pages >= 10
     assert client.get("/console/").status_code == 200  # "*" still opens every staff page
 

@@ -113,7 +113,7 @@ def test_citizen_cannot_open_the_console(app, login_citizen):
     client = app.test_client()
     login_citizen(client)
     response = client.get("/console/")
-    assert response.status_code == 403 and "for station staff" in response.get_data(as_text=True)
+    assert response.status_code == 403 and "dành cho nhân viên" in response.get_data(as_text=True)
 
 
 def test_login_next_parameter_cannot_redirect_off_site(app, csrf_token):

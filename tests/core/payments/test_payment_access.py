@@ -26,7 +26,7 @@ def test_auditor_may_read_a_receipt_but_not_print_it(pay_station, login_citizen,
     assert auditor.get(f"/pay/{payment_id}/receipt").status_code == 200
     refused = auditor.post(f"/pay/{payment_id}/receipt/print", data={"csrf_token": csrf_token(auditor)},
                            headers=JSON)
-    assert refused.status_code == 403 and "permission" in refused.json["message"]
+    assert refused.status_code == 403 and "không có quyền" in refused.json["message"]
     assert len(printer_sim(app).receipts) == printed
     manager = app.test_client()
     login_staff(manager, roles=("manager",))
@@ -44,7 +44,7 @@ def test_staff_cannot_pay_or_cancel_on_behalf_of_a_citizen(pay_station, login_ci
     manager = app.test_client()
     login_staff(manager, roles=("manager",))
     refused = manager.post(f"/pay/{payment_id}/cancel", data={"csrf_token": csrf_token(manager)}, headers=JSON)
-    assert refused.status_code == 403 and "for citizens" in refused.json["message"]
+    assert refused.status_code == 403 and "dành cho công dân" in refused.json["message"]
 
 
 def test_a_site_can_let_the_auditor_print(pay_station, login_citizen, login_staff, csrf_token):

@@ -13,7 +13,7 @@ def test_my_data_needs_a_logged_in_citizen(private_station, login_staff):
     login_staff(client, roles=("manager",))
     response = client.get("/my-data/export", headers=JSON)
     assert response.status_code == 403 and response.headers["Cache-Control"] == "no-store"
-    assert "for citizens" in response.json["message"]
+    assert "dành cho công dân" in response.json["message"]
 
 
 def test_the_page_lists_every_declared_purpose_with_the_citizens_answer(private_station, login_citizen):
