@@ -22,10 +22,11 @@ from core.config import CONFIG_FILENAME, config_from_dict, load_config, resolve_
 from core.demo import DEMO_STATION_TOML
 from core.errors import StationError
 from core.permissions import STAFF_ROLE_NAMES
+from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin")
 
 
 class StationGroup(click.Group):
@@ -513,6 +514,9 @@ def _register_subsystem_commands() -> None:
 
 
 _register_subsystem_commands()
+
+
+station.add_command(plugin_tools)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Tools for plugin authors: ``station plugin new`` (scaffold) and ``station plugin check``."""
