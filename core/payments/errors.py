@@ -28,6 +28,17 @@ class IdempotencyConflict(PaymentError):
     code = "idempotency_conflict"
 
 
+class ObjectUnavailable(PaymentError):
+    """What the request pays is already paid, or is being paid in another citizen's payment.
+
+    (When the citizen at the terminal already has a payment for exactly these objects the
+    service returns that payment instead: "continue paying" or "already paid".)
+    """
+
+    http_status = 409
+    code = "object_unavailable"
+
+
 class PaymentNotFound(NotFoundError):
     """No payment with this id for this citizen."""
 

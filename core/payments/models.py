@@ -53,6 +53,7 @@ class PaymentRecord(BaseModel):
     failure_code = peewee.CharField(max_length=32, null=True)
     audit_index = peewee.BigIntegerField(null=True)
     notified = peewee.BooleanField(default=False)
+    objects = peewee.TextField(null=True)  # JSON ["fine:VP1", ...]: what it pays (claims while open or paid)
 
     class Meta:
         table_name = "payments"
@@ -62,8 +63,32 @@ class PaymentRecord(BaseModel):
         return json.loads(self.description)
 
     @property
+    def paid_objects(self) -> tuple[str, ...]:
+        """The objects this payment pays (its ``reference`` for payments made before claims)."""
+        return tuple(json.loads(self.objects)) if self.objects else (self.reference,)
+
+    @property
     def receipt_rows(self) -> list[tuple[str, str]]:
         return [(str(label), str(value)) for label, value in json.loads(self.receipt_lines)]
+
+
+class PaymentClaim(BaseModel):
+    """One object held by one payment: the row exists while the payment is open or succeeded.
+
+    The unique (plugin, object) key is the guarantee that an object — a fine, one bill, an
+    order, a dossier fee — has at most one open-or-succeeded payment, whatever the number of
+    tabs, reloads or concurrent requests. A payment that fails (declined, cancelled, expired)
+    deletes its claims in the same transaction, which releases the objects.
+    """
+
+    plugin = peewee.CharField(max_length=64)
+    object = peewee.CharField(max_length=128)
+    payment_id = peewee.IntegerField(index=True)
+    claimed_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "payment_claims"
+        indexes = ((("plugin", "object"), True),)
 
 
 class ReceiptRecord(BaseModel):

@@ -37,7 +37,9 @@ from core.payments.service import PaymentService
 log = logging.getLogger(__name__)
 
 DEFAULT_OLDER_THAN = 300.0  # longer than the terminal's result timeout (180 s) and some margin
-DEFAULT_ABANDON_AFTER = 24 * 3600.0
+# A payment nobody chose a method for holds its objects (the fine, the bills) until then; half
+# an hour lets a citizen who stepped away come back to it, and frees the object soon after.
+DEFAULT_ABANDON_AFTER = 1800.0
 
 
 @dataclass

@@ -6,6 +6,14 @@ Rules it keeps (ARCHITECTURE section 6, ``docs/payments.md``):
   Every change of state is a conditional UPDATE (``WHERE state IN (...)``) committed in one
   transaction with its audit entry, so two workers can never both move a payment, and a
   crash leaves either the old state with no entry or the new state with its entry.
+* **One object, at most one payment.** A payment names the objects it pays (a fine, each
+  bill of a set, an order, a dossier fee — by default its ``reference``). ``start`` claims
+  them in ``payment_claims`` (unique per plugin and object) in the transaction that creates
+  the payment, so two tabs, reloads or concurrent starts leave exactly one open-or-succeeded
+  payment per object; a later start by the same citizen returns that payment ("continue
+  paying" / "already paid"). Moving to FAILED (declined, cancelled, expired, abandoned)
+  deletes the claims in the same transaction; UNKNOWN keeps them until the terminal or bank
+  has answered. A success is committed only while the payment still holds every claim.
 * **Idempotency.** ``start`` takes the plugin's key for this attempt; the row's unique
   ``idempotency_key`` (SHA-256 of plugin, payer and key) makes concurrent starts with one
   key produce one payment. The same key with the same request returns that payment; with a
@@ -41,6 +49,7 @@ from core.payments.errors import (
     IdempotencyConflict,
     InvalidPaymentRequest,
     MethodUnavailable,
+    ObjectUnavailable,
     PaymentClosed,
     PaymentNotFound,
     TerminalError,
@@ -54,6 +63,7 @@ from core.payments.models import (
     SUCCEEDED,
     UNKNOWN,
     ManagerAlert,
+    PaymentClaim,
     PaymentRecord,
     ReceiptRecord,
 )
@@ -68,6 +78,14 @@ PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 TERMINAL_REFERENCES = 1_000_000  # ZVT's 6-digit ECR reference space
 MAX_RECEIPT_LINES = 12
+MAX_OBJECTS = 50
+
+
+class _ClaimLost(Exception):
+    """A payment about to succeed no longer holds all its objects (rolls the transaction back)."""
+
+    def __init__(self, payment_id: int) -> None:
+        super().__init__(f"payment {payment_id} does not hold its objects")
 
 
 @dataclass(frozen=True)
@@ -88,11 +106,23 @@ class PaymentView:
     return_url: str
     payer_citizen_id: int = 0
     receipt_number: str | None = None
+    objects: tuple[str, ...] = ()
+    existing: bool = False
 
     @property
     def pay_url(self) -> str:
-        """The core payment page (method choice, QR or terminal, receipt)."""
-        return f"{PAY_PREFIX}/{self.id}"
+        """The core payment page (method choice, QR or terminal, receipt).
+
+        For a payment that :func:`start_payment` found already open or paid for the same
+        objects (``existing``), the page says so ("continue paying", "already paid").
+        """
+        return f"{PAY_PREFIX}/{self.id}" + ("?resume=1" if self.existing else "")
+
+    @property
+    def resume_url(self) -> str:
+        """The payment page as for a citizen coming back to it ("continue paying", "being
+        verified", "already paid on …" with the receipt to print again)."""
+        return f"{PAY_PREFIX}/{self.id}?resume=1"
 
     @property
     def receipt_url(self) -> str | None:
@@ -103,16 +133,22 @@ class PaymentView:
     def succeeded(self) -> bool:
         return self.state == SUCCEEDED
 
+    @property
+    def open(self) -> bool:
+        """Not settled yet: PENDING (being paid) or UNKNOWN (being verified)."""
+        return self.state in (PENDING, UNKNOWN)
 
-def view_of(record: PaymentRecord) -> PaymentView:
-    """The plugin's view of a payment row."""
+
+def view_of(record: PaymentRecord, existing: bool = False) -> PaymentView:
+    """The plugin's view of a payment row (``existing``: found again by :meth:`PaymentService.start`)."""
     receipt = ReceiptRecord.get_or_none(ReceiptRecord.payment == record.id)
     return PaymentView(id=record.id, state=record.state, amount_vnd=int(record.amount_vnd), method=record.method,
                        purpose=record.purpose, reference=record.reference, plugin=record.plugin,
                        audit_index=record.audit_index, settled_at=record.settled_at,
                        failure_code=record.failure_code, description=record.description_dict,
                        return_url=record.return_url, payer_citizen_id=record.payer_citizen_id,
-                       receipt_number=receipt.number if receipt else None)
+                       receipt_number=receipt.number if receipt else None, objects=record.paid_objects,
+                       existing=existing)
 
 
 @dataclass(frozen=True)
@@ -128,6 +164,11 @@ class PaymentRequest:
     description: dict[str, str]
     return_url: str
     receipt_lines: tuple[tuple[str, str], ...] = ()
+    objects: tuple[str, ...] = ()
+
+    def paid_objects(self) -> tuple[str, ...]:
+        """What this payment pays: the declared objects, or the reference alone."""
+        return self.objects or (self.reference,)
 
     def validate(self) -> None:
         """Raise :class:`InvalidPaymentRequest` naming the first wrong field."""
@@ -154,12 +195,19 @@ class PaymentRequest:
                 and not _has_control(label + value) for label, value in self.receipt_lines):
             raise InvalidPaymentRequest(f"receipt_lines must be at most {MAX_RECEIPT_LINES} (label, value) "
                                         "text pairs, labels up to 60 and values up to 100 characters")
+        objects = self.objects
+        if (not isinstance(objects, tuple) or len(objects) > MAX_OBJECTS or len(set(objects)) != len(objects)
+                or not all(isinstance(o, str) and 0 < len(o) <= 128 and not _has_control(o) for o in objects)):
+            raise InvalidPaymentRequest(f"pays_for must name 1 to {MAX_OBJECTS} different objects, each 1 to 128 "
+                                        "printable characters (such as 'fine:VP250314001' or 'bill:EVN-2026-11')")
 
     def fingerprint(self) -> str:
         """SHA-256 of everything that defines the request (what "the same request" means)."""
         body = {"payer": self.payer_citizen_id, "plugin": self.plugin, "purpose": self.purpose,
                 "reference": self.reference, "amount_vnd": self.amount_vnd, "description": self.description,
                 "return_url": self.return_url, "receipt_lines": [list(row) for row in self.receipt_lines]}
+        if self.objects and self.objects != (self.reference,):
+            body["objects"] = list(self.objects)
         text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -220,12 +268,30 @@ class PaymentService:
     # ---- starting --------------------------------------------------------------------
 
     def start(self, request: PaymentRequest, actor: str) -> PaymentRecord:
-        """Create the payment for ``request`` or return the one made with the same key."""
+        """Create the payment for ``request`` or return the one made with the same key.
+
+        Also returns, instead of creating a second one, the citizen's own open or paid
+        payment for the same objects (see :meth:`start_claiming`).
+        """
+        return self.start_claiming(request, actor)[0]
+
+    def start_claiming(self, request: PaymentRequest, actor: str) -> tuple[PaymentRecord, bool]:
+        """Start a payment that claims its objects: ``(payment, existing)``.
+
+        ``existing`` is True when an earlier payment of this citizen already holds the
+        objects (open: continue paying it; UNKNOWN: being verified; SUCCEEDED: already
+        paid). Raises :class:`ObjectUnavailable` when another citizen's payment holds
+        them, or when they are held by several payments.
+        """
         request.validate()
         key, fingerprint = request.scoped_key(), request.fingerprint()
         existing = self._by_key(key, fingerprint)
         if existing is not None:
-            return existing
+            return existing, False
+        objects = request.paid_objects()
+        holders = self.holders(request.plugin, objects)
+        if holders:
+            return self._held(request, holders), True
         now = self.clock()
         try:
             with transaction():
@@ -235,17 +301,47 @@ class PaymentService:
                     amount_vnd=request.amount_vnd, description=json.dumps(request.description, ensure_ascii=False),
                     return_url=request.return_url,
                     receipt_lines=json.dumps([list(r) for r in request.receipt_lines], ensure_ascii=False),
-                    state=PENDING, created_at=now, updated_at=now)
+                    state=PENDING, created_at=now, updated_at=now,
+                    objects=json.dumps(list(objects), ensure_ascii=False))
+                PaymentClaim.insert_many([{"plugin": request.plugin, "object": obj, "payment_id": record.id,
+                                           "claimed_at": now} for obj in objects]).execute()
                 self._audit("payments.start", record.id, actor, "ok",
                             {"plugin": request.plugin, "purpose": request.purpose, "reference": request.reference,
-                             "amount_vnd": request.amount_vnd})
+                             "amount_vnd": request.amount_vnd, "objects": len(objects)})
         except peewee.IntegrityError:
-            # Another request with this key committed first (PostgreSQL: we waited for it).
+            # Another request committed first (PostgreSQL: we waited for it): the same key,
+            # or a payment that claimed one of the objects.
             existing = self._by_key(key, fingerprint)
-            if existing is None:
+            if existing is not None:
+                return existing, False
+            holders = self.holders(request.plugin, objects)
+            if not holders:
                 raise
-            return existing
-        return record
+            return self._held(request, holders), True
+        return record, False
+
+    @staticmethod
+    def holders(plugin: str, objects: tuple[str, ...]) -> list[PaymentRecord]:
+        """The payments (open or succeeded) holding any of ``objects`` of ``plugin``, oldest first."""
+        ids = {claim.payment_id for claim in PaymentClaim.select(PaymentClaim.payment_id).where(
+            (PaymentClaim.plugin == plugin) & PaymentClaim.object.in_(list(objects)))}
+        if not ids:
+            return []
+        return list(PaymentRecord.select().where(PaymentRecord.id.in_(list(ids))).order_by(PaymentRecord.id))
+
+    @staticmethod
+    def _held(request: PaymentRequest, holders: list[PaymentRecord]) -> PaymentRecord:
+        if len(holders) == 1 and holders[0].payer_citizen_id == request.payer_citizen_id:
+            return holders[0]
+        if any(holder.state == SUCCEEDED for holder in holders):
+            raise ObjectUnavailable("This has already been paid.", "Khoản này đã được thanh toán.")
+        raise ObjectUnavailable("This is being paid in another payment right now. Please try again in a few minutes.",
+                                "Khoản này đang được thanh toán trong một lượt khác. Vui lòng thử lại sau ít phút.")
+
+    def payment_for(self, plugin: str, obj: str) -> PaymentRecord | None:
+        """The open or succeeded payment holding ``obj`` of ``plugin``, if any."""
+        claim = PaymentClaim.get_or_none((PaymentClaim.plugin == plugin) & (PaymentClaim.object == obj))
+        return PaymentRecord.get_or_none(PaymentRecord.id == claim.payment_id) if claim is not None else None
 
     @staticmethod
     def _by_key(key: str, fingerprint: str) -> PaymentRecord | None:
@@ -279,6 +375,10 @@ class PaymentService:
                 query = query.where(extra_where)
             if query.execute() != 1:
                 return None
+            if new_state == SUCCEEDED and not self._holds_all_claims(payment_id):
+                raise _ClaimLost(payment_id)  # rolls the move back; _succeed turns it into a refund
+            if new_state == FAILED:
+                PaymentClaim.delete().where(PaymentClaim.payment_id == payment_id).execute()
             entry = self._audit(action, payment_id, actor, outcome, details)
             if new_state in FINAL_STATES:
                 PaymentRecord.update(audit_index=entry.index, settled_at=now).where(
@@ -289,19 +389,45 @@ class PaymentService:
         return PaymentRecord.get_by_id(payment_id)
 
     @staticmethod
+    def _holds_all_claims(payment_id: int) -> bool:
+        record = PaymentRecord.get_by_id(payment_id)
+        held = PaymentClaim.select().where(PaymentClaim.payment_id == payment_id).count()
+        return held == len(record.paid_objects)
+
+    @staticmethod
     def receipt_number(payment_id: int) -> str:
         """The receipt's number: ``BL`` and the payment id, eight digits."""
         return f"BL{payment_id:08d}"
 
     def _succeed(self, payment: PaymentRecord, actor: str, via: str, provider_ref: str | None,
                  expect: tuple[str, ...] = (PENDING, UNKNOWN)) -> PaymentRecord | None:
-        return self._transition(
-            payment.id, expect=expect, changes={"state": SUCCEEDED, "provider_ref": provider_ref,
-                                                "failure_code": None},
-            action="payments.succeeded", outcome="ok", actor=actor,
+        try:
+            return self._transition(
+                payment.id, expect=expect, changes={"state": SUCCEEDED, "provider_ref": provider_ref,
+                                                    "failure_code": None},
+                action="payments.succeeded", outcome="ok", actor=actor,
+                details={"method": payment.method, "amount_vnd": int(payment.amount_vnd), "via": via,
+                         "provider_ref": provider_ref, "receipt": self.receipt_number(payment.id),
+                         "plugin": payment.plugin, "reference": payment.reference})
+        except _ClaimLost:
+            return self._refund_due(payment, actor, via, provider_ref)
+
+    def _refund_due(self, payment: PaymentRecord, actor: str, via: str, provider_ref: str | None
+                    ) -> PaymentRecord | None:
+        """Money arrived for a payment whose objects another payment already paid: never book
+        it; the payment fails as ``refund_due`` and staff are told to refund the money."""
+        refused = self._transition(
+            payment.id, expect=(PENDING, UNKNOWN), changes={"state": FAILED, "failure_code": "refund_due",
+                                                            "provider_ref": provider_ref},
+            action="payments.refund_due", outcome="failed", actor=actor,
             details={"method": payment.method, "amount_vnd": int(payment.amount_vnd), "via": via,
-                     "provider_ref": provider_ref, "receipt": self.receipt_number(payment.id),
-                     "plugin": payment.plugin, "reference": payment.reference})
+                     "provider_ref": provider_ref})
+        self.alert("payments", "refund_due", f"payment:{payment.id}",
+                   f"Đã nhận tiền cho khoản thanh toán số {payment.id} nhưng khoản này đã được thanh toán trước đó; "
+                   "cần hoàn tiền cho công dân.",
+                   f"Money arrived for payment {payment.id}, but what it pays was already paid by another "
+                   "payment; refund the citizen.")
+        return refused
 
     def _fail(self, payment: PaymentRecord, actor: str, via: str, code: str,
               expect: tuple[str, ...] = (PENDING, UNKNOWN)) -> PaymentRecord | None:

@@ -68,6 +68,10 @@ FAILURE_TEXTS = {
     "expired": ("Mã QR đã hết hạn và chưa nhận được chuyển khoản.", "The QR code expired before a transfer arrived."),
     "cancelled": ("Bạn đã huỷ thanh toán.", "You cancelled the payment."),
     "abandoned": ("Khoản thanh toán đã bị bỏ dở.", "The payment was abandoned."),
+    "refund_due": ("Khoản này đã được thanh toán trước đó bằng một lượt khác, nên số tiền vừa nhận sẽ được hoàn "
+                   "lại cho bạn. Nhân viên trạm đã được báo.",
+                   "This was already paid by another payment, so the money just received will be refunded to "
+                   "you. Station staff have been told."),
 }
 BANK_CONNECTORS: dict[str, type[BankConnector]] = {"simulator": BankSimulator}
 
@@ -180,7 +184,48 @@ def _page_context(record: PaymentRecord) -> dict[str, Any]:
     description = record.description_dict
     return {"payment": record, "description": description[current_language()] if current_language() in description
             else description["vi"], "card_available": service.card_available(),
-            "failure_text": _failure_text(record.failure_code)}
+            "failure_text": _failure_text(record.failure_code), "resume_notice": _resume_notice(record),
+            "resume": _resuming()}
+
+
+def _resuming() -> bool:
+    """The citizen came back to a payment they had already started (``?resume=1``)."""
+    return request.args.get("resume") == "1"
+
+
+def _resume_notice(record: PaymentRecord) -> str | None:
+    """What to tell a citizen who asked to pay something this payment already holds."""
+    if not _resuming():
+        return None
+    if record.state == SUCCEEDED:
+        row = payment_service().receipt_of(record.id)
+        when = _station_time(record.settled_at or record.updated_at)
+        return pick(f"Khoản này đã được thanh toán lúc {when}" + (f", biên lai số {row.number}." if row else "."),
+                    f"This was already paid on {when}" + (f", receipt no. {row.number}." if row else "."))
+    if record.state == UNKNOWN:
+        return pick("Khoản này đang được xác minh với máy POS và ngân hàng. Vui lòng không thanh toán lại; "
+                    "bạn sẽ không bị trừ tiền hai lần.",
+                    "This payment is being verified with the terminal and the bank. Please do not pay again; "
+                    "you will never be charged twice.")
+    if record.state == PENDING:
+        return pick("Bạn đã bắt đầu thanh toán khoản này. Hãy tiếp tục thanh toán bên dưới, hoặc huỷ để bắt đầu lại.",
+                    "You already started paying this. Continue below, or cancel to start again.")
+    return None
+
+
+def _station_time(epoch: float) -> str:
+    """``dd/mm/yyyy HH:mm`` in the station's time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.formatting import format_datetime
+
+    zone = ZoneInfo(current_app.extensions["station"].config.site.get("timezone") or "Asia/Ho_Chi_Minh")
+    return format_datetime(datetime.fromtimestamp(float(epoch), zone), current_language())
+
+
+def _keep_resume(endpoint: str, payment_id: int) -> str:
+    return url_for(endpoint, payment_id=payment_id, **({"resume": "1"} if _resuming() else {}))
 
 
 def _failure_text(code: str | None) -> str:
@@ -194,9 +239,11 @@ def pay(payment_id: int) -> Any:
     """Choose how to pay (or see where the payment stands)."""
     record = owned_payment(payment_id)
     if record.state != PENDING:
-        return redirect(url_for("payments.result", payment_id=payment_id))
+        return redirect(_keep_resume("payments.result", payment_id))
     if record.method == METHOD_VIETQR:
-        return redirect(url_for("payments.vietqr", payment_id=payment_id))
+        return redirect(_keep_resume("payments.vietqr", payment_id))
+    if record.method == METHOD_CARD:
+        return redirect(_keep_resume("payments.result", payment_id))
     return render_template("payments/pay.html", **_page_context(record))
 
 
@@ -215,7 +262,7 @@ def vietqr(payment_id: int) -> Any:
     """The QR code and a waiting page that polls until the bank has the transfer."""
     record = owned_payment(payment_id)
     if record.method != METHOD_VIETQR or record.state != PENDING:
-        return redirect(url_for("payments.pay", payment_id=payment_id))
+        return redirect(_keep_resume("payments.pay", payment_id))
     service = payment_service()
     bank = service.bank()
     merchant = bank.merchant
@@ -266,9 +313,9 @@ def result(payment_id: int) -> Any:
     """Where the payment stands: receipt when paid, what happened otherwise."""
     record = owned_payment(payment_id)
     if record.state == SUCCEEDED:
-        return redirect(url_for("payments.receipt", payment_id=payment_id))
+        return redirect(_keep_resume("payments.receipt", payment_id))
     if record.state == PENDING and record.method is None:
-        return redirect(url_for("payments.pay", payment_id=payment_id))
+        return redirect(_keep_resume("payments.pay", payment_id))
     return render_template("payments/result.html", **_page_context(record), PENDING=PENDING, FAILED=FAILED,
                            UNKNOWN=UNKNOWN, METHOD_CARD=METHOD_CARD)
 
@@ -281,7 +328,7 @@ def receipt(payment_id: int) -> Any:
     service = payment_service()
     row = service.receipt_of(payment_id)
     if record.state != SUCCEEDED or row is None:
-        return redirect(url_for("payments.result", payment_id=payment_id))
+        return redirect(_keep_resume("payments.result", payment_id))
     document = service.receipt_document(record, row)
     download = url_for("payments.receipt_image", token=_receipt_token(row.id), _external=True)
     return render_template("payments/receipt.html", **_page_context(record), receipt=row, doc=document,

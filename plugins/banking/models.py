@@ -35,6 +35,9 @@ class Transfer(Model):
     biometric = peewee.BooleanField(default=False)
     created_at = peewee.DoubleField()
     audit_index = peewee.BigIntegerField(null=True)
+    # sha256(citizen | request | Vietnam day): one sent transfer per identical request and day
+    # (docs/payments.md); NULL when refused or when the citizen chose to send it again.
+    dedupe_key = peewee.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table_name = "banking_transfer"

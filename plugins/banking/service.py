@@ -7,6 +7,10 @@ instead. A second attempt with the same key — a retry, a double tap, a concurr
 gets the first attempt's result and moves nothing: on SQLite the write transactions are
 serialised, on PostgreSQL the second INSERT of the key waits for the first transaction and
 then fails on the unique constraint, after which the committed row is read.
+
+The same holds across forms: an identical transfer (same citizen, accounts, amount and
+description, same Vietnam day — :func:`dedupe_key`) confirmed from a second tab is not sent;
+the citizen sees the first one and may deliberately send it again.
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ class TransferDraft:
 class TransferOutcome:
     transfer: Transfer
     replayed: bool
+    duplicate: bool = False  # an identical transfer was already sent today: this one was not
 
     @property
     def succeeded(self) -> bool:
@@ -156,28 +161,47 @@ def _thresholds(single: int | None, daily: int | None) -> dict[str, int]:
     return {k: v for k, v in (("single_above", single), ("daily_above", daily)) if v is not None}
 
 
+def dedupe_key(citizen_id: int, draft: TransferDraft, now: float) -> str:
+    """What makes two transfers "the same": one citizen, the same request (from account,
+    beneficiary, amount, description) on the same Vietnam calendar day (docs/payments.md)."""
+    text = f"{citizen_id}|{draft.fingerprint()}|{vietnam_day(now)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _same_sent(dedupe: str | None) -> Transfer | None:
+    return Transfer.get_or_none(Transfer.dedupe_key == dedupe) if dedupe else None
+
+
 def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, draft: TransferDraft,
                      daily_limit: int, biometric: bool, now: float,
-                     face_thresholds: tuple[int, int] | None = None) -> TransferOutcome:
+                     face_thresholds: tuple[int, int] | None = None, send_again: bool = False) -> TransferOutcome:
     """Move the money once for ``key`` (see the module docstring); refusals are results too.
 
     ``biometric`` says a fresh face check passed for this transfer. The Decision 2345/QĐ-NHNN rule
     (:func:`.rules.face_check_required`) is checked again here against the day's use as reserved
     in this transaction, so two transfers confirmed together cannot both skip the face check
     that one of them needs; ``face_thresholds`` is the site's (single, daily) pair if stricter.
+
+    An identical transfer already sent today (another tab's form, a form filled in twice) is
+    not sent again: the outcome is that transfer with ``duplicate`` set, unless the citizen
+    chose ``send_again`` after being told.
     """
     single, daily = face_thresholds or (None, None)
     fingerprint = draft.fingerprint()
     existing = _replay(key, citizen_id, fingerprint)
     if existing is not None:
         return TransferOutcome(existing, True)
+    dedupe = None if send_again else dedupe_key(citizen_id, draft, now)
+    sent = _same_sent(dedupe)
+    if sent is not None:
+        return TransferOutcome(sent, True, duplicate=True)
     try:
         with transaction():
             row = Transfer.create(
                 idempotency_key=key, request_hash=fingerprint, citizen_id=citizen_id,
                 from_account=draft.from_account, to_bin=draft.to_bin, to_kind=draft.to_kind,
                 to_number_last4=draft.to_number[-4:], amount_vnd=draft.amount, state="PENDING",
-                biometric=biometric, created_at=now)
+                biometric=biometric, created_at=now, dedupe_key=dedupe)
             details = {"amount": draft.amount, "to_bin": draft.to_bin, "biometric": biometric}
             try:
                 with transaction():  # a savepoint: a refusal undoes the limit reservation
@@ -188,7 +212,7 @@ def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, 
                     result = bank.transfer(TransferOrder(key, cif, draft.from_account, draft.to_bin, draft.to_kind,
                                                          draft.to_number, draft.amount, draft.description), now)
             except (TransferRefused, BankRefusal) as refusal:
-                row.state, row.refusal = REFUSED, refusal.code
+                row.state, row.refusal, row.dedupe_key = REFUSED, refusal.code, None
                 receipt = audit("banking.transfer", plugin="banking", actor=f"citizen:{citizen_id}",
                                 object_ref=f"transfer:{row.id}", outcome="refused",
                                 details={**details, "reason": refusal.code})
@@ -200,8 +224,13 @@ def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, 
             row.audit_index = receipt.index
             row.save()
     except peewee.IntegrityError:
+        # Another request committed first (PostgreSQL: we waited for it): this key, or the
+        # identical transfer from another tab.
         existing = _replay(key, citizen_id, fingerprint)
-        if existing is None:
+        if existing is not None:
+            return TransferOutcome(existing, True)
+        sent = _same_sent(dedupe)
+        if sent is None:
             raise
-        return TransferOutcome(existing, True)
+        return TransferOutcome(sent, True, duplicate=True)
     return TransferOutcome(row, False)

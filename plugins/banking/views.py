@@ -366,7 +366,12 @@ def transfer_confirm() -> Any:
     conn = bank()
     outcome = execute_transfer(conn, citizen_id=_citizen_id(), cif=_require_cif(), key=key, draft=draft,
                                daily_limit=_settings()["daily_limit_vnd"], biometric=biometric, now=now(),
-                               face_thresholds=_face_thresholds())
+                               face_thresholds=_face_thresholds(),
+                               send_again=request.form.get("send_again") == "yes")
+    if outcome.duplicate:
+        first = outcome.transfer
+        return render_template("banking/transfer_duplicate.html", key=key, t=first, d=data,
+                               bank_label=_bank_label(first.to_bin), at=_local(first.created_at), conn=conn), 409
     return redirect(url_for("banking.transfer_result", transfer_id=outcome.transfer.id), code=303)
 
 

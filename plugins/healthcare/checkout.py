@@ -41,6 +41,11 @@ def start_payment(**kwargs: Any) -> Any:
     return _payments().start_payment(**kwargs)
 
 
+def payment_for(obj: str) -> Any:
+    """``sdk.payments.payment_for(obj)`` — the open or paid payment holding an order, if any."""
+    return _payments().payment_for(obj)
+
+
 def items_detail(quantities: Mapping[str, int]) -> list[str]:
     """Quantities as audit detail: ``["AMOX500:20", ...]`` (product codes and counts only)."""
     return [f"{sku}:{qty}" for sku, qty in sorted(quantities.items())]

@@ -18,6 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import peewee
+
+from sdk import Model
 from sdk.connectors import Connector, ConnectorUnavailable, Simulator, connector
 
 from .prescriptions import Prescription, RxLine
@@ -28,6 +31,19 @@ __all__ = ["ConnectorUnavailable", "DoctorSchedule", "DoctorScheduleSimulator", 
 
 
 # ---- national e-prescription system ---------------------------------------------------------
+
+
+class SimDispensing(Model):
+    """SIMULATOR state: one dispensed medicine of one report to the simulated national system."""
+
+    code = peewee.CharField(max_length=16, index=True)
+    drug_code = peewee.CharField(max_length=32)
+    quantity = peewee.IntegerField()
+    reference = peewee.CharField(max_length=64, index=True)
+
+    class Meta:
+        table_name = "healthcare_sim_dispensing"
+        indexes = ((("reference", "drug_code"), True),)
 
 class NationalPrescriptionSystem(Connector):
     """Interface of the national e-prescription system."""
@@ -81,7 +97,9 @@ SEED_PRESCRIPTIONS: list[tuple[Any, ...]] = [
 
 class NationalPrescriptionSimulator(NationalPrescriptionSystem, Simulator):
     """Seeded prescriptions for the test citizens; issue dates are relative to "today" so the
-    demo never goes stale. Dispensing reports accumulate in memory (per station)."""
+    demo never goes stale. Dispensing reports are kept in the station's simulator table
+    ``healthcare_sim_dispensing`` (created only where this simulator runs), so, like the real
+    system, it remembers what was dispensed across restarts."""
 
     label = {"vi": "Hệ thống đơn thuốc quốc gia mô phỏng — dữ liệu không có thật",
              "en": "Simulated national prescription system — not real data"}
@@ -89,10 +107,21 @@ class NationalPrescriptionSimulator(NationalPrescriptionSystem, Simulator):
     def __init__(self, settings: Mapping[str, Any]) -> None:
         super().__init__(settings)
         self._lock = threading.Lock()
-        self._dispensed: dict[tuple[str, str], int] = {}
-        self._references: set[str] = set()
+        self._table_ready = False
         self.reports: list[tuple[str, dict[str, int], str]] = []
         self.available = True
+
+    def _table(self) -> type[SimDispensing]:
+        if not self._table_ready:
+            SimDispensing.create_table(safe=True)
+            self._table_ready = True
+        return SimDispensing
+
+    def _dispensed(self, code: str) -> dict[str, int]:
+        table = self._table()
+        rows = (table.select(table.drug_code, peewee.fn.SUM(table.quantity))
+                .where(table.code == code).group_by(table.drug_code).tuples())
+        return {drug: int(total) for drug, total in rows}
 
     def lookup(self, code: str, today: int) -> Prescription | None:
         if not self.available:
@@ -104,21 +133,21 @@ class NationalPrescriptionSimulator(NationalPrescriptionSystem, Simulator):
 
     def _build(self, seed: tuple[Any, ...], today: int) -> Prescription:
         code, id_number, days_ago, days_supply, chronic, prescriber, facility, lines = seed
-        with self._lock:
-            rx_lines = tuple(RxLine(drug, name, unit, qty, done + self._dispensed.get((code, drug), 0), dosage)
-                             for drug, name, unit, qty, done, dosage in lines)
+        dispensed = self._dispensed(code)
+        rx_lines = tuple(RxLine(drug, name, unit, qty, done + dispensed.get(drug, 0), dosage)
+                         for drug, name, unit, qty, done, dosage in lines)
         return Prescription(code, code[-1], id_number, today - days_ago, days_supply, chronic, prescriber, facility,
                             rx_lines)
 
     def record_dispensing(self, code: str, quantities: Mapping[str, int], reference: str) -> None:
         if not self.available:
             raise ConnectorUnavailable("The national prescription system did not answer.")
-        with self._lock:
-            if reference in self._references:
-                return
-            self._references.add(reference)
-            for drug, qty in quantities.items():
-                self._dispensed[(code, drug)] = self._dispensed.get((code, drug), 0) + int(qty)
+        table = self._table()
+        with self._lock, table._meta.database.atomic():
+            if table.select().where(table.reference == reference).exists():
+                return  # the same report again (a retry): the real system is idempotent per reference
+            table.insert_many([{"code": code, "drug_code": drug, "quantity": int(qty), "reference": reference}
+                               for drug, qty in quantities.items()]).execute()
             self.reports.append((code, dict(quantities), reference))
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 import sdk
 from sdk import NotFoundError, UserInputError, requires
 from sdk.connectors import connector
-from sdk.payments import start_payment
+from sdk.payments import Payment, payment_for, start_payment
 
 from .connector import PAID, PENALISED, REGISTRY, STATUS_TEXT, TrafficPolice, Violation
 from .models import FinePayment
@@ -89,8 +89,14 @@ def _violation(violation_id: str) -> Violation:
 def violation(violation_id: str) -> Any:
     """One violation: offence, article, fine range, points, status, offices; pay if decided."""
     found = _violation(violation_id)
+    holding = payment_for(f"fine:{found.id}")
     return _page("traffic/violation.html", v=found, offence=OFFENCES[found.offence_code],
-                 attempt=secrets.token_urlsafe(16))
+                 attempt=secrets.token_urlsafe(16), holding=holding, holding_mine=_mine(holding))
+
+
+def _mine(payment: Payment | None) -> bool:
+    citizen = sdk.current_citizen()
+    return payment is not None and citizen is not None and payment.payer_citizen_id == citizen.id
 
 
 @bp.post("/violations/<violation_id>/pay")
@@ -98,6 +104,9 @@ def violation(violation_id: str) -> Any:
 def pay(violation_id: str) -> Any:
     """Pay the decided amount of a penalised violation through the station's payment page."""
     found = _violation(violation_id)
+    holding = payment_for(f"fine:{found.id}")
+    if holding is not None and _mine(holding):
+        return redirect(holding.resume_url)  # continue paying / being verified / paid on …
     if found.status != PENALISED or not found.decision_number or not found.decided_amount_vnd:
         raise UserInputError(sdk.pick("Chỉ nộp được khoản phạt đã có quyết định xử phạt và chưa nộp.",
                                       "Only a decided fine that is not yet paid can be paid."))

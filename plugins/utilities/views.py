@@ -11,7 +11,7 @@ import sdk
 from sdk import NotFoundError, UserInputError, requires
 from sdk.connectors import connector
 from sdk.consent import consent_purposes, grant_consent
-from sdk.payments import start_payment
+from sdk.payments import Payment, payment_for, start_payment
 from sdk.privacy import ConsentRequired, has_consent
 
 from .codes import KINDS, InvalidCustomerCode, parse_code
@@ -84,8 +84,27 @@ def lookup() -> Any:
     bills = unpaid(kind, code.code)
     with sdk.transaction():
         sdk.audit("utilities.lookup", details={"kind": kind, "company": code.company_short, "unpaid": len(bills)})
-    return _page("utilities/bills.html", code=code, bills=bills, attempt=secrets.token_urlsafe(16),
-                 conn=billing(kind))
+    held = _held(kind, bills)
+    return _page("utilities/bills.html", code=code, bills=[b for b in bills if b.id not in held],
+                 held=[(b, held[b.id], _mine(held[b.id])) for b in bills if b.id in held],
+                 attempt=secrets.token_urlsafe(16), conn=billing(kind))
+
+
+def bill_object(kind: str, bill_id: str) -> str:
+    """What a payment of one bill pays (``pays_for``): one claim per bill, so a bill is in at
+    most one open-or-paid payment whichever set of bills the citizen chose."""
+    return f"bill:{kind}:{bill_id}"
+
+
+def _held(kind: str, bills: list[Any]) -> dict[str, Payment]:
+    """The bills that an open or paid payment holds, with that payment."""
+    found = {b.id: payment_for(bill_object(kind, b.id)) for b in bills}
+    return {bill_id: payment for bill_id, payment in found.items() if payment is not None}
+
+
+def _mine(payment: Payment) -> bool:
+    citizen = sdk.current_citizen()
+    return citizen is not None and payment.payer_citizen_id == citizen.id
 
 
 @bp.post("/pay")
@@ -94,8 +113,13 @@ def pay() -> Any:
     """Pay the chosen bills (or all of them) in one payment."""
     kind = request.form.get("kind", "")
     code = parse_code(kind, request.form.get("code", ""))
-    open_bills = {b.id: b for b in unpaid(kind, code.code)}
+    all_unpaid = unpaid(kind, code.code)
+    held = _held(kind, all_unpaid)
+    open_bills = {b.id: b for b in all_unpaid if b.id not in held}
     chosen = list(open_bills) if request.form.get("all") else request.form.getlist("bill")
+    mine = [held[b] for b in chosen if b in held and _mine(held[b])]
+    if mine:
+        return redirect(mine[0].resume_url)  # a chosen bill is already in this citizen's payment
     if not chosen:
         raise UserInputError(sdk.pick("Hãy chọn ít nhất một hoá đơn.", "Choose at least one bill."))
     if any(bill_id not in open_bills for bill_id in chosen):
@@ -109,6 +133,7 @@ def pay() -> Any:
     payment = start_payment(
         amount_vnd=sum(b.total for b in bills), purpose="utilities.bills",
         reference=f"bills:{kind}:{','.join(b.id for b in bills)}"[:128],
+        pays_for=[bill_object(kind, b.id) for b in bills],
         idempotency_key=request.form.get("attempt", ""),
         description={"vi": f"{what['vi']} {code.code} — {len(bills)} hoá đơn",
                      "en": f"{what['en']} {code.code} — {len(bills)} bill(s)"},

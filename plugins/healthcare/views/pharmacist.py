@@ -12,7 +12,7 @@ from ..checkout import post_dispensing
 from ..connector import inventory, national_prescriptions
 from ..models import RxOrder
 from . import bp
-from .rx import find_order, rx_ref
+from .rx import find_order, rx_ref, still_dispensable
 
 
 @bp.route("/pharmacist")
@@ -36,6 +36,10 @@ def pharmacist_decide(order_id: int, decision: str) -> Any:
         order = find_order(order_id)
         if order.state != "awaiting_approval":
             raise UserInputError(pick("Đơn hàng này đã được xử lý.", "This order was already decided."))
+        if decision == "approve":
+            refusal = still_dispensable(order)
+            if refusal is not None:
+                raise UserInputError(refusal)
         order.state = "approved" if decision == "approve" else "rejected"
         order.decided_at = now()
         order.pharmacist_id = current_staff().id

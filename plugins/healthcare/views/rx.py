@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import replace
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -27,6 +26,7 @@ from sdk import (
 from .. import checkout
 from ..checkout import RX_PURPOSE, items_detail, new_pickup_code
 from ..connector import ConnectorUnavailable, inventory, national_prescriptions
+from ..dispensed import over_prescription, with_station_sales
 from ..models import RxOrder
 from ..prescriptions import (
     TYPE_NAMES,
@@ -57,20 +57,6 @@ def _refuse(code: str, reason: str, message: dict[str, str]) -> Any:
     return render_template("healthcare/rx_refused.html", message=message, reason=reason), 403
 
 
-def _with_unposted_sales(rx: Prescription) -> Prescription:
-    """Count quantities already paid here but not yet accepted by the national system as dispensed,
-    so a prescription is never sold twice while that system is unreachable."""
-    pending: dict[str, int] = {}
-    for order in RxOrder.select().where((RxOrder.code == rx.code) & (RxOrder.state == "paid")
-                                        & (RxOrder.posted == False)):  # noqa: E712 (peewee expression)
-        for line in order.lines:
-            pending[line["sku"]] = pending.get(line["sku"], 0) + int(line["qty"])
-    if not pending:
-        return rx
-    return replace(rx, lines=tuple(replace(line, dispensed=line.dispensed + pending.get(line.drug_code, 0))
-                                   for line in rx.lines))
-
-
 def _prescription_for_citizen(code: str) -> Prescription | tuple[Any, int]:
     """The prescription if it is this citizen's; otherwise the refusal page (audited), revealing nothing."""
     try:
@@ -83,7 +69,7 @@ def _prescription_for_citizen(code: str) -> Prescription | tuple[Any, int]:
         return _refuse(code, "not_found", NOT_YOURS)
     if not citizen_matches_id_number(rx.patient_id_number):
         return _refuse(code, "other_person", NOT_YOURS)
-    rx = _with_unposted_sales(rx)
+    rx = with_station_sales(rx)
     try:
         check_kiosk_dispensable(rx, local_day(now()))
     except PrescriptionRefused as refusal:
@@ -170,8 +156,12 @@ def rx_order(order_id: int) -> Any:
     """The order's state: waiting for the pharmacist, approved (pay), paid (pickup code)."""
     order = get_owned(RxOrder, order_id, staff_permission="healthcare.dispense")
     names = {line["sku"]: (inventory().product(line["sku"]) or None) for line in order.lines}
+    holding = checkout.payment_for(f"rxorder:{order.id}")
+    citizen = current_citizen()
     return render_template("healthcare/rx_order.html", order=order, names=names, attempt=secrets.token_urlsafe(16),
-                           counter=plugin_settings()["pickup_counter"])
+                           counter=plugin_settings()["pickup_counter"], holding=holding,
+                           holding_mine=holding is not None and citizen is not None
+                           and holding.payer_citizen_id == citizen.id)
 
 
 @bp.route("/rx/orders/<int:order_id>/pay", methods=["POST"])
@@ -179,10 +169,16 @@ def rx_order(order_id: int) -> Any:
 def rx_order_pay(order_id: int) -> Any:
     """Pay an approved order through the station's payment service."""
     order = get_owned(RxOrder, order_id)
+    holding = checkout.payment_for(f"rxorder:{order.id}")
+    if holding is not None:
+        return redirect(holding.resume_url, code=303)  # continue paying / being verified / paid on …
     if order.state != "approved":
         raise UserInputError(pick("Đơn hàng chưa được dược sĩ duyệt hoặc đã thanh toán.",
                                   "The order is not approved by the pharmacist yet, or is already paid."))
     form = load_form(PayForm, request.form)
+    refusal = still_dispensable(order)
+    if refusal is not None:
+        raise UserInputError(refusal)
     payment = checkout.start_payment(
         amount_vnd=int(order.total_vnd), purpose=RX_PURPOSE, reference=f"rxorder:{order.id}",
         idempotency_key=form["attempt"],
@@ -190,11 +186,24 @@ def rx_order_pay(order_id: int) -> Any:
         return_url=url_for("healthcare.rx_order", order_id=order.id),
         receipt_lines=[(pick("Mã nhận thuốc", "Pickup code"), order.pickup_code),
                        (pick("Nơi nhận", "Collect at"), plugin_settings()["pickup_counter"])])
-    with transaction():
-        order.payment_id = str(payment.id)
-        order.save()
-        audit("healthcare.rx_pay", object_ref=f"rxorder:{order.id}", details={"payment": str(payment.id)})
+    if not payment.existing:
+        with transaction():
+            order.payment_id = str(payment.id)
+            order.save()
+            audit("healthcare.rx_pay", object_ref=f"rxorder:{order.id}", details={"payment": str(payment.id)})
     return redirect(payment.pay_url, code=303)
+
+
+def still_dispensable(order: RxOrder) -> str | None:
+    """Ask the national system again and check the order against what remains (None: fine)."""
+    try:
+        rx = national_prescriptions().lookup(order.code, local_day(now()))
+    except ConnectorUnavailable:
+        return pick("Hệ thống đơn thuốc quốc gia chưa trả lời. Vui lòng thử lại sau ít phút.",
+                    "The national prescription system did not answer. Please try again in a few minutes.")
+    if rx is None:
+        return pick("Không tìm thấy đơn thuốc này.", "This prescription was not found.")
+    return over_prescription(rx, {line["sku"]: int(line["qty"]) for line in order.lines})
 
 
 def find_order(order_id: int) -> RxOrder:
