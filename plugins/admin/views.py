@@ -292,7 +292,8 @@ def submit(dossier_id: int) -> Response:
         payment = start_fee_payment(dossier_id=dossier.id, procedure_code=procedure_.code,
                                     procedure_name=procedure_.name, fee_vnd=dossier.fee_vnd, idempotency_key=key,
                                     return_url=url_for("admin.review", dossier_id=dossier.id))
-        flow.await_payment(dossier, str(payment.id))
+        if not payment.existing or dossier.payment_id != str(payment.id):
+            flow.await_payment(dossier, str(payment.id))
         return redirect(payment.pay_url)
     flow.submit(dossier, procedure_)
     return redirect(url_for("admin.receipt", dossier_id=dossier.id))

@@ -51,7 +51,7 @@ def test_payment_is_pending_in_integer_vnd_with_its_start_audited(pay_station):
     [entry] = audit_entries(app, f"payment:{record.id}")
     assert entry["action"] == "payments.start" and entry["actor"] == "citizen:1"
     assert entry["details"] == {"amount_vnd": 750000, "plugin": "fx_payee", "purpose": "fx.fee",
-                                "reference": "fine:123"}
+                                "reference": "fine:123", "objects": 1}
 
 
 def test_same_key_and_same_request_return_the_same_payment_once(pay_station):
@@ -80,8 +80,8 @@ def test_one_key_used_by_two_citizens_makes_two_payments(pay_station):
     app = pay_station(terminal=False, printer=False)
     with app.app_context():
         service = app.extensions["payments"]
-        a = service.start(payment_request(citizen_id=1, key="attempt-0003"), "system")
-        b = service.start(payment_request(citizen_id=2, key="attempt-0003"), "system")
+        a = service.start(payment_request(citizen_id=1, key="attempt-0003", reference="fee:1"), "system")
+        b = service.start(payment_request(citizen_id=2, key="attempt-0003", reference="fee:2"), "system")
     assert a.id != b.id
 
 

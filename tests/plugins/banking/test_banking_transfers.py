@@ -170,7 +170,8 @@ def test_the_daily_limit_is_rechecked_when_money_moves(make_bank_station, bank_l
     bank_login(client, AN)
     first, second = new_key(client), new_key(client)
     assert review(client, csrf_token, first, amount="3000000").status_code == 200
-    assert review(client, csrf_token, second, amount="3000000").status_code == 200
+    # another transfer, not the same one again (an identical one is sent once: see the dedupe tests)
+    assert review(client, csrf_token, second, amount="3000000", description="Tien hoc").status_code == 200
     assert client.get(confirm(client, csrf_token, first).headers["Location"]).status_code == 200
     refused = client.get(confirm(client, csrf_token, second).headers["Location"])
     assert refused.status_code == 409 and 'data-refusal="over_daily_limit"' in refused.get_data(as_text=True)
@@ -196,8 +197,9 @@ def test_balance_spent_between_review_and_confirm_is_refused_when_money_moves(ap
     client = app.test_client()
     bank_login(client, MINH)
     first, second = new_key(client), new_key(client)
-    for key in (first, second):
-        assert review(client, csrf_token, key, from_account="1010000003", amount="1000000").status_code == 200
+    for key, what in ((first, "Tien nha"), (second, "Tien hoc")):
+        assert review(client, csrf_token, key, from_account="1010000003", amount="1000000",
+                      description=what).status_code == 200
     confirm(client, csrf_token, first)
     refused = client.get(confirm(client, csrf_token, second).headers["Location"])
     assert 'data-refusal="insufficient_funds"' in refused.get_data(as_text=True)

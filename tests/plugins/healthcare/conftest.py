@@ -58,10 +58,14 @@ class FakePayments:
         self.started: list[dict[str, Any]] = []
 
     def start_payment(self, **kwargs: Any) -> Any:
-        payment = SimpleNamespace(id=f"pay-{len(self.started) + 1}", state="PENDING",
+        payment = SimpleNamespace(id=f"pay-{len(self.started) + 1}", state="PENDING", existing=False,
                                   pay_url=f"/pay/fake-{len(self.started) + 1}", **kwargs)
         self.started.append({"payment": payment, **kwargs})
         return payment
+
+    @staticmethod
+    def payment_for(obj: str) -> Any:
+        return None  # the fake keeps no claims (tests/core/payments cover exclusivity for real)
 
 
 @pytest.fixture
@@ -70,6 +74,7 @@ def payments(monkeypatch):
     ``payments.settle(app, index=-1, state="SUCCEEDED")`` delivers the ``payment_settled`` outcome."""
     fake = FakePayments()
     monkeypatch.setattr("plugins.healthcare.checkout.start_payment", fake.start_payment)
+    monkeypatch.setattr("plugins.healthcare.checkout.payment_for", fake.payment_for)
 
     def settle(app: Any, index: int = -1, state: str = "SUCCEEDED") -> None:
         from plugins.healthcare import checkout

@@ -89,7 +89,7 @@ def test_paying_a_decided_fine_marks_it_paid_and_the_receipt_shows_the_decision(
     pay_url = started.headers["Location"]
     again = client.post("/s/traffic/violations/VP250305022/pay",
                         data={"attempt": attempt, "csrf_token": csrf_token(client)})
-    assert again.headers["Location"] == pay_url  # same attempt, same payment
+    assert again.headers["Location"].split("?")[0] == pay_url  # same attempt, same payment
     payment_id = int(pay_url.rsplit("/", 1)[1])
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
     receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
@@ -101,9 +101,12 @@ def test_paying_a_decided_fine_marks_it_paid_and_the_receipt_shows_the_decision(
     assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]
     assert "Quyết định số: 890/QĐ-XPHC" in printed_receipts(app)[0].lines
     assert any(e["action"] == "traffic.fine.paid" and "890/QĐ-XPHC" in str(e) for e in audit_entries(app))
-    refused = client.post("/s/traffic/violations/VP250305022/pay",
-                          data={"attempt": "another-attempt-123", "csrf_token": csrf_token(client)})
-    assert refused.status_code == 400
+    again = client.post("/s/traffic/violations/VP250305022/pay",
+                        data={"attempt": "another-attempt-123", "csrf_token": csrf_token(client)})
+    assert again.status_code == 302 and again.headers["Location"] == f"/pay/{payment_id}?resume=1"
+    shown = client.get(again.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Khoản này đã được thanh toán lúc" in shown and f"BL{payment_id:08d}" in shown
+    assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]  # nothing more
 
 
 def test_unresolved_or_paid_violations_cannot_be_paid(station, login_citizen, csrf_token):
