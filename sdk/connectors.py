@@ -14,6 +14,8 @@ presented as real.
 
 from __future__ import annotations
 
+import weakref
+
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,7 +45,10 @@ class ConnectorUnavailable(Exception):
     """The outside system did not answer; the citizen should try again later."""
 
 
-_INSTANCES: dict[tuple[int, str], Connector] = {}
+# Connector instances per live station, by id(station). The entry is dropped when its station
+# is collected, so a later station that happens to get the same id starts afresh (before, an
+# old station's simulators, with their state, were handed to a new one: seen between tests).
+_INSTANCES: dict[int, dict[str, Connector]] = {}
 
 
 def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Connector]]) -> Any:
@@ -52,16 +57,19 @@ def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Co
     ``registry`` maps kinds to factories, e.g. ``{"simulator": PrescriptionSimulator}``.
     """
     station = current_app.extensions["station"]
-    key = (id(station), name)
-    if key not in _INSTANCES:
+    instances = _INSTANCES.get(id(station))
+    if instances is None:
+        instances = _INSTANCES[id(station)] = {}
+        weakref.finalize(station, _INSTANCES.pop, id(station), None)
+    if name not in instances:
         settings = station.config.connectors.get(name, {})
         kind = settings.get("kind", "simulator")
         factory = registry.get(kind)
         if factory is None:
             raise ConfigError(station.config.source, f"connectors.{name}.kind",
                               f"unknown kind {kind!r}; available: {', '.join(sorted(registry))}")
-        _INSTANCES[key] = factory({k: v for k, v in settings.items() if k != "kind"})
-    return _INSTANCES[key]
+        instances[name] = factory({k: v for k, v in settings.items() if k != "kind"})
+    return instances[name]
 
 
 __all__ = ["Connector", "ConnectorUnavailable", "Simulator", "connector"]

@@ -84,7 +84,7 @@ def lookup() -> Any:
     bills = unpaid(kind, code.code)
     with sdk.transaction():
         sdk.audit("utilities.lookup", details={"kind": kind, "company": code.company_short, "unpaid": len(bills)})
-    held = _held(kind, bills)
+    held = _held(kind, [b.id for b in bills])
     return _page("utilities/bills.html", code=code, bills=[b for b in bills if b.id not in held],
                  held=[(b, held[b.id], _mine(held[b.id])) for b in bills if b.id in held],
                  attempt=secrets.token_urlsafe(16), conn=billing(kind))
@@ -96,9 +96,9 @@ def bill_object(kind: str, bill_id: str) -> str:
     return f"bill:{kind}:{bill_id}"
 
 
-def _held(kind: str, bills: list[Any]) -> dict[str, Payment]:
+def _held(kind: str, bill_ids: list[str]) -> dict[str, Payment]:
     """The bills that an open or paid payment holds, with that payment."""
-    found = {b.id: payment_for(bill_object(kind, b.id)) for b in bills}
+    found = {bill_id: payment_for(bill_object(kind, bill_id)) for bill_id in bill_ids}
     return {bill_id: payment for bill_id, payment in found.items() if payment is not None}
 
 
@@ -114,12 +114,14 @@ def pay() -> Any:
     kind = request.form.get("kind", "")
     code = parse_code(kind, request.form.get("code", ""))
     all_unpaid = unpaid(kind, code.code)
-    held = _held(kind, all_unpaid)
+    submitted = request.form.getlist("bill")[:MAX_BILLS_PER_PAYMENT * 2]  # the bills on the page
+    held = _held(kind, sorted({b.id for b in all_unpaid} | set(submitted)))
     open_bills = {b.id: b for b in all_unpaid if b.id not in held}
-    chosen = list(open_bills) if request.form.get("all") else request.form.getlist("bill")
-    mine = [held[b] for b in chosen if b in held and _mine(held[b])]
-    if mine:
-        return redirect(mine[0].resume_url)  # a chosen bill is already in this citizen's payment
+    chosen = list(open_bills) if request.form.get("all") else submitted
+    mine = [held[b] for b in submitted if b in held and _mine(held[b])]
+    if mine and (not request.form.get("all") or not open_bills):
+        # the page's bills are already in this citizen's payment: continue it, or its receipt
+        return redirect(mine[0].resume_url)
     if not chosen:
         raise UserInputError(sdk.pick("Hãy chọn ít nhất một hoá đơn.", "Choose at least one bill."))
     if any(bill_id not in open_bills for bill_id in chosen):

@@ -122,3 +122,54 @@ def test_unresolved_or_paid_violations_cannot_be_paid(station, login_citizen, cs
 def test_pages_need_login(station):
     app, _, _ = station
     assert app.test_client().get("/s/traffic/", headers={"Accept": "application/json"}).status_code == 401
+
+
+def _attempt_of(client, violation: str) -> str:
+    page = client.get(f"/s/traffic/violations/{violation}").get_data(as_text=True)
+    return re.search(r'name="attempt" value="([^"]+)"', page).group(1)
+
+
+def test_two_page_loads_then_two_payments_make_one_payment(station, login_citizen, csrf_token):
+    """Two tabs (each page load has its own attempt): the second "pay" continues the first."""
+    app, terminal, _ = station
+    client = app.test_client()
+    login_citizen(client)
+    tab1, tab2 = _attempt_of(client, "VP250305022"), _attempt_of(client, "VP250305022")
+    first = client.post("/s/traffic/violations/VP250305022/pay", data={"attempt": tab1, "csrf_token": csrf_token(client)})
+    second = client.post("/s/traffic/violations/VP250305022/pay", data={"attempt": tab2, "csrf_token": csrf_token(client)})
+    payment_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    assert second.headers["Location"] == f"/pay/{payment_id}?resume=1"
+    resumed = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Bạn đã bắt đầu thanh toán khoản này" in resumed
+    detail = client.get("/s/traffic/violations/VP250305022").get_data(as_text=True)
+    assert "Tiếp tục thanh toán" in detail and 'id="pay-fine"' not in detail   # not "pay" again
+    for _ in range(2):  # both tabs press "pay by card"
+        client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]
+    with app.app_context():
+        from core.payments.models import PaymentRecord
+
+        from plugins.traffic.models import FinePayment
+
+        assert PaymentRecord.select().count() == 1 and FinePayment.select().count() == 1
+
+
+def test_while_the_terminal_is_silent_the_fine_page_says_being_verified(station, login_citizen, csrf_token):
+    app, terminal, _ = station
+    client = app.test_client()
+    login_citizen(client)
+    control.set_profile(terminal, "silent_after_auth")
+    started = client.post("/s/traffic/violations/VP250305022/pay",
+                          data={"attempt": _attempt_of(client, "VP250305022"), "csrf_token": csrf_token(client)})
+    payment_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():  # the terminal's answer is lost
+        app.extensions["payments"].pay_by_card(payment_id, "citizen:1")
+    detail = client.get("/s/traffic/violations/VP250305022").get_data(as_text=True)
+    assert "Đang xác minh thanh toán" in detail and 'id="pay-fine"' not in detail
+    again = client.post("/s/traffic/violations/VP250305022/pay",
+                        data={"attempt": "another-tab-attempt", "csrf_token": csrf_token(client)})
+    assert again.headers["Location"] == f"/pay/{payment_id}?resume=1"
+    with app.app_context():
+        from core.payments.models import PaymentRecord
+
+        assert [p.state for p in PaymentRecord.select()] == ["UNKNOWN"]

@@ -130,3 +130,35 @@ def test_withdrawn_consent_hides_saved_codes_and_they_can_be_removed(kiosk, csrf
     assert deleted.status_code == 302
     assert client.post(f"/s/utilities/codes/{code_id}/delete",
                        data={"csrf_token": csrf_token(client)}).status_code == 404
+
+
+def test_two_page_loads_of_a_bill_set_then_two_payments_make_one_payment(kiosk, csrf_token):
+    """Two tabs on the same bills: the second "pay all" continues the first payment; each bill
+    is paid once, and a bill held by an open payment is shown as being paid, not offered again."""
+    app, client, terminal, _ = kiosk
+    tab1 = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    tab2 = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+
+    def press(page):
+        return client.post("/s/utilities/pay", data={  # as a browser sends "pay all": the ticked bills too
+            "attempt": re.search(r'name="attempt" value="([^"]+)"', page).group(1), "kind": "electricity",
+            "code": "PD01000123456", "all": "1", "bill": re.findall(r'name="bill" value="([^"]+)"', page),
+            "csrf_token": csrf_token(client)})
+
+    first = press(tab1).headers["Location"]
+    assert re.fullmatch(r"/pay/\d+", first)
+    assert press(tab2).headers["Location"] == first + "?resume=1"
+    shown = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    assert re.findall(r'data-held-bill="([^"]+)"', shown) == ["HDD202504-123456", "HDD202505-123456"]
+    assert 'id="pay-all"' not in shown and "Tiếp tục thanh toán" in shown
+    payment_id = int(first.rsplit("/", 1)[1])
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert press(tab2).headers["Location"] == first + "?resume=1"  # paid: the receipt page, no new payment
+    assert len(control.simulator(terminal).approved_charges()) == 1
+    with app.app_context():
+        from core.payments.models import PaymentRecord
+
+        from plugins.utilities.models import BillPayment
+
+        assert PaymentRecord.select().count() == 1
+        assert sorted(b.bill_id for b in BillPayment.select()) == ["HDD202504-123456", "HDD202505-123456"]
