@@ -194,3 +194,30 @@ def test_scanner_faults_are_explained_and_nothing_is_attached(admin_app, vneid_l
                           data={"csrf_token": csrf_token(kiosk)})
     assert response.status_code == status and words in response.get_data(as_text=True)
     assert "Đã đính kèm" not in kiosk.get(f"/s/admin/dossiers/{dossier_id}/documents").get_data(as_text=True)
+
+
+def test_two_page_loads_of_the_review_then_two_payments_pay_the_fee_once(admin_app, vneid_login, csrf_token):
+    app = admin_app()
+    kiosk = app.test_client()
+    vneid_login(kiosk, account=1)
+    dossier_id = _start(kiosk, csrf_token, "1.004194")
+    kiosk.post(f"/s/admin/dossiers/{dossier_id}/form", data={
+        "csrf_token": csrf_token(kiosk), "temporary_address": "Số 5 ngõ Thử, phường Thử Nghiệm",
+        "permanent_residence": "Số 34 phố Mẫu, TP Hồ Chí Minh", "from_date": "01/01/2030", "months": "12",
+        "phone": "0912345678"})
+    kiosk.post(f"/s/admin/dossiers/{dossier_id}/documents/proof_of_residence/scan", data={"csrf_token": csrf_token(kiosk)})
+    tabs = [re.search(r'name="idempotency_key" value="([^"]+)"',
+                      kiosk.get(f"/s/admin/dossiers/{dossier_id}/review").get_data(as_text=True)).group(1)
+            for _ in range(2)]
+    first, second = (kiosk.post(f"/s/admin/dossiers/{dossier_id}/submit",
+                                data={"csrf_token": csrf_token(kiosk), "idempotency_key": key}) for key in tabs)
+    assert re.fullmatch(r"/pay/\d+", first.headers["Location"])
+    assert second.headers["Location"] == first.headers["Location"] + "?resume=1"
+    for _ in range(2):
+        kiosk.post(f"{first.headers['Location']}/card", data={"csrf_token": csrf_token(kiosk)})
+    with app.app_context():
+        from core.payments.models import PaymentRecord
+
+        assert [(p.state, int(p.amount_vnd)) for p in PaymentRecord.select()] == [("SUCCEEDED", 7_000)]
+    started = [e for e in _audit(app) if e["action"] == "admin.fee_payment_started"]
+    assert len(started) == 1

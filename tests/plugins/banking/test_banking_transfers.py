@@ -460,10 +460,10 @@ def test_a_site_may_make_the_face_check_rule_stricter_never_looser():
 
 
 def test_three_transfers_of_nine_million_the_third_needs_the_face_check(app, an_biometric, csrf_token, devices):
-    for _ in range(2):
+    for what in ("Tien dien", "Tien hoc"):  # two different transfers (an identical one is sent once)
         key = new_key(an_biometric)
-        assert 'data-step="biometric"' not in review(an_biometric, csrf_token, key, amount="9000000").get_data(
-            as_text=True)
+        assert 'data-step="biometric"' not in review(an_biometric, csrf_token, key, amount="9000000",
+                                                     description=what).get_data(as_text=True)
         confirm(an_biometric, csrf_token, key)
     assert balances(app)[AN_MAIN] == 67_500_000
     key = large_transfer(an_biometric, csrf_token, amount="9000000")  # 18 + 9 > 20 million today
@@ -497,3 +497,50 @@ def test_the_service_refuses_the_transfer_crossing_the_day_total_without_the_fac
         usage = DailyUsage.get((DailyUsage.citizen_id == citizen_id) & (DailyUsage.day == vietnam_day(at)))
         assert usage.used_vnd == 18_000_000
     assert balances(app)[AN_MAIN] == 67_500_000
+
+
+def test_the_same_transfer_confirmed_from_two_tabs_is_sent_once(app, an, csrf_token):
+    """Two forms filled in with the same transfer: the second confirmation shows the first one
+    and moves nothing, unless the citizen deliberately chooses to send it again."""
+    client = an
+    tab1, tab2 = new_key(client), new_key(client)
+    for key in (tab1, tab2):
+        assert review(client, csrf_token, key).status_code == 200
+    before = balances(app)[AN_MAIN]
+    sent = confirm(client, csrf_token, tab1)
+    assert sent.status_code == 303
+    duplicate = confirm(client, csrf_token, tab2)
+    page = duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 409 and 'id="duplicate-notice"' in page and 'id="send-again"' in page
+    assert balances(app)[AN_MAIN] == before - 1_500_000
+    assert len(transfer_entries(app, "ok")) == 1
+    again = client.post("/s/banking/transfer/confirm", data={"csrf_token": csrf_token(client),
+                                                             "idempotency_key": tab2, "send_again": "yes"})
+    assert again.status_code == 303 and again.headers["Location"] != sent.headers["Location"]
+    assert balances(app)[AN_MAIN] == before - 3_000_000
+    assert confirm(client, csrf_token, tab2).headers["Location"] == again.headers["Location"]  # a retry: same
+
+
+def test_concurrent_confirmations_of_the_same_transfer_from_two_tabs_send_it_once(app, an, csrf_token):
+    client = an
+    keys = [new_key(client) for _ in range(4)]
+    for key in keys:
+        review(client, csrf_token, key)
+    before = balances(app)[AN_MAIN]
+    token = csrf_token(client)
+    barrier = threading.Barrier(len(keys))
+    statuses: list[int] = []
+
+    def press(key: str) -> None:
+        barrier.wait()
+        statuses.append(client.post("/s/banking/transfer/confirm",
+                                    data={"csrf_token": token, "idempotency_key": key}).status_code)
+
+    threads = [threading.Thread(target=press, args=(k,)) for k in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [303, 409, 409, 409]
+    assert balances(app)[AN_MAIN] == before - 1_500_000
+    assert len(transfer_entries(app, "ok")) == 1
