@@ -15,7 +15,6 @@ presented as real.
 from __future__ import annotations
 
 import weakref
-
 from collections.abc import Callable, Mapping
 from typing import Any
 

@@ -38,7 +38,12 @@ from collections.abc import Iterable
 from flask import current_app
 
 from core.errors import LoginRequired
-from core.payments.errors import IdempotencyConflict, ObjectUnavailable, PaymentError, PaymentNotFound
+from core.payments.errors import (
+    IdempotencyConflict,
+    ObjectUnavailable,
+    PaymentError,
+    PaymentNotFound,
+)
 from core.payments.models import FAILED, PENDING, SUCCEEDED, UNKNOWN
 from core.payments.service import PaymentRequest, view_of
 from core.payments.service import PaymentView as Payment

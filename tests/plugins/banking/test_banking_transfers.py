@@ -490,7 +490,8 @@ def test_the_service_refuses_the_transfer_crossing_the_day_total_without_the_fac
         bank = SimulatedCoreBanking({})
         cif = bank.find_customer(TEST_CITIZENS[AN].personal_id)
         outcomes = [execute_transfer(bank, citizen_id=citizen_id, cif=cif, key=f"k{n}-{'x' * 20}",
-                                     draft=TransferDraft(AN_MAIN, VCB, "account", OTHER_BANK_ACCOUNT, 9_000_000, "Nha"),
+                                     draft=TransferDraft(AN_MAIN, VCB, "account", OTHER_BANK_ACCOUNT, 9_000_000,
+                                                         f"Nha {n}"),  # three different transfers
                                      daily_limit=100_000_000, biometric=False, now=at) for n in range(3)]
         assert [(o.transfer.state, o.transfer.refusal) for o in outcomes] == [
             ("SUCCEEDED", None), ("SUCCEEDED", None), ("REFUSED", "biometric_required")]

@@ -148,7 +148,6 @@ def test_two_page_loads_then_two_payments_make_one_payment(station, login_citize
     assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]
     with app.app_context():
         from core.payments.models import PaymentRecord
-
         from plugins.traffic.models import FinePayment
 
         assert PaymentRecord.select().count() == 1 and FinePayment.select().count() == 1

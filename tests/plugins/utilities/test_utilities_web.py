@@ -157,7 +157,6 @@ def test_two_page_loads_of_a_bill_set_then_two_payments_make_one_payment(kiosk, 
     assert len(control.simulator(terminal).approved_charges()) == 1
     with app.app_context():
         from core.payments.models import PaymentRecord
-
         from plugins.utilities.models import BillPayment
 
         assert PaymentRecord.select().count() == 1
