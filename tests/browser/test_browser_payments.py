@@ -1,0 +1,48 @@
+"""A citizen with two tabs on one fine, in Chromium at 1080×1920: the second "pay" continues
+the first payment, and once paid the fine says so — one payment, one charge. Screenshots go
+to docs/screenshots/payments/ (looked at by a person when this journey changes)."""
+
+from __future__ import annotations
+
+import re
+
+from browser_kit import HERE, login_with_vneid
+
+SHOTS = HERE.parents[1] / "docs" / "screenshots" / "payments"
+FINE = "/s/traffic/violations/VP250314001"
+
+
+def test_two_tabs_on_one_fine_make_one_payment(context, page, station):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    login_with_vneid(page, station.url, account=0)
+    page.goto(station.url + FINE)
+    other = context.new_page()
+    other.goto(station.url + FINE)
+
+    page.click("#pay-fine")
+    page.wait_for_url(re.compile(r".*/pay/\d+$"))
+    other.click("#pay-fine")
+    other.wait_for_url(re.compile(r".*/pay/\d+\?resume=1$"))
+    assert other.url.split("?")[0] == page.url
+    assert "Bạn đã bắt đầu thanh toán khoản này" in other.inner_text("#resume-notice")
+    other.screenshot(path=str(SHOTS / "continue-paying-1080x1920.png"))
+
+    page.goto(station.url + FINE)
+    assert "Tiếp tục thanh toán" in page.inner_text(".payment-state")
+    assert page.query_selector("#pay-fine") is None
+    page.screenshot(path=str(SHOTS / "fine-being-paid-1080x1920.png"))
+
+    other.click("#pay-card")
+    other.wait_for_url(re.compile(r".*/pay/\d+/receipt$"), timeout=30_000)
+    page.goto(station.url + FINE)
+    assert "Đã thanh toán" in page.inner_text(".payment-state")
+    page.click(".payment-state a")
+    page.wait_for_url(re.compile(r".*/receipt\?resume=1$"))
+    notice = page.inner_text("#resume-notice")
+    assert re.search(r"đã được thanh toán lúc \d{2}/\d{2}/\d{4} \d{2}:\d{2}, biên lai số BL\d{8}", notice)
+    page.screenshot(path=str(SHOTS / "already-paid-1080x1920.png"), full_page=True)
+    with station.app.app_context():
+        from core.payments.models import PaymentRecord
+
+        paid = [p.state for p in PaymentRecord.select() if p.reference == "fine:VP250314001"]
+    assert paid == ["SUCCEEDED"]
