@@ -1,14 +1,15 @@
 """A citizen with two tabs on one fine, in Chromium at 1080×1920: the second "pay" continues
 the first payment, and once paid the fine says so — one payment, one charge. Screenshots go
-to docs/screenshots/payments/ (looked at by a person when this journey changes)."""
+to tests/browser/artifacts/payments/; the ones in docs/screenshots/payments/ are copies a
+person looked at (copy them again when this journey changes)."""
 
 from __future__ import annotations
 
 import re
 
-from browser_kit import HERE, login_with_vneid
+from browser_kit import ARTIFACTS, login_with_vneid
 
-SHOTS = HERE.parents[1] / "docs" / "screenshots" / "payments"
+SHOTS = ARTIFACTS / "payments"
 FINE = "/s/traffic/violations/VP250314001"
 
 
