@@ -255,6 +255,9 @@ class PluginManager:
             registrar = RouteRegistrar(record.id)
             self._call_impl(record, "register_routes", registrar=registrar)
             self._check_routes(record, registrar.blueprints)
+            step = "check data categories"
+            package = module_name if hasattr(module, "__path__") else module_name.rpartition(".")[0] or module_name
+            bind_personal_models(record.id, package, record.manifest)
             if migrate:
                 step = "migrate"
                 self.migrate_plugin(record)
@@ -392,6 +395,23 @@ class PluginManager:
         """Every permission defined by a valid manifest (for the permission policy)."""
         return [p for r in self.records.values() if r.manifest and r.state is not State.INVALID
                 for p in r.manifest.permissions]
+
+
+def bind_personal_models(plugin_id: str, package: str, manifest: Manifest) -> None:
+    """Tie the plugin's PersonalDataModel tables to the plugin the station loaded them for
+    (whatever its package is called) and check their data categories against the manifest now,
+    at load, rather than at the first write (a 500 in front of a citizen)."""
+    from core.privacy.fields import UndeclaredCategory, personal_models
+
+    declared = {d["category"] for d in manifest.data}
+    for model in personal_models():
+        if model.__module__ != package and not model.__module__.startswith(package + "."):
+            continue
+        if model.__dict__.get("plugin_id") is None:
+            model.plugin_id = plugin_id
+        if model.data_category not in declared:
+            raise UndeclaredCategory(f"model {model.__name__} stores {model.data_category!r} data but the manifest "
+                                     "does not declare that category in [[data]]")
 
 
 def _package_dir(module: str) -> Path | None:

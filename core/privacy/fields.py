@@ -48,7 +48,7 @@ from core.privacy.crypto import (
     open_field,
     seal_field,
 )
-from core.privacy.keys import data_keys
+from core.privacy.keys import DataErased, data_keys
 
 PERSONAL_MODELS: list[type[PersonalDataModel]] = []
 
@@ -230,19 +230,39 @@ class PersonalDataModel(BaseModel):
         return rows
 
 
-def read_personal(rows: Any, purpose: Any) -> Any:
+def read_personal(rows: Any, purpose: Any, on_refused: str = "raise") -> Any:
     """Read personal data for a stated purpose: open every encrypted field of ``rows``.
 
     ``rows`` is a :class:`PersonalDataModel` row, a query or any iterable of rows. Each read
     is recorded in the access log with ``purpose`` (text, or ``{"vi": ..., "en": ...}``).
     Returns the row, or a list of rows.
+
+    A row whose citizen withdrew consent (or was erased) raises by default
+    (``on_refused="raise"``); for lists such as a staff screen (sdk 1.1), ``"skip"`` leaves
+    such rows out and ``"mask"`` keeps them with their encrypted fields set to None (nothing
+    is read or logged for them).
     """
     from core.privacy.access_log import access_context
+    from core.privacy.consent import ConsentRequired
 
+    if on_refused not in ("raise", "skip", "mask"):
+        raise ValueError("on_refused must be 'raise', 'skip' or 'mask'")
     with access_context(purpose):
         if isinstance(rows, PersonalDataModel):
             return rows.open_all()
-        return [row.open_all() for row in rows]
+        opened = []
+        for row in rows:
+            if on_refused == "raise":
+                opened.append(row.open_all())
+                continue
+            try:
+                opened.append(row.open_all())
+            except (ConsentRequired, DataErased):
+                if on_refused == "mask":
+                    for field in row.encrypted_fields():
+                        row.__data__[field.name] = None
+                    opened.append(row)
+        return opened
 
 
 def personal_models() -> list[type[PersonalDataModel]]:
