@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,11 @@ PUBLIC_MODULES = ("sdk", "sdk.devices", "sdk.printing", "sdk.privacy", "sdk.cons
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> str:
     """Build the reference with warnings as errors; all generated HTML as one text."""
-    from sphinx.cmd.build import build_main
-
     out = tmp_path_factory.mktemp("sdk-reference")
-    status = build_main(["-W", "--keep-going", "-q", "-b", "html", "-d", str(out / ".doctrees"), str(REFERENCE),
-                         str(out)])
-    assert status == 0, "the sdk reference has Sphinx warnings (run: python -m sphinx -W -b html " \
-                        "docs/sdk/reference /tmp/ref)"
+    # a process of its own: docutils keeps global state that other in-process runs disturb
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d",
+                            str(out / ".doctrees"), str(REFERENCE), str(out)], capture_output=True, text=True)
+    assert build.returncode == 0, f"the sdk reference has Sphinx warnings:\n{build.stderr}"
     return "\n".join(page.read_text(encoding="utf-8") for page in out.glob("*.html"))
 
 
