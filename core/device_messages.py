@@ -21,6 +21,8 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "payment_terminal": ("máy thanh toán thẻ", "card payment terminal"),
     "face_verifier": ("thiết bị xác thực khuôn mặt", "face verification device"),
     "document_scanner": ("máy quét tài liệu", "document scanner"),
+    "geiger_counter": ("máy đo phóng xạ", "radiation monitor"),
+    "air_quality": ("cảm biến bụi mịn", "air-quality sensor"),
 }
 
 #: Device reason code → (Vietnamese, English) instruction. Codes come from the HAL drivers
@@ -63,6 +65,14 @@ REASONS: dict[str, tuple[str, str]] = {
                     "Nothing is on the scanner. Place the document on it and try again."),
     "nothing_scanned": ("Chưa quét được gì. Hãy đưa mã QR lại gần máy quét và thử lại.",
                         "Nothing was scanned. Hold the QR code closer and try again."),
+    "saturated": ("Máy đo phóng xạ bị bão hoà: mức phóng xạ vượt quá khả năng đo. Hãy coi là rất cao, tránh xa khu vực "
+                  "và báo nhân viên trạm.",
+                  "The radiation monitor is saturated: radiation is beyond what it can measure. Treat it as very "
+                  "high, keep away and tell the station staff."),
+    "no_airflow": ("Cảm biến bụi mịn không hút được không khí (quạt có thể đã dừng). Vui lòng báo nhân viên trạm.",
+                   "The air-quality sensor draws no air (its fan may have stopped). Please tell the station staff."),
+    "sensor_error": ("Cảm biến báo lỗi. Vui lòng báo nhân viên trạm.",
+                     "The sensor reports an error. Please tell the station staff."),
     "no_face": ("Không thấy khuôn mặt: hãy nhìn thẳng vào camera, bỏ kính râm hoặc khẩu trang và thử lại.",
                 "No face was seen: look straight at the camera, remove sunglasses or mask and try again."),
 }

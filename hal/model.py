@@ -25,6 +25,8 @@ class DeviceKind(StrEnum):
     payment_terminal = "payment_terminal"
     face_verifier = "face_verifier"
     document_scanner = "document_scanner"
+    geiger_counter = "geiger_counter"
+    air_quality = "air_quality"
 
 
 class Status(StrEnum):
@@ -44,7 +46,11 @@ UNIT_MMHG = "mm[Hg]"
 UNIT_CELSIUS = "Cel"
 UNIT_KG = "kg"
 UNIT_CM = "cm"
-FIXED_UNITS = frozenset({UNIT_PERCENT, UNIT_PER_MINUTE, UNIT_MMHG, UNIT_CELSIUS, UNIT_KG, UNIT_CM})
+UNIT_COUNTS_PER_MINUTE = "{counts}/min"
+UNIT_MICROSIEVERT_PER_HOUR = "uSv/h"
+UNIT_MICROGRAM_PER_M3 = "ug/m3"
+FIXED_UNITS = frozenset({UNIT_PERCENT, UNIT_PER_MINUTE, UNIT_MMHG, UNIT_CELSIUS, UNIT_KG, UNIT_CM,
+                         UNIT_COUNTS_PER_MINUTE, UNIT_MICROSIEVERT_PER_HOUR, UNIT_MICROGRAM_PER_M3})
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ FAST = {
     "thermometer": ("measure_s=0.05", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
     "qr_scanner": ("every=0.1", {"scan_timeout": 1.0}),
     "receipt_printer": ("", {"print_timeout": 1.0, "answer_timeout": 0.3}),
+    "geiger_counter": ("", {"answer_timeout": 0.3}),
+    "air_quality": ("interval_s=0.05", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
 }
 MY_KINDS = sorted(FAST)
 

@@ -19,9 +19,12 @@ EXPECTED = {
     "thermometer": {"body_temperature": 36.8},
     "qr_scanner": {"code": "https://dichvucong.gov.vn/p/demo"},
     "receipt_printer": {"paper": "ok"},
+    "geiger_counter": {"cpm": 15, "dose_rate": 0.0975},
+    "air_quality": {"pm1": 11, "pm25": 18, "pm10": 28},
 }
 UNITS = {"spo2": "%", "pulse": "/min", "systolic": "mm[Hg]", "diastolic": "mm[Hg]",
-         "mean_arterial": "mm[Hg]", "weight": "kg", "height": "cm", "body_temperature": "Cel"}
+         "mean_arterial": "mm[Hg]", "weight": "kg", "height": "cm", "body_temperature": "Cel",
+         "cpm": "{counts}/min", "dose_rate": "uSv/h", "pm1": "ug/m3", "pm25": "ug/m3", "pm10": "ug/m3"}
 # How each kind's "unplug" profile is made to strike during the reading.
 UNPLUG_EXTRA = {"scale": "unplug_after=1", "pulse_oximeter": "unplug_after=0.15",
                 "qr_scanner": "every=0.5"}
