@@ -15,7 +15,13 @@ from typing import Any
 from hal.drivers import register_driver
 from hal.drivers.base import Driver
 from hal.errors import DeviceFault, DeviceTimeout, ProtocolError
-from hal.model import UNIT_COUNTS_PER_MINUTE, UNIT_MICROSIEVERT_PER_HOUR, Channel, DeviceKind, Reading
+from hal.model import (
+    UNIT_COUNTS_PER_MINUTE,
+    UNIT_MICROSIEVERT_PER_HOUR,
+    Channel,
+    DeviceKind,
+    Reading,
+)
 from hal.protocols import gmc
 
 
