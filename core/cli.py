@@ -54,13 +54,16 @@ def _plugin_command_group(ctx: click.Context, plugin_id: str) -> click.Command |
     if not group.commands:
         return None
     for command in group.commands.values():
-        command.callback = _in_app_context(app, command.callback)
+        command.callback = _in_app_context(app, command.callback, plugin_id)
     return group
 
 
-def _in_app_context(app: Any, callback: Any) -> Any:
+def _in_app_context(app: Any, callback: Any, plugin_id: str | None = None) -> Any:
+    """Run ``callback`` in ``app``'s context, as ``plugin_id`` when it is a plugin's command."""
+    from core.plugin_context import acting_as
+
     def run(*args: Any, **kwargs: Any) -> Any:
-        with app.app_context():
+        with app.app_context(), acting_as(plugin_id):
             return callback(*args, **kwargs)
 
     return run

@@ -45,6 +45,7 @@ from core.errors import ManifestError, NotFoundError, UserInputError
 from core.hookspecs import PROJECT_NAME
 from core.manifest import Manifest, load_manifest
 from core.permissions import access_of
+from core.plugin_context import acting_as, acting_plugin, plugin_of_caller
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +245,11 @@ class PluginManager:
 
     def _load_one(self, app: Flask, record: PluginRecord, station_info: Callable[[PluginRecord], Any],
                   migrate: bool) -> None:
+        with acting_as(record.id):
+            self._load_acting(app, record, station_info, migrate)
+
+    def _load_acting(self, app: Flask, record: PluginRecord, station_info: Callable[[PluginRecord], Any],
+                     migrate: bool) -> None:
         step = "import"
         try:
             module_name, _, attr = record.module_name.partition(":")
@@ -323,7 +329,8 @@ class PluginManager:
         impl = self._impl(record, hook_name)
         if impl is None:
             return None
-        return impl.function(**{name: kwargs[name] for name in impl.argnames})
+        with acting_as(record.id):
+            return impl.function(**{name: kwargs[name] for name in impl.argnames})
 
     def active(self) -> list[PluginRecord]:
         """Active plugins that are enabled right now, in id order."""
@@ -338,7 +345,8 @@ class PluginManager:
             if impl is None:
                 continue
             try:
-                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+                with acting_as(record.id):
+                    result = impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as exc:  # noqa: BLE001 — one plugin's error must not break the page
                 log.warning("plugin %s: hook %s raised %s", record.id, hook_name, type(exc).__name__)
                 continue
@@ -390,6 +398,15 @@ class PluginManager:
         if enabled and "disabled for this site" in record.reasons:
             record.reasons.remove("disabled for this site")
         return record
+
+    def acting_plugin_id(self) -> str | None:
+        """The plugin on whose behalf code runs now: the one the station dispatched to (hook or
+        request), else the plugin whose module called (for code in threads it started)."""
+        acting = acting_plugin()
+        if acting is not None:
+            return acting
+        modules = [(r.id, r.module_name.partition(":")[0]) for r in self.records.values() if r.module is not None]
+        return plugin_of_caller(modules)
 
     def manifest_permissions(self) -> list[dict[str, Any]]:
         """Every permission defined by a valid manifest (for the permission policy)."""

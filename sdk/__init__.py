@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pluggy
 
-from core.audit.api import record as audit
 from core.audit.log import AuditReceipt, transaction
 from core.db import BaseModel as Model
 from core.errors import NotFoundError, PermissionDenied, StationError, UserInputError
@@ -23,11 +22,13 @@ from core.i18n import _, current_language, pick
 from core.manifest import Manifest, ManifestSchema, parse_manifest
 from core.ownership import get_owned
 from core.permissions import public, requires
+from core.plugin_context import PluginIdentityError
 from core.station import StationInfo
 from core.tiles import Panel, Tile
 from sdk.accessors import (
     CitizenView,
     StaffView,
+    audit,
     citizen_matches_id_number,
     current_citizen,
     current_plugin_id,
@@ -65,7 +66,7 @@ __all__ = [
     "ConsentRequired", "DataErased", "DecryptionError", "EncryptedJSONField", "EncryptedTextField",
     "PersonalDataModel", "PlaintextRefused", "PrivacyError", "UndeclaredCategory", "access_context",
     "ensure_consent", "has_consent", "read_personal", "record_read", "require_consent",
-    "API_VERSION", "AuditReceipt", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
+    "API_VERSION", "AuditReceipt", "PluginIdentityError", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
     "pick", "plugin_settings", "public", "requires", "StationInfo",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import flask_login
-from flask import current_app, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
+
+from core.audit.api import record
+from core.audit.log import AuditReceipt
+from core.plugin_context import PluginIdentityError
 
 
 @dataclass(frozen=True)
@@ -48,15 +53,53 @@ def current_staff() -> StaffView | None:
 
 
 def current_plugin_id() -> str | None:
-    """The id of the plugin whose route is being served."""
+    """The id of the plugin the station is running code for: the one whose hook is being called
+    or whose page is being served (set by the station, never claimed by the plugin)."""
+    if has_app_context():
+        acting = current_app.extensions["station"].plugins.acting_plugin_id()
+        if acting is not None:
+            return acting
     if not has_request_context() or not request.blueprint:
         return None
     return request.blueprint.split(".")[0]
 
 
+def claim_plugin_id(claimed: str | None, what: str) -> str | None:
+    """The acting plugin's id, checked against the id a caller passed (sdk 1.0 style).
+
+    Passing one's own id still works but warns (:class:`DeprecationWarning`); passing another
+    plugin's id raises :class:`PluginIdentityError` (403). Outside any plugin (the station's
+    own code, tests) the claim is taken as given.
+    """
+    acting = current_app.extensions["station"].plugins.acting_plugin_id() if has_app_context() else None
+    if acting is None or claimed is None:
+        return acting if claimed is None else claimed
+    if claimed != acting:
+        raise PluginIdentityError(f"plugin {acting!r} may not act as plugin {claimed!r} ({what})")
+    warnings.warn(f"{what}: the station sets the plugin id; drop plugin={claimed!r} (deprecated in sdk 1.1)",
+                  DeprecationWarning, stacklevel=3)
+    return acting
+
+
+def audit(action: str, *, plugin: str | None = None, object_ref: str | None = None, outcome: str = "ok",
+          details: dict[str, Any] | None = None, actor: str | None = None) -> AuditReceipt:
+    """Append an audit entry in the current transaction, under the acting plugin's id.
+
+    The station knows which plugin is acting (its page, its hook — ``payment_settled``
+    included); ``plugin`` is deprecated (sdk 1.1) and another plugin's id is refused with
+    :class:`PluginIdentityError`. ``actor`` defaults to the logged-in citizen or staff member.
+    """
+    acting = claim_plugin_id(plugin, "audit")
+    return record(action, plugin=acting or "core", object_ref=object_ref, outcome=outcome, details=details,
+                  actor=actor)
+
+
 def plugin_settings(plugin_id: str | None = None) -> dict[str, Any]:
-    """This plugin's effective per-site settings (manifest defaults + site overrides)."""
-    plugin_id = plugin_id or current_plugin_id()
+    """This plugin's effective per-site settings (manifest defaults + site overrides).
+
+    ``plugin_id`` is deprecated (sdk 1.1): another plugin's id is refused.
+    """
+    plugin_id = claim_plugin_id(plugin_id, "plugin_settings") or current_plugin_id()
     station = current_app.extensions["station"]
     record = station.plugins.get(plugin_id)
     return dict(station.info_for(record).settings)

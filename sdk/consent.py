@@ -18,7 +18,7 @@ from flask import current_app
 from core.errors import LoginRequired
 from core.i18n import current_language, pick
 from core.privacy.consent import declared_purposes, grant, withdraw
-from sdk.accessors import current_citizen, current_plugin_id
+from sdk.accessors import claim_plugin_id, current_citizen, current_plugin_id
 
 
 def _who() -> tuple[int, str]:
@@ -33,7 +33,7 @@ def _who() -> tuple[int, str]:
 
 def consent_purposes(category: str, plugin_id: str | None = None) -> list[dict[str, str]]:
     """The purposes the plugin's manifest declares for ``category`` (what the citizen agrees to)."""
-    plugin_id = plugin_id or current_plugin_id()
+    plugin_id = claim_plugin_id(plugin_id, "consent_purposes") or current_plugin_id()
     record = current_app.extensions["station"].plugins.records[plugin_id]
     return declared_purposes(record.manifest).get(category, [])
 

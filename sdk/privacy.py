@@ -28,12 +28,8 @@ the citizen's access log; an erased citizen's values raise :class:`DataErased`.
 from typing import Any
 
 from core.privacy.access_log import access_context, record_access
-from core.privacy.consent import (
-    ConsentRequired,
-    ensure_consent,
-    has_consent,
-    require_consent,
-)
+from core.privacy.consent import ConsentRequired, has_consent, require_consent
+from core.privacy.consent import ensure_consent as _ensure_consent
 from core.privacy.crypto import DecryptionError, PrivacyError
 from core.privacy.fields import (
     EncryptedJSONField,
@@ -44,7 +40,17 @@ from core.privacy.fields import (
     read_personal,
 )
 from core.privacy.keys import DataErased
-from sdk.accessors import current_plugin_id
+from sdk.accessors import claim_plugin_id, current_plugin_id
+
+
+def ensure_consent(category: str, citizen_id: int | None = None, plugin_id: str | None = None) -> None:
+    """Raise :class:`ConsentRequired` unless the citizen (default: the one at the terminal)
+    consented to this plugin processing ``category``.
+
+    ``plugin_id`` is deprecated (sdk 1.1): the station knows which plugin is acting, and another
+    plugin's id is refused.
+    """
+    _ensure_consent(category, citizen_id=citizen_id, plugin_id=claim_plugin_id(plugin_id, "ensure_consent"))
 
 
 def record_read(citizen_id: int, category: str, purpose: Any, what: str | None = None) -> None:
@@ -57,7 +63,7 @@ def record_read(citizen_id: int, category: str, purpose: Any, what: str | None =
     plugin_id = current_plugin_id()
     if plugin_id is None:
         raise ValueError("record_read is for plugin routes; use core.privacy.access_log elsewhere")
-    ensure_consent(category, citizen_id=citizen_id, plugin_id=plugin_id)
+    _ensure_consent(category, citizen_id=citizen_id, plugin_id=plugin_id)
     record_access(citizen_id, plugin_id, category, what or plugin_id, purpose=purpose)
 
 __all__ = [

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import flask_login
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 
 from core.audit.log import AuditLog, AuditReceipt
+from core.plugin_context import acting_plugin
 
 
 def audit_log() -> AuditLog:
@@ -41,12 +42,12 @@ def os_actor() -> str:
 
 def record(action: str, *, plugin: str | None = None, object_ref: str | None = None, outcome: str = "ok",
            details: dict[str, Any] | None = None, actor: str | None = None) -> AuditReceipt:
-    """Append an audit entry in the current transaction; the plugin defaults to the route's."""
+    """Append an audit entry in the current transaction (the station's own code).
+
+    ``plugin`` defaults to the plugin the station is running code for (``core.plugin_context``),
+    else ``"core"``. Plugins write through ``sdk.audit``, which refuses another plugin's id.
+    """
     if plugin is None:
-        plugin = "core"
-        if has_request_context() and request.blueprint:
-            blueprint = request.blueprint.split(".")[0]
-            if blueprint in current_app.extensions["station"].plugins.records:
-                plugin = blueprint
+        plugin = acting_plugin() or "core"
     return audit_log().record(action, actor=actor or current_actor(), plugin=plugin, object_ref=object_ref,
                               outcome=outcome, details=details)

@@ -256,6 +256,10 @@ def ensure_consent(category: str, citizen_id: int | None = None, plugin_id: str 
             raise LoginRequired(pick("Vui lòng xác thực bằng thẻ căn cước hoặc ứng dụng VNeID trước.",
                                      "Please identify yourself with your chip ID card or the VNeID app first."))
         citizen_id = user.citizen_id
+    if plugin_id is None:
+        from core.plugin_context import acting_plugin
+
+        plugin_id = acting_plugin()
     if plugin_id is None and has_request_context() and request.blueprint:
         plugin_id = request.blueprint.split(".")[0]
     if plugin_id is None:

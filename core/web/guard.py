@@ -14,7 +14,7 @@ import secrets
 from typing import NoReturn
 
 import flask_login
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 
 from core.errors import (
     LoginRequired,
@@ -26,6 +26,7 @@ from core.errors import (
 from core.i18n import _
 from core.identity.principals import step_up_is_fresh
 from core.permissions import access_of, assurance_satisfies
+from core.plugin_context import ACTING_PLUGIN
 from core.station import current_station
 from core.web.refusals import audit_refusal
 
@@ -147,8 +148,26 @@ def check_declared_access(app: Flask) -> None:
         raise UndeclaredAccess("these views declare no access (use requires(...) or public): " + ", ".join(missing))
 
 
+def enter_plugin() -> None:
+    """A request dispatched into a plugin's blueprint runs as that plugin (see core.plugin_context)."""
+    blueprint = (request.blueprint or "").split(".")[0]
+    if blueprint and blueprint in current_station().plugins.records:
+        g._acting_plugin_token = ACTING_PLUGIN.set(blueprint)
+
+
+def leave_plugin(_: BaseException | None = None) -> None:
+    token = g.pop("_acting_plugin_token", None)
+    if token is not None:
+        try:
+            ACTING_PLUGIN.reset(token)
+        except ValueError:  # reset from another context: the request's context ends anyway
+            ACTING_PLUGIN.set(None)
+
+
 def install_guard(app: Flask) -> None:
     """Run the checks before every request and offer ``csrf_token()`` to templates."""
+    app.before_request(enter_plugin)
+    app.teardown_request(leave_plugin)
     app.before_request(check_csrf)
     app.before_request(check_access)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -144,7 +144,7 @@ def mark_paid(dossier: Dossier, payment_id: str) -> bool:
         changed = Dossier.update(stage=PAID).where((Dossier.id == dossier.id) & (Dossier.stage == AWAITING_PAYMENT)
                                                    & (Dossier.payment_id == payment_id)).execute()
         if changed:
-            audit("admin.fee_paid", plugin="admin", object_ref=f"dossier:{dossier.id}",
+            audit("admin.fee_paid", object_ref=f"dossier:{dossier.id}",
                   details={"payment": payment_id, "amount_vnd": dossier.fee_vnd})
     return bool(changed)
 

@@ -53,7 +53,7 @@ def _catalogue_for(extra_dir: str) -> dict[str, Procedure]:
 
 def catalogue() -> dict[str, Procedure]:
     """The site's procedures (built-in + the manager's folder), loaded once per folder."""
-    return _catalogue_for(str(plugin_settings("admin").get("extra_procedures_dir") or ""))
+    return _catalogue_for(str(plugin_settings().get("extra_procedures_dir") or ""))
 
 
 def procedure_or_404(code: str) -> Procedure:
@@ -205,7 +205,7 @@ def scan(dossier_id: int, key: str) -> Response | tuple[str, int]:
 
 
 def _max_bytes() -> int:
-    return int(plugin_settings("admin").get("max_attachment_kb", 5120)) * 1024
+    return int(plugin_settings().get("max_attachment_kb", 5120)) * 1024
 
 
 @bp.route("/dossiers/<int:dossier_id>/documents/<key>/phone", methods=["POST"])

@@ -109,7 +109,7 @@ def audit_refusal(citizen_id: int, code: str, amount: int, to_bin: str, action: 
                   object_ref: str = "transfer:new", details: dict | None = None) -> None:
     """Record a refusal that moved nothing (its own transaction)."""
     with transaction():
-        audit(action, plugin="banking", actor=f"citizen:{citizen_id}", object_ref=object_ref, outcome="refused",
+        audit(action, actor=f"citizen:{citizen_id}", object_ref=object_ref, outcome="refused",
               details={"reason": code, "amount": amount, "to_bin": to_bin, **(details or {})})
 
 
@@ -213,12 +213,12 @@ def execute_transfer(bank: CoreBanking, *, citizen_id: int, cif: str, key: str, 
                                                          draft.to_number, draft.amount, draft.description), now)
             except (TransferRefused, BankRefusal) as refusal:
                 row.state, row.refusal, row.dedupe_key = REFUSED, refusal.code, None
-                receipt = audit("banking.transfer", plugin="banking", actor=f"citizen:{citizen_id}",
+                receipt = audit("banking.transfer", actor=f"citizen:{citizen_id}",
                                 object_ref=f"transfer:{row.id}", outcome="refused",
                                 details={**details, "reason": refusal.code})
             else:
                 row.state, row.bank_ref = SUCCEEDED, result.bank_ref
-                receipt = audit("banking.transfer", plugin="banking", actor=f"citizen:{citizen_id}",
+                receipt = audit("banking.transfer", actor=f"citizen:{citizen_id}",
                                 object_ref=f"transfer:{row.id}", outcome="ok",
                                 details={**details, "bank_ref": result.bank_ref})
             row.audit_index = receipt.index

@@ -107,7 +107,7 @@ def _consent_redirect(categories: tuple[str, ...]) -> Any | None:
 
 
 def _settings() -> dict[str, Any]:
-    return plugin_settings(PLUGIN)
+    return plugin_settings()
 
 
 def _local(epoch: float) -> datetime:
@@ -342,7 +342,7 @@ def transfer_biometric() -> Any:
         audit_refusal(_citizen_id(), code, amount, to_bin, action="banking.biometric")
         return _confirm_page(key, data, error=str(problem), status=409)
     with transaction():
-        audit("banking.biometric", plugin=PLUGIN, object_ref="transfer:new",
+        audit("banking.biometric", object_ref="transfer:new",
               details={"score": score, "threshold": _settings()["face_match_threshold"], "amount": amount})
     data["biometric_at"] = now()
     _save_draft(key, data)
@@ -469,7 +469,7 @@ def statement_print() -> Any:
     except DeviceUnavailable as exc:
         error = str(exc)
     with transaction():
-        audit("banking.statement.print", plugin=PLUGIN, object_ref="statement",
+        audit("banking.statement.print", object_ref="statement",
               outcome="ok" if printed else "failed", details={"bookings": len(result.bookings)})
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     return render_template("banking/statement.html", conn=conn, accounts=conn.accounts(_require_cif()), values=values,
@@ -495,14 +495,14 @@ def open_consent() -> Any:
     if request.form.get("agree_terms") != "yes" or any(
             request.form.get(f"agree_{c}") != "yes" for c in ("personal", "financial", "biometric")):
         with transaction():
-            audit("banking.account.open", plugin=PLUGIN, object_ref="account:new", outcome="refused",
+            audit("banking.account.open", object_ref="account:new", outcome="refused",
                   details={"reason": "consent_missing"})
         raise UserInputError(pick("Để mở tài khoản, bạn cần đồng ý với điều khoản và từng mục xử lý dữ liệu.",
                                   "To open an account you need to accept the terms and each data processing item."))
     for category in ("personal", "financial", "biometric"):
         grant_consent(category)
     with transaction():
-        audit("banking.terms.accept", plugin=PLUGIN, object_ref="terms:v1", details={"version": "1"})
+        audit("banking.terms.accept", object_ref="terms:v1", details={"version": "1"})
     return redirect(url_for("banking.open_verify"), code=303)
 
 
@@ -519,16 +519,16 @@ def open_verify() -> Any:
     except TransferRefused as refusal:
         details = {"score": refusal.score} if isinstance(refusal, _ScoredRefusal) else {}
         with transaction():
-            audit("banking.ekyc", plugin=PLUGIN, object_ref="account:new", outcome="refused",
+            audit("banking.ekyc", object_ref="account:new", outcome="refused",
                   details={"reason": refusal.code, **details})
         return render_template("banking/open_verify.html", error=refusal.message, conn=bank(), step=1), 403
     except (CardCheckFailed, DeviceUnavailable) as problem:
         with transaction():
-            audit("banking.ekyc", plugin=PLUGIN, object_ref="account:new", outcome="failed",
+            audit("banking.ekyc", object_ref="account:new", outcome="failed",
                   details={"reason": getattr(problem, "code", "error")})
         return render_template("banking/open_verify.html", error=str(problem), conn=bank(), step=1), 409
     with transaction():
-        audit("banking.ekyc", plugin=PLUGIN, object_ref="account:new",
+        audit("banking.ekyc", object_ref="account:new",
               details={"score": score, "threshold": _settings()["face_match_threshold"]})
     session[EKYC] = {"at": now(), "score": score, "citizen": _citizen_id()}
     return redirect(url_for("banking.open_confirm"), code=303)
@@ -551,7 +551,7 @@ def open_confirm() -> Any:
         _, account = conn.open_account(identity.id_number, identity.full_name, now())
         opening = AccountOpening.create(citizen_id=_citizen_id(), account_number=account.number,
                                         face_score=passed["score"], opened_at=now())
-        receipt = audit("banking.account.open", plugin=PLUGIN, object_ref=f"account_opening:{opening.id}",
+        receipt = audit("banking.account.open", object_ref=f"account_opening:{opening.id}",
                         details={"product": account.product, "face_score": passed["score"]})
         opening.audit_index = receipt.index
         opening.save()

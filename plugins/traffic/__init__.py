@@ -37,7 +37,7 @@ def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
             return  # told again after a restart: already recorded
         FinePayment.create(violation_id=violation_id, decision_number=found.decision_number, payment_id=payment.id,
                            amount_vnd=payment.amount_vnd, citizen_id=payment.payer_citizen_id, paid_at=payment.settled_at)
-        sdk.audit("traffic.fine.paid", plugin="traffic", object_ref=f"fine:{violation_id}",
+        sdk.audit("traffic.fine.paid", object_ref=f"fine:{violation_id}",
                   details={"payment": payment.id, "decision": found.decision_number,
                            "amount_vnd": payment.amount_vnd})
     police().record_payment(violation_id, found.decision_number, payment.amount_vnd, f"payment:{payment.id}")

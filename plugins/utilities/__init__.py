@@ -39,7 +39,7 @@ def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
             bill = connector.bill(bill_id)
             BillPayment.create(bill_id=bill_id, kind=kind, payment_id=payment.id, citizen_id=payment.payer_citizen_id,
                                amount_vnd=bill.total if bill else 0, paid_at=payment.settled_at)
-        sdk.audit("utilities.bills.paid", plugin="utilities", object_ref=f"payment:{payment.id}",
+        sdk.audit("utilities.bills.paid", object_ref=f"payment:{payment.id}",
                   details={"kind": kind, "bills": bill_ids, "amount_vnd": payment.amount_vnd})
     connector.record_payment(bill_ids, f"payment:{payment.id}")
 

@@ -49,6 +49,6 @@ def payment_settled(payment):
         FAIL_NEXT.pop()
         raise RuntimeError("the plugin's own system is down")
     with sdk.transaction():
-        sdk.audit("fx_payee.settled", plugin="fx_payee", object_ref=f"payment:{payment.id}",
+        sdk.audit("fx_payee.settled", object_ref=f"payment:{payment.id}",
                   details={"state": payment.state})
     SETTLED.append(payment)
