@@ -37,7 +37,7 @@ from core.web.guard import check_declared_access, install_guard
 from core.web.login import login
 from core.web.security_headers import install_security_headers
 from core.web.shell import shell
-from core.web.simulators import simulators
+from core.web.simulators import install_simulators
 from core.web.staff_login import staff
 from core.web.transparency import transparency
 
@@ -94,7 +94,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(staff)
     app.register_blueprint(console)
     app.register_blueprint(login)
-    app.register_blueprint(simulators)
+    install_simulators(app)
     install_payments(app)
     app.register_blueprint(privacy)
     simulated = is_simulated(config)

@@ -66,7 +66,8 @@ def login_citizen(citizen: Citizen, assurance: str, method: str) -> CitizenPrinc
     principal = CitizenPrincipal(citizen.id, assurance, method)
     flask_login.login_user(principal)
     now = _now()
-    session.update(_assurance=assurance, _method=method, _auth_at=now, _step_up_at=now)
+    session.update(_assurance=assurance, _method=method, _auth_at=now, _step_up_at=now,
+                   _step_up_assurance=assurance)
     return principal
 
 
@@ -80,10 +81,11 @@ def login_staff(staff: StaffUser) -> StaffPrincipal:
     return principal
 
 
-def record_step_up() -> None:
-    """The citizen re-verified just now (card tap or VNeID approval)."""
+def record_step_up(assurance: str) -> None:
+    """The citizen re-verified just now (card tap or VNeID approval) at ``assurance``."""
     session["_step_up_at"] = _now()
     session["_step_ups"] = int(session.get("_step_ups", 0)) + 1
+    session["_step_up_assurance"] = assurance
 
 
 def step_up_count() -> int:
@@ -95,10 +97,21 @@ def step_up_count() -> int:
     return int(session.get("_step_ups", 0))
 
 
-def step_up_is_fresh(window_seconds: int) -> bool:
-    """True when the last verification is within ``window_seconds``."""
+def step_up_assurance() -> str:
+    """The assurance of the last verification (the login's own when there was no step-up)."""
+    return session.get("_step_up_assurance") or session.get("_assurance") or "none"
+
+
+def step_up_is_fresh(window_seconds: int, assurance: str | None = None) -> bool:
+    """True when the last verification is within ``window_seconds`` and, when ``assurance``
+    is given, reached at least that level (a basic VNeID approval does not step a session
+    up for an action that needs high assurance)."""
+    from core.permissions import assurance_satisfies
+
     at = session.get("_step_up_at")
-    return at is not None and _now() - at <= window_seconds
+    if at is None or _now() - at > window_seconds:
+        return False
+    return assurance is None or assurance_satisfies(step_up_assurance(), assurance)
 
 
 def logout() -> None:

@@ -54,6 +54,9 @@ from core.permissions import public, requires
 payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="templates",
                      static_folder="static", static_url_path="/static")
 
+# the simulated banking app: its own blueprint, mounted only when the bank is the simulator
+sim_bank = Blueprint("payments_sim", __name__, url_prefix="/pay")
+
 RECEIPT_LINK_SECONDS = 24 * 3600
 PROGRESS_TEXTS = {
     0x0A: ("Mời cắm hoặc chạm thẻ vào máy POS", "Insert or tap your card on the terminal"),
@@ -126,6 +129,8 @@ def install_payments(app: Flask) -> PaymentService:
         qr_ttl_seconds=float(bank_settings.get("qr_ttl_seconds", 900)))
     app.extensions["payments"] = service
     app.register_blueprint(payments)
+    if bank_settings.get("kind", "simulator") == "simulator":  # never mounted beside a real bank
+        app.register_blueprint(sim_bank)
     return service
 
 
@@ -406,7 +411,7 @@ def bank_notification() -> Any:
 # ---- SIMULATOR: the citizen's banking app -------------------------------------------------
 
 
-@payments.route("/sim/bank", methods=["GET", "POST"])
+@sim_bank.route("/sim/bank", methods=["GET", "POST"])
 @public
 def sim_bank_phone() -> Any:
     """SIMULATED banking app: shows the scanned VietQR transfer and confirms it."""

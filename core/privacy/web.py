@@ -220,7 +220,7 @@ def _erase_ticket(create: bool) -> dict[str, Any] | None:
 def _verified_since(ticket: dict[str, Any]) -> bool:
     """Re-verified after the confirmation screen was opened, and recently enough."""
     window = current_app.extensions["station"].config.sessions["step_up_seconds"]
-    return step_up_count() > ticket["step_ups"] and step_up_is_fresh(window)
+    return step_up_count() > ticket["step_ups"] and step_up_is_fresh(window, flask_login.current_user.assurance)
 
 
 @privacy.get("/erase")

@@ -65,8 +65,8 @@ def csrf_token() -> str:
 
 def check_csrf() -> None:
     """Refuse an unsafe request whose token does not match the session's."""
-    if request.method not in UNSAFE_METHODS:
-        return
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # no such route (or method): let it answer 404/405, there is nothing to protect
     view = current_app.view_functions.get(request.endpoint or "")
     access = access_of(view)
     if access is not None and access.is_public and not access.csrf:
@@ -131,7 +131,9 @@ def check_access() -> None:
         _refuse(PermissionDenied(_("This service needs a stronger identity check: please log in with your "
                                    "chip ID card or a level 2 VNeID account.")), "assurance", plugin)
     window = station.config.sessions["step_up_seconds"] if access.step_up is True else int(access.step_up)
-    if access.step_up and not step_up_is_fresh(window):
+    # the re-verification must reach what the page needs, and never less than the login did
+    step_up_needed = needed if assurance_satisfies(needed, user.assurance) else user.assurance
+    if access.step_up and not step_up_is_fresh(window, step_up_needed if user.kind == "citizen" else None):
         raise StepUpRequired(_("Please confirm it is you again (tap your ID card or approve in VNeID)."))
 
 

@@ -81,7 +81,7 @@ def card() -> Response | str | tuple[str, int]:
                 return render_template("login_card.html", error=UserInputError(
                     "This card belongs to someone else than the person logged in."), next=_next_url(),
                     step_up=True), 403
-            record_step_up()
+            record_step_up("high")
         else:
             login_citizen(citizen, "high", "card")
             ident = result.identity
@@ -128,7 +128,7 @@ def vneid_claim(request_id: str) -> tuple[Response, int] | Response:
                            details={"reason": "different_person"})
                     return jsonify(status="refused", message="This VNeID account belongs to someone else "
                                                              "than the person logged in."), 403
-                record_step_up()
+                record_step_up(row.assurance)
                 action = "login.step_up"
             else:
                 from core.identity.models import Citizen

@@ -1,21 +1,46 @@
 """SIMULATOR pages for demos: the VNeID app "phone" and the card on the simulated reader.
 
-They exist only for simulated providers and ``sim://`` devices, and say so on the page.
+They exist only for simulated providers and ``sim://`` devices, and say so on the page: with
+a real VNeID provider or card reader configured their routes are not even mounted (404 for
+every method), see :func:`install_simulators`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from werkzeug.routing import BuildError
 
 from core.errors import UserInputError
 from core.permissions import public
 from core.station import current_station
 from core.web.login import receive_assertion
 
-simulators = Blueprint("simulators", __name__, url_prefix="/sim")
+sim_vneid = Blueprint("sim_vneid", __name__, url_prefix="/sim")
+sim_card_reader = Blueprint("sim_card_reader", __name__, url_prefix="/sim")
 
 
-@simulators.route("/vneid/phone", methods=["GET", "POST"])
+def install_simulators(app: Flask) -> None:
+    """Mount each simulator page only when its simulator is configured, and offer templates
+    ``sim_url(endpoint, **values)`` (None when that simulator is not mounted)."""
+    station = app.extensions["station"]
+    if station.vneid.provider.simulated:
+        app.register_blueprint(sim_vneid)
+    if any(d["kind"] == "card_reader" and d["url"].startswith("sim://") for d in station.config.devices):
+        app.register_blueprint(sim_card_reader)
+    app.jinja_env.globals["sim_url"] = sim_url
+
+
+def sim_url(endpoint: str, **values: Any) -> str | None:
+    """URL of a simulator page, or None when it is not mounted at this station."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@sim_vneid.route("/vneid/phone", methods=["GET", "POST"])
 @public
 def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
     """The simulated VNeID app: pick a demo account and approve the kiosk's request."""
@@ -43,7 +68,7 @@ def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
                            done=status == 200, error=error), status
 
 
-@simulators.route("/card-reader", methods=["GET", "POST"])
+@sim_card_reader.route("/card-reader", methods=["GET", "POST"])
 @public
 def card_reader() -> str:
     """Choose which test card lies on the simulated reader (or take it away)."""
