@@ -56,13 +56,14 @@ def test_validate_mrz_information_names_the_wrong_field():
         mrz.validate_mrz_information("L898902C<369080719406236")
     with pytest.raises(ValueError, match="24 characters"):
         mrz.validate_mrz_information("L898902C<3")
+    assert mrz.validate_mrz_information("D23145890734934071279507122") == "D23145890734934071279507122"
 
 
 def test_vietnamese_td1_layout_carries_the_full_id_in_the_optional_data():
     lines = mrz.vn_td1(personal_id="001085999001", birth_date="850314", sex="M",
                        expiry_date="450314", surname="Nguyễn", given_names="Văn An")
     assert lines == (
-        "IDVNM0859990019001085999001<<<",
+        "IDVNM0859990019001085999001<<0",  # position 30: the check digit of the 12-digit ID
         "8503149M4503141VNM<<<<<<<<<<<4",
         "NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<",
     )
@@ -365,3 +366,42 @@ def test_sod_fuzzing_of_a_real_sod_raises_only_protocol_error(test_pki):
         mutated = bytearray(raw)
         mutated[index] ^= 0xA5
         _only_protocol_errors(lambda m=bytes(mutated): sod.parse_sod(m))
+
+
+# -- issue 16: ICAO 9303-5 long document numbers, the Vietnamese line 1 position 30 ----------
+
+ICAO_LONG_NUMBER = ("I<UTOD23145890<7349<<<<<<<<<<<",  # ICAO 9303-5 appendix: D23145890734, check digit 9
+                    "3407127M9507122UTO<<<<<<<<<<<2",
+                    "STEVENSON<<PETER<JOHN<<<<<<<<<")
+
+
+def test_a_long_document_number_is_read_whole_from_the_optional_data():
+    td1 = mrz.parse_td1(ICAO_LONG_NUMBER)
+    assert td1.document_number == "D23145890734" and td1.optional_data_1 == ""
+    assert td1.mrz_information == "D23145890734" + "9" + "340712" + "7" + "950712" + "2"
+    assert mrz.validate_mrz_information(td1.mrz_information) == td1.mrz_information
+
+
+def test_a_long_document_number_is_composed_as_icao_9303_5_says():
+    lines = mrz.compose_td1(document_number="D23145890734", birth_date="340712", sex="M", expiry_date="950712",
+                            surname="STEVENSON", given_names="PETER JOHN", issuing_state="UTO",
+                            nationality="UTO", document_code="I")
+    assert lines == ICAO_LONG_NUMBER
+
+
+def test_a_long_document_number_with_a_wrong_check_digit_is_refused():
+    bad = (ICAO_LONG_NUMBER[0].replace("7349", "7348"),) + ICAO_LONG_NUMBER[1:]
+    with pytest.raises(ProtocolError, match="document number"):
+        mrz.parse_td1(bad)
+
+
+def test_the_vietnamese_td1_carries_the_id_check_digit_at_line_1_position_30():
+    line1, line2, line3 = mrz.vn_td1(personal_id="079192999002", birth_date="920505", sex="F",
+                                     expiry_date="520505", surname="Trần", given_names="Thị Bích Ngọc")
+    assert line1[:15] == "IDVNM192999002" + mrz.check_digit("192999002")
+    assert line1[15:27] == "079192999002" and line1[27:29] == "<<"
+    assert line1[29] == mrz.check_digit("079192999002") == "7"
+    td1 = mrz.parse_td1((line1, line2, line3))  # the composite check digit covers position 30
+    assert td1.personal_id == "079192999002"
+    with pytest.raises(ProtocolError, match="composite"):
+        mrz.parse_td1((line1[:29] + "<", line2, line3))

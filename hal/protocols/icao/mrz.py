@@ -2,13 +2,20 @@
 
 Vietnamese chip ID card (CCCD / thẻ căn cước) layout used by this project::
 
-    line 1  IDVNM <doc no: last 9 digits of the 12-digit ID> <cd> <12-digit ID> <<<
+    line 1  IDVNM <doc no: last 9 digits of the 12-digit ID> <cd> <12-digit ID> << <cd of the ID>
     line 2  <YYMMDD birth> <cd> <M|F> <YYMMDD expiry> <cd> VNM <11 × '<'> <composite cd>
     line 3  <SURNAME<<GIVEN<NAMES, no diacritics, '<'-padded>
 
-i.e. the document number field holds the last 9 digits of the personal ID number and the
-full 12-digit number sits at the start of the optional data. Some real cards put an extra
-character in line 1 position 30; the parser accepts any optional data.
+i.e. the document number field holds the last 9 digits of the personal ID number, the full
+12-digit number sits at the start of the optional data, and line 1 position 30 carries the
+check digit of that 12-digit number, as on the cards. The parser accepts any optional data
+(older cards and other documents carry other things there).
+
+Document numbers longer than 9 characters (ICAO 9303-5, TD1 note j): the first 9 go in the
+document-number field, its check-digit position holds a filler ``<``, and the rest of the
+number, then its check digit (computed over the whole number), then a ``<`` start the
+optional data. :func:`parse_td1` reads them back whole, and :func:`mrz_information` uses the
+whole number and its check digit, as ICAO 9303-11 asks for BAC.
 
 Check digit: weights 7, 3, 1 repeating; digits count as their value, A–Z as 10–35, ``<``
 as 0; the sum mod 10.
@@ -22,6 +29,9 @@ from dataclasses import dataclass
 from hal.errors import ProtocolError
 
 TD1_LINE_LENGTH = 30
+MAX_DOCUMENT_NUMBER = 22
+"""9 in the number field + up to 13 in TD1 optional data (then the check digit and a filler)."""
+MAX_MRZ_INFORMATION = MAX_DOCUMENT_NUMBER + 15
 _WEIGHTS = (7, 3, 1)
 _ALLOWED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
@@ -61,10 +71,14 @@ def transliterate_name(name: str) -> str:
 def mrz_information(document_number: str, birth_date: str, expiry_date: str) -> str:
     """The BAC key seed input: doc number + cd, birth YYMMDD + cd, expiry YYMMDD + cd.
 
-    Document numbers longer than 9 characters use only their first 9 characters here
-    (as printed in the document-number field of TD1).
+    A document number longer than 9 characters is used whole, with the check digit of the
+    whole number (ICAO 9303-11; on a TD1 it is split between the number field and the
+    optional data, see :func:`parse_td1`).
     """
-    number = pad(document_number.upper()[:9], 9)
+    number = document_number.upper()
+    number = pad(number, 9) if len(number) <= 9 else number
+    if not set(number) <= _ALLOWED:
+        raise ValueError("the document number holds characters an MRZ cannot")
     for date in (birth_date, expiry_date):
         if len(date) != 6 or not date.isdigit():
             raise ValueError("dates must be YYMMDD")
@@ -86,17 +100,20 @@ def vn_document_number(personal_id: str) -> str:
 
 
 def validate_mrz_information(text: str) -> str:
-    """Check a typed/scanned MRZ information string (24 characters) and its three check digits.
+    """Check a typed/scanned MRZ information string and its three check digits.
 
-    Returns the normalised string; raises ``ValueError`` naming the field that is wrong.
+    24 characters for a document number of 9 (or fewer) characters, more for a longer one
+    (number, its check digit, birth date + cd, expiry date + cd). Returns the normalised
+    string; raises ``ValueError`` naming the field that is wrong.
     """
     text = text.strip().upper().replace(" ", "")
-    if len(text) != 24 or not set(text) <= _ALLOWED:
-        raise ValueError("MRZ information must be 24 characters: number, birth date, expiry")
+    if not 24 <= len(text) <= MAX_MRZ_INFORMATION or not set(text) <= _ALLOWED:
+        raise ValueError("MRZ information must be the document number, birth date and expiry "
+                         "with their check digits (24 characters or more)")
     for name, field, digit in (
-        ("document number", text[0:9], text[9]),
-        ("date of birth", text[10:16], text[16]),
-        ("expiry date", text[17:23], text[23]),
+        ("document number", text[:-15], text[-15]),
+        ("date of birth", text[-14:-8], text[-8]),
+        ("expiry date", text[-7:-1], text[-1]),
     ):
         if check_digit(field) != digit:
             raise ValueError(f"the check digit of the {name} does not match")
@@ -146,9 +163,21 @@ def compose_td1(
     optional_data_1: str = "",
     optional_data_2: str = "",
 ) -> tuple[str, str, str]:
-    """Build the three TD1 lines with all check digits."""
-    number = pad(document_number, 9)
-    line1 = pad(document_code, 2) + pad(issuing_state, 3) + number + check_digit(number)
+    """Build the three TD1 lines with all check digits.
+
+    A document number longer than 9 characters is split as ICAO 9303-5 says: 9 in the number
+    field, ``<`` in its check-digit position, the rest + the check digit + ``<`` in front of
+    ``optional_data_1``.
+    """
+    if len(document_number) > 9:
+        if len(document_number) > MAX_DOCUMENT_NUMBER:
+            raise ValueError(f"a TD1 document number has at most {MAX_DOCUMENT_NUMBER} characters")
+        head = document_number[:9] + "<"
+        optional_data_1 = document_number[9:] + check_digit(document_number) + "<" + optional_data_1
+    else:
+        number = pad(document_number, 9)
+        head = number + check_digit(number)
+    line1 = pad(document_code, 2) + pad(issuing_state, 3) + head
     line1 += pad(optional_data_1, 15)
     line2_head = birth_date + check_digit(birth_date) + sex
     line2_head += expiry_date + check_digit(expiry_date) + pad(nationality, 3)
@@ -163,7 +192,8 @@ def compose_td1(
 def vn_td1(
     *, personal_id: str, birth_date: str, sex: str, expiry_date: str, surname: str, given_names: str
 ) -> tuple[str, str, str]:
-    """TD1 lines of a Vietnamese chip ID card (see the module docstring for the layout)."""
+    """TD1 lines of a Vietnamese chip ID card (see the module docstring for the layout):
+    the optional data is the 12-digit ID, two fillers and the ID's check digit (position 30)."""
     return compose_td1(
         document_number=vn_document_number(personal_id),
         birth_date=birth_date,
@@ -171,7 +201,7 @@ def vn_td1(
         expiry_date=expiry_date,
         surname=surname,
         given_names=given_names,
-        optional_data_1=personal_id,
+        optional_data_1=personal_id + "<<" + check_digit(personal_id),
     )
 
 
@@ -184,10 +214,18 @@ def parse_td1(text: str | tuple[str, ...] | list[str], *, verify: bool = True) -
     if len(joined) != 90 or not set(joined) <= _ALLOWED:
         raise ProtocolError("a TD1 MRZ has 3 lines of 30 MRZ characters")
     l1, l2, l3 = joined[0:30], joined[30:60], joined[60:90]
+    document_number, number_check, optional_1 = l1[5:14].rstrip("<"), l1[14], l1[15:30]
+    if number_check == "<" and optional_1[:1] not in ("", "<"):
+        # ICAO 9303-5: a long number continues in the optional data, then its check digit, "<".
+        rest, filler, after = optional_1.partition("<")
+        if len(rest) < 2 or len(l1[5:14].rstrip("<")) != 9:
+            raise ProtocolError("MRZ document number continues in the optional data without a check digit")
+        document_number, number_check, optional_1 = l1[5:14] + rest[:-1], rest[-1], after
     if verify:
         composite = l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]
+        number_field = document_number if len(document_number) > 9 else l1[5:14]
         for name, field, digit in (
-            ("document number", l1[5:14], l1[14]),
+            ("document number", number_field, number_check),
             ("date of birth", l2[0:6], l2[6]),
             ("expiry date", l2[8:14], l2[14]),
             ("composite", composite, l2[29]),
@@ -198,8 +236,8 @@ def parse_td1(text: str | tuple[str, ...] | list[str], *, verify: bool = True) -
     return Td1(
         document_code=l1[0:2].rstrip("<"),
         issuing_state=l1[2:5].rstrip("<"),
-        document_number=l1[5:14].rstrip("<"),
-        optional_data_1=l1[15:30].rstrip("<"),
+        document_number=document_number,
+        optional_data_1=optional_1.rstrip("<"),
         birth_date=l2[0:6],
         sex=l2[7],
         expiry_date=l2[8:14],
