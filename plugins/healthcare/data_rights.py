@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .models import Booking, RxOrder, Screening, ShopOrder
+from .models import Booking, InsuranceCard, RxOrder, Screening, ShopOrder
 
 
 def _iso(at: float | None) -> str | None:
@@ -13,9 +13,11 @@ def _iso(at: float | None) -> str | None:
 
 
 def export(citizen_id: int) -> dict[str, Any]:
-    """Screenings (decrypted), prescription and shop orders, bookings."""
+    """Screenings (decrypted), the BHYT card code, prescription and shop orders, bookings."""
     screenings = Screening.select().where(Screening.citizen_id == citizen_id).order_by(Screening.id)
+    card = InsuranceCard.get_or_none(InsuranceCard.citizen_id == citizen_id)
     return {
+        "health_insurance_card": None if card is None else {"code": card.code, "updated_at": _iso(card.updated_at)},
         "screenings": [{"taken_at": _iso(s.taken_at), "state": s.state, **(s.vitals or {})} for s in screenings],
         "prescription_orders": [{"created_at": _iso(o.created_at), "prescription": o.code, "state": o.state,
                                  "lines": o.lines, "total_vnd": o.total_vnd, "pickup_code": o.pickup_code,
@@ -32,5 +34,5 @@ def export(citizen_id: int) -> dict[str, Any]:
 
 def erase(citizen_id: int) -> None:
     """Delete the citizen's rows (the audit log keeps only references)."""
-    for model in (Screening, RxOrder, ShopOrder, Booking):
+    for model in (Screening, InsuranceCard, RxOrder, ShopOrder, Booking):
         model.delete().where(model.citizen_id == citizen_id).execute()

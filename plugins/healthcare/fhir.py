@@ -7,6 +7,12 @@ a LOINC ``code``, ``subject`` (the Patient in the bundle), ``effectiveDateTime``
 85354-9 with systolic (8480-6) and diastolic (8462-4) components. The device that measured
 each value is a Device resource in the bundle, referenced from ``Observation.device``.
 Codes and units: ARCHITECTURE section 9.
+
+The citizen's health insurance (BHYT) card, when recorded, is a ``Coverage``
+(http://hl7.org/fhir/R4/coverage.html): the 15-character card code as identifier, the
+10-digit social insurance number as ``subscriberId``, the Patient as beneficiary, Vietnam
+Social Security as payor, and ``class`` entries for the beneficiary group (``group``), the
+benefit level (``plan``) and the issuing province code (``subgroup``).
 """
 
 from __future__ import annotations
@@ -17,11 +23,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .bhyt import BhytCard
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 VITALSIGNS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
 PATIENT_SYSTEM = "urn:citizen-station:citizen"
+BHYT_SYSTEM = "urn:citizen-station:bhyt-card"
+"""The BHYT card code's identifier system. Vietnam publishes no FHIR naming-system URI for it that we
+could find, so it is a project URN; replace it once BHXH publishes one."""
+SOCIAL_INSURANCE_SYSTEM = "urn:citizen-station:bhxh-number"
+COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
+BHXH_PAYOR = "Bảo hiểm xã hội Việt Nam"
 
 
 @dataclass(frozen=True)
@@ -97,9 +111,29 @@ def _device_display(kind: str, info: Mapping[str, Any]) -> str:
     return " ".join(words) or f"{kind.replace('_', ' ')} {info.get('id', '')}".strip()
 
 
+def coverage_resource(full_url: str, card: BhytCard, patient_url: str) -> dict[str, Any]:
+    """The FHIR R4 ``Coverage`` of a BHYT card for the Patient at ``patient_url``."""
+
+    def cls(code: str, value: str, name: str) -> dict[str, Any]:
+        return {"type": {"coding": [{"system": COVERAGE_CLASS, "code": code}]}, "value": value, "name": name}
+
+    group_name = card.group_name[0] if card.group_name else f"Đối tượng {card.group}"
+    return {
+        "resourceType": "Coverage", "id": full_url.rsplit(":", 1)[1], "status": "active",
+        "identifier": [{"system": BHYT_SYSTEM, "value": card.code}],
+        "subscriberId": card.social_insurance_number,
+        "beneficiary": {"reference": patient_url},
+        "payor": [{"display": BHXH_PAYOR}],
+        "class": [cls("group", card.group, group_name),
+                  cls("plan", str(card.benefit_level), f"Mức hưởng {card.benefit_level}: {card.benefit[0]}"),
+                  cls("subgroup", card.province, f"Mã tỉnh {card.province}")],
+    }
+
+
 def screening_bundle(records: Iterable[ScreeningRecord], patient_id: int, site_id: str,
-                     generated_at: float) -> dict[str, Any]:
-    """A FHIR R4 ``Bundle`` (type collection) of the Patient, Devices and vital-sign Observations.
+                     generated_at: float, insurance: BhytCard | None = None) -> dict[str, Any]:
+    """A FHIR R4 ``Bundle`` (type collection) of the Patient, Devices and vital-sign Observations,
+    and the ``Coverage`` of the BHYT card ``insurance`` when given.
 
     The Patient carries only the station's opaque citizen reference (no name, no ID number).
     """
@@ -109,6 +143,9 @@ def screening_bundle(records: Iterable[ScreeningRecord], patient_id: int, site_i
         "resourceType": "Patient", "id": patient_url.rsplit(":", 1)[1],
         "identifier": [{"system": f"{PATIENT_SYSTEM}:{site_id}", "value": str(patient_id)}]}}]
     devices: dict[str, str] = {}
+    if insurance is not None:
+        coverage_url = _uuid(namespace, "coverage", patient_id)
+        entries.append({"fullUrl": coverage_url, "resource": coverage_resource(coverage_url, insurance, patient_url)})
 
     def device_ref(kind: str, info: Mapping[str, Any]) -> dict[str, str]:
         key = f"{kind}:{info.get('id', kind)}"

@@ -14,7 +14,7 @@ from typing import Any
 import peewee
 
 from sdk import Model
-from sdk.privacy import EncryptedJSONField, PersonalDataModel
+from sdk.privacy import EncryptedJSONField, EncryptedTextField, PersonalDataModel
 
 
 class Screening(PersonalDataModel):
@@ -29,6 +29,19 @@ class Screening(PersonalDataModel):
 
     class Meta:
         table_name = "healthcare_screening"
+
+
+class InsuranceCard(PersonalDataModel):
+    """The citizen's health insurance (BHYT) card code (see :mod:`..bhyt`), one per citizen, encrypted."""
+
+    data_category = "health"
+    timestamp_field = "updated_at"
+    citizen_id = peewee.IntegerField(unique=True)
+    code = EncryptedTextField()
+    updated_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "healthcare_insurance_card"
 
 
 class JsonText(peewee.TextField):

@@ -6,19 +6,31 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from sdk import audit, current_citizen, now, pick, plugin_settings, requires, transaction
-from sdk.privacy import has_consent, read_personal
+from sdk import (
+    UserInputError,
+    audit,
+    current_citizen,
+    now,
+    pick,
+    plugin_settings,
+    requires,
+    transaction,
+)
+from sdk.privacy import ensure_consent, has_consent, read_personal
 
+from ..bhyt import BhytCard, InvalidBhytCode, parse_bhyt_code
 from ..fhir import ScreeningRecord, screening_bundle
-from ..models import Screening
+from ..models import InsuranceCard, Screening
 from ..site import site_id
 from ..svg import Series, line_chart
 from . import bp
 
 PURPOSE = {"vi": "Hiển thị lịch sử đo cho chính bạn", "en": "Show your screening history to you"}
+INSURANCE_PURPOSE = {"vi": "Hiển thị thẻ BHYT trong hồ sơ sức khoẻ của bạn",
+                     "en": "Show your health insurance card in your health record"}
 EXPORT_PURPOSE = {"vi": "Tải kết quả đo dạng FHIR theo yêu cầu của bạn", "en": "Download your results as FHIR at your request"}
 
 
@@ -65,7 +77,40 @@ def history() -> Any:
     if not has_consent(current_citizen().id, "healthcare", "health"):
         return redirect(url_for("healthcare.screening_start"))
     rows = completed_screenings(current_citizen().id, PURPOSE, plugin_settings()["history_limit"])
-    return render_template("healthcare/history.html", rows=list(reversed(rows)), charts=trend_charts(rows))
+    return render_template("healthcare/history.html", rows=list(reversed(rows)), charts=trend_charts(rows),
+                           insurance=insurance_card(current_citizen().id, INSURANCE_PURPOSE))
+
+
+def insurance_card(citizen_id: int, purpose: dict[str, str]) -> BhytCard | None:
+    """The citizen's BHYT card (decrypted; the read is in their access log), or None."""
+    row = InsuranceCard.get_or_none(InsuranceCard.citizen_id == citizen_id)
+    if row is None:
+        return None
+    return parse_bhyt_code(read_personal(row, purpose=purpose).code)
+
+
+@bp.route("/insurance", methods=["POST"])
+@requires("healthcare.use")
+def insurance_save() -> Any:
+    """Record (or with ``remove``, forget) the citizen's health insurance card code."""
+    ensure_consent("health")
+    citizen_id = current_citizen().id
+    if request.form.get("remove") == "1":
+        with transaction():
+            removed = InsuranceCard.delete().where(InsuranceCard.citizen_id == citizen_id).execute()
+            audit("healthcare.insurance_card", object_ref=f"citizen:{citizen_id}",
+                  details={"change": "removed" if removed else "none"})
+        return redirect(url_for("healthcare.history"), code=303)
+    try:
+        card = parse_bhyt_code(request.form.get("code", ""))
+    except InvalidBhytCode as exc:
+        raise UserInputError(pick(exc.vi, exc.en)) from None
+    with transaction():
+        row = InsuranceCard.get_or_none(InsuranceCard.citizen_id == citizen_id) or InsuranceCard(citizen_id=citizen_id)
+        row.code, row.updated_at = card.code, now()
+        row.save()
+        audit("healthcare.insurance_card", object_ref=f"citizen:{citizen_id}", details={"change": "set"})
+    return redirect(url_for("healthcare.history"), code=303)
 
 
 def fhir_records(rows: list[Screening]) -> list[ScreeningRecord]:
@@ -76,10 +121,12 @@ def fhir_records(rows: list[Screening]) -> list[ScreeningRecord]:
 @bp.route("/history/fhir")
 @requires("healthcare.use", assurance="high", step_up=True)
 def history_fhir() -> Response:
-    """Every finished screening as a FHIR R4 Bundle of vital-sign Observations (JSON download)."""
+    """Every finished screening as a FHIR R4 Bundle of vital-sign Observations, and the BHYT card
+    as a ``Coverage`` (JSON download)."""
     citizen = current_citizen()
     rows = completed_screenings(citizen.id, EXPORT_PURPOSE)
-    bundle = screening_bundle(fhir_records(rows), citizen.id, site_id(), now())
+    bundle = screening_bundle(fhir_records(rows), citizen.id, site_id(), now(),
+                              insurance=insurance_card(citizen.id, EXPORT_PURPOSE))
     with transaction():
         audit("healthcare.fhir_export", object_ref=f"bundle:{bundle['id']}", details={"screenings": len(rows)})
     response = Response(json.dumps(bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json")
