@@ -239,11 +239,18 @@ A [Citizen Station](https://example.invalid/citizen-station) plugin (id `{id}`).
     pip wheel --no-deps -w dist .           # the wheel to ship
 
 Translations: message ids are English in the code and templates (`_("...")`); the
-Vietnamese is in `{id}/translations/vi/LC_MESSAGES/messages.po`. After editing it:
+Vietnamese is in `{id}/translations/vi/LC_MESSAGES/messages.po`. After changing texts:
 
+    pybabel extract -F babel.cfg --no-location -o messages.pot .
+    pybabel update -i messages.pot -d {id}/translations --no-fuzzy-matching
+    # translate the new msgstr entries, then
     pybabel compile -d {id}/translations
 
 `station plugin check` fails when a message has no translation or the `.mo` is stale.
+'''
+
+BABEL_CFG = '''[python: **.py]
+[jinja2: **/templates/**.html]
 '''
 
 CI = '''name: ci
@@ -301,7 +308,7 @@ def scaffold(plugin_id: str, into: Path, *, publisher: str = "Your company", tit
               "title_vi": (title_vi or f"Dịch vụ {label}").replace('"', "'"),
               "title_en": (title_en or label).replace('"', "'")}
     files = {
-        "pyproject.toml": PYPROJECT, "README.md": README, ".github/workflows/ci.yml": CI,
+        "pyproject.toml": PYPROJECT, "README.md": README, "babel.cfg": BABEL_CFG, ".github/workflows/ci.yml": CI,
         f"{plugin_id}/manifest.toml": MANIFEST, f"{plugin_id}/__init__.py": INIT, f"{plugin_id}/models.py": MODELS,
         f"{plugin_id}/views.py": VIEWS, f"{plugin_id}/migrations/0001_initial.py": MIGRATION,
         f"{plugin_id}/templates/{plugin_id}/index.html": TEMPLATE, f"tests/test_{plugin_id}.py": TESTS,

@@ -28,7 +28,7 @@ def scaffolded(tmp_path, capsys) -> Path:
 
 
 def test_the_scaffold_is_a_complete_package_that_passes_the_check(scaffolded, capsys):
-    for relative in ("pyproject.toml", "README.md", ".github/workflows/ci.yml", "vax_demo/manifest.toml",
+    for relative in ("pyproject.toml", "README.md", "babel.cfg", ".github/workflows/ci.yml", "vax_demo/manifest.toml",
                      "vax_demo/views.py", "vax_demo/models.py", "vax_demo/migrations/0001_initial.py",
                      "vax_demo/templates/vax_demo/index.html", "tests/test_vax_demo.py",
                      "vax_demo/translations/vi/LC_MESSAGES/messages.po",
@@ -97,3 +97,28 @@ def test_plugin_new_refuses_a_bad_name_or_an_existing_folder(scaffolded, capsys)
     assert code == 2 and "lower-case letter" in out
     code, out = _station(capsys, "plugin", "new", "vax_demo", "--into", str(scaffolded.parent))
     assert code == 2 and "already exists" in out
+
+
+def test_the_plugin_translation_workflow_is_babel_and_the_check_follows_it(scaffolded, capsys):
+    import sys
+
+    def pybabel(*args):
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=scaffolded, check=True,
+                       capture_output=True)
+
+    template = scaffolded / "vax_demo" / "templates" / "vax_demo" / "index.html"
+    _edit(template, "{% endblock %}", '<p>{{ _("Bring your vaccination book.") }}</p>\n{% endblock %}')
+    code, out = _station(capsys, "plugin", "check", str(scaffolded))
+    assert code == 2 and "'Bring your vaccination book.' is marked with _() but not in the catalogue" in out
+    pybabel("extract", "-F", "babel.cfg", "--no-location", "-o", "messages.pot", ".")
+    pybabel("update", "-i", "messages.pot", "-d", "vax_demo/translations", "--no-fuzzy-matching")
+    code, out = _station(capsys, "plugin", "check", str(scaffolded))
+    assert code == 2 and "'Bring your vaccination book.' has no translation" in out
+    po = scaffolded / "vax_demo" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    _edit(po, 'msgid "Bring your vaccination book."\nmsgstr ""',
+          'msgid "Bring your vaccination book."\nmsgstr "Hãy mang theo sổ tiêm chủng."')
+    code, out = _station(capsys, "plugin", "check", str(scaffolded))
+    assert code == 2 and "messages.mo: stale" in out
+    pybabel("compile", "-d", "vax_demo/translations")
+    code, out = _station(capsys, "plugin", "check", str(scaffolded))
+    assert code == 0, out
