@@ -50,6 +50,7 @@ from core.payments.receipts import receipt_png
 from core.payments.service import PaymentService, view_of
 from core.payments.vietqr import VietQRError, bank_name
 from core.permissions import public, requires
+from core.privacy.staff_reads import record_staff_read
 
 payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="templates",
                      static_folder="static", static_url_path="/static")
@@ -58,6 +59,8 @@ payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="t
 sim_bank = Blueprint("payments_sim", __name__, url_prefix="/pay")
 
 RECEIPT_LINK_SECONDS = 24 * 3600
+STAFF_READ_PURPOSE = {"vi": "Nhân viên xem khoản thanh toán và biên lai của bạn",
+                      "en": "A staff member looked at your payment and its receipt"}
 PROGRESS_TEXTS = {
     0x0A: ("Mời cắm hoặc chạm thẻ vào máy POS", "Insert or tap your card on the terminal"),
     0x0E: ("Mời nhập mã PIN trên máy POS", "Enter your PIN on the terminal"),
@@ -166,6 +169,8 @@ def owned_payment(payment_id: int, allow_staff: bool = True) -> PaymentRecord:
             raise PaymentNotFound()
         return record
     if allow_staff and current_app.extensions["station"].policy.allows(user.roles, "payments.view"):
+        record_staff_read(record.payer_citizen_id, table="payment", object_ref=f"payment:{record.id}",
+                          category="financial", purpose=STAFF_READ_PURPOSE)
         return record
     raise PaymentNotFound()
 

@@ -53,7 +53,7 @@ def pharmacist_decide(order_id: int, decision: str) -> Any:
 @requires("healthcare.dispense")
 def pharmacist_retry_post(order_id: int) -> Any:
     """Post a paid order's quantities to the national system again (after it did not answer)."""
-    order = find_order(order_id)
+    order = find_order(order_id, "healthcare.dispense")
     if order.state == "paid" and not order.posted:
         post_dispensing(order)
     return redirect(url_for("healthcare.pharmacist_queue"), code=303)

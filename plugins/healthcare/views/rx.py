@@ -10,7 +10,6 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from sdk import (
-    NotFoundError,
     UserInputError,
     audit,
     citizen_matches_id_number,
@@ -154,7 +153,8 @@ def rx_order_create() -> Any:
 @requires("healthcare.use")
 def rx_order(order_id: int) -> Any:
     """The order's state: waiting for the pharmacist, approved (pay), paid (pickup code)."""
-    order = get_owned(RxOrder, order_id, staff_permission="healthcare.dispense")
+    order = get_owned(RxOrder, order_id, staff_permission="healthcare.dispense", purpose=STAFF_READ_PURPOSE,
+                      category="health")
     names = {line["sku"]: (inventory().product(line["sku"]) or None) for line in order.lines}
     holding = checkout.payment_for(f"rxorder:{order.id}")
     citizen = current_citizen()
@@ -206,9 +206,11 @@ def still_dispensable(order: RxOrder) -> str | None:
     return over_prescription(rx, {line["sku"]: int(line["qty"]) for line in order.lines})
 
 
-def find_order(order_id: int) -> RxOrder:
-    """An order by id for staff pages (404 when absent)."""
-    order = RxOrder.get_or_none(RxOrder.id == order_id)
-    if order is None:
-        raise NotFoundError("Not found.")
-    return order
+STAFF_READ_PURPOSE = {"vi": "Dược sĩ xem đơn thuốc để duyệt hoặc giao thuốc",
+                      "en": "A pharmacist looked at the prescription order to approve or hand it over"}
+
+
+def find_order(order_id: int, permission: str = "healthcare.approve") -> RxOrder:
+    """An order by id for staff pages (404 when absent); the read goes to the citizen's access log."""
+    return get_owned(RxOrder, order_id, staff_permission=permission, purpose=STAFF_READ_PURPOSE,
+                     category="health")

@@ -56,3 +56,23 @@ def test_a_site_can_let_the_auditor_print(pay_station, login_citizen, login_staf
     login_staff(auditor, roles=("auditor",))
     assert auditor.post(f"/pay/{payment_id}/receipt/print",
                         data={"csrf_token": csrf_token(auditor)}).status_code == 302
+
+
+def test_staff_opening_a_receipt_shows_in_who_looked_at_my_data_and_the_audit_log(pay_station, login_citizen,
+                                                                                 login_staff, csrf_token):
+    from payment_helpers import audit_entries
+
+    app = pay_station()
+    citizen = app.test_client()
+    login_citizen(citizen, assurance="basic")
+    payment_id = _paid(app, citizen, csrf_token)
+    citizen.get(f"/pay/{payment_id}/receipt")  # the payer's own look is not someone else's read
+    assert citizen.get("/my-data/access-log", headers=JSON).json["access_log"] == []
+    auditor = app.test_client()
+    login_staff(auditor, roles=("auditor",), username="kiem-toan-1")
+    assert auditor.get(f"/pay/{payment_id}/receipt").status_code == 200
+    log = citizen.get("/my-data/access-log", headers=JSON).json["access_log"]
+    assert [(r["who"], r["category"], r["table"]) for r in log] == [("staff:kiem-toan-1", "financial", "payment")]
+    assert log[0]["purpose"]["en"] == "A staff member looked at your payment and its receipt"
+    reads = [e for e in audit_entries(app, f"payment:{payment_id}") if e["action"] == "personal_data.staff_read"]
+    assert len(reads) == 1 and reads[0]["actor"] == "staff:kiem-toan-1"

@@ -246,3 +246,24 @@ def test_paid_quantities_count_while_the_national_system_is_unreachable(app, vne
     assert national.reports[-1][:2] == (AN_RX, {"AMOX500": 20, "OMEP20": 14})
     text = _lookup(client, csrf_token, AN_RX).get_data(as_text=True)
     assert re.search(r'data-drug="AMOX500">.*?class="remaining">10<', text, re.S)       # counted once
+
+
+def test_a_pharmacist_opening_an_order_shows_in_who_looked_at_my_data_and_the_audit_log(app, vneid_login,
+                                                                                        login_staff, csrf_token):
+    client = app.test_client()
+    vneid_login(app, client, AN)
+    order_id = _order_id(_order(client, csrf_token, AN_RX, AMOX500=20, OMEP20=14))
+    before = client.get("/my-data/access-log", headers={"Accept": "application/json"}).json["access_log"]
+    pharmacist = app.test_client()
+    login_staff(pharmacist, roles=("pharmacist",), username="duoc-si-lan")
+    assert pharmacist.post(f"/s/healthcare/pharmacist/orders/{order_id}/approve",
+                           data={"csrf_token": csrf_token(pharmacist)}).status_code == 303
+    log = client.get("/my-data/access-log", headers={"Accept": "application/json"}).json["access_log"]
+    new = log[:len(log) - len(before)]
+    assert [(r["who"], r["plugin"], r["category"], r["table"]) for r in new] == [
+        ("staff:duoc-si-lan", "healthcare", "health", "healthcare_rx_order")]
+    assert "Dược sĩ xem đơn thuốc" in new[0]["purpose"]["vi"]
+    page = client.get("/my-data/").get_data(as_text=True)
+    assert "staff:duoc-si-lan" in page or "duoc-si-lan" in page
+    reads = [e for e in audit_entries(app) if '"personal_data.staff_read"' in e]
+    assert len(reads) == 1 and f'"healthcare_rx_order:{order_id}"' in reads[0] and '"staff:duoc-si-lan"' in reads[0]
