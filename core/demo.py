@@ -67,6 +67,20 @@ url = "sim://height_rod?profile=ok"
 make = "Simulated"
 
 [[devices]]
+id = "geiger-1"
+kind = "geiger_counter"
+url = "sim://geiger_counter?profile=ok"
+make = "GQ Electronics (simulated)"
+model = "GMC-320"
+
+[[devices]]
+id = "air-1"
+kind = "air_quality"
+url = "sim://air_quality?profile=ok"
+make = "Plantower (simulated)"
+model = "PMS5003"
+
+[[devices]]
 id = "card-1"
 kind = "card_reader"
 url = "sim://card_reader?profile=ok"

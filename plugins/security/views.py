@@ -217,3 +217,64 @@ def my_reports() -> str:
                            categories=CATEGORIES, pair=_pair, conn=police)
 
 
+
+
+# -- environment (radiation, fine dust): public, no login ---------------------------------------
+
+
+def _environment_state() -> dict[str, Any]:
+    """Sample what is due, raise alerts for crossed thresholds, and gather what the page shows."""
+    from sdk.alerts import raise_alert
+
+    from . import environment as env
+
+    settings = plugin_settings()
+    at = now()
+    result = env.sample_due(at, float(settings["env_sample_seconds"]))
+    limits = env.thresholds(settings)
+    geiger, dust = env.latest("geiger_counter"), env.latest("air_quality")
+    hourly = env.hourly_pm25(at)
+    aqi = env.vn_aqi_pm25(hourly) if hourly is not None else None
+    dose = geiger.value_dict["dose_rate"] if geiger is not None else None
+    warnings = {"dose_rate": dose is not None and dose >= limits["dose_rate"],
+                "aqi": aqi is not None and aqi >= limits["aqi"]}
+    if warnings["dose_rate"] and geiger in result.readings:
+        raise_alert("radiation_high", object_ref="env:geiger_counter",
+                    message_vi=f"Suất liều phóng xạ tại trạm {dose:.3f} µSv/h, vượt ngưỡng {limits['dose_rate']} µSv/h.",
+                    message_en=f"Dose rate at the station {dose:.3f} µSv/h, above {limits['dose_rate']} µSv/h.")
+    if warnings["aqi"] and dust in result.readings:
+        raise_alert("air_quality_bad", object_ref="env:air_quality",
+                    message_vi=f"Chỉ số VN_AQI (PM2.5) tại trạm là {aqi}, vượt ngưỡng {int(limits['aqi'])}.",
+                    message_en=f"VN_AQI (PM2.5) at the station is {aqi}, above {int(limits['aqi'])}.")
+    for kind, message in result.problems.items():
+        raise_alert("env_sensor_fault", object_ref=f"env:{kind}", message_vi=message, message_en=message)
+    start = at - env.DAY_S
+    ends = (pick("24 giờ trước", "24 hours ago"), pick("Bây giờ", "Now"))
+    return {"at": at, "kinds": env.present_kinds(), "geiger": geiger, "dust": dust, "dose": dose, "aqi": aqi,
+            "hourly_pm25": hourly, "category": env.aqi_category(aqi) if aqi is not None else None,
+            "warnings": warnings, "limits": limits, "problems": result.problems,
+            "dose_chart": env.chart_svg([(r.taken_at, r.value_dict["dose_rate"]) for r in env.since("geiger_counter", start)],
+                                        start, at, limits["dose_rate"], pick("Suất liều 24 giờ", "Dose rate, 24 hours"),
+                                        *ends),
+            "pm_chart": env.chart_svg([(r.taken_at, r.value_dict["pm25"]) for r in env.since("air_quality", start)],
+                                      start, at, None, pick("PM2.5 trong 24 giờ", "PM2.5, 24 hours"), *ends)}
+
+
+@bp.route("/environment")
+@public
+def environment() -> str:
+    """Radiation and fine dust at the station now, the VN_AQI, 24-hour charts and warnings."""
+    return render_template("security/environment.html", env=_environment_state())
+
+
+@bp.route("/environment.json")
+@public
+def environment_json() -> Any:
+    """The same as JSON (for the kiosk's environment screen and the fleet hub)."""
+    from flask import jsonify
+
+    state = _environment_state()
+    return jsonify(at=state["at"], dose_rate_usv_h=state["dose"], cpm=state["geiger"].value_dict["cpm"]
+                   if state["geiger"] else None, pm25_hourly_ug_m3=state["hourly_pm25"], vn_aqi=state["aqi"],
+                   category=state["category"].code if state["category"] else None, warnings=state["warnings"],
+                   problems=sorted(state["problems"]))

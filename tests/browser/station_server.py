@@ -33,6 +33,8 @@ FAST_DEVICES = (
     ("qr-1", "qr_scanner", "every=0.1", {"scan_timeout": 1.0}),
     ("printer-1", "receipt_printer", "", {"print_timeout": 1.0, "answer_timeout": 0.3}),
     ("terminal-1", "payment_terminal", "", {}),
+    ("geiger-1", "geiger_counter", "cpm=21", {"answer_timeout": 0.3}),
+    ("air-1", "air_quality", "interval_s=0.05&pm25=62&pm10=80", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
 )
 
 
