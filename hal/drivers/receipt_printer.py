@@ -4,6 +4,11 @@ Printing checks the paper first (paper out: nothing is sent, DeviceFault ``paper
 sends the job followed by ``GS r 1`` and waits for that answer, which the printer only
 gives once everything before it has been processed. Meanwhile it polls ``DLE EOT 4``; if
 the paper runs out mid-job the receipt is reported as *not* printed (``paper_out``).
+
+Options (the device's ``options`` in station.toml): ``text_mode`` — ``code_page`` (text in
+WPC1258, ``ESC t 52``; the default) or ``raster`` for a printer without that table: each
+text line is sent as a ``GS v 0`` image (:meth:`Receipt.to_raster_bytes`); ``raster_width``
+— dots across the paper (384 for 58 mm, 576 for 80 mm).
 """
 
 from __future__ import annotations
@@ -31,7 +36,18 @@ def _paper_out(during_job: bool) -> DeviceFault:
 @register_driver(DeviceKind.receipt_printer)
 class ReceiptPrinterDriver(Driver):
     default_capabilities = frozenset({"text", "qr", "cut", "vietnamese"})
-    option_defaults = {"print_timeout": 10.0, "status_poll": 0.2}
+    option_defaults = {"print_timeout": 10.0, "status_poll": 0.2, "text_mode": "code_page", "raster_width": 384}
+    text_modes = ("code_page", "raster")
+
+    def _job(self, receipt: escpos.Receipt | bytes) -> bytes:
+        if not isinstance(receipt, escpos.Receipt):
+            return bytes(receipt)
+        mode = self.options["text_mode"]
+        if mode not in self.text_modes:
+            raise ValueError(f"receipt printer {self.device_id}: text_mode must be one of {', '.join(self.text_modes)}")
+        if mode == "raster":
+            return receipt.to_raster_bytes(int(self.options["raster_width"]))
+        return receipt.to_bytes()
 
     def _status_byte(self, port: Any, request: bytes, deadline: float) -> int:
         port.write(request)
@@ -66,7 +82,7 @@ class ReceiptPrinterDriver(Driver):
 
     def print_receipt(self, receipt: escpos.Receipt | bytes) -> None:
         """Print a receipt; returns once the printer confirmed it, raises otherwise."""
-        job = receipt.to_bytes() if isinstance(receipt, escpos.Receipt) else bytes(receipt)
+        job = self._job(receipt)
         with self._session() as port:
             self._discard_input()
             self._paper_state(port)

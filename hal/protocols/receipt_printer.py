@@ -15,6 +15,9 @@ Commands used (hex):
                                  from cn: fn 65 model (n1 n2), 67 module size (n),
                                  69 error correction (48-51 = L M Q H), 80 store data
                                  (m = 48, data), 81 print the stored symbol (m = 48)
+    1D 76 30 m xL xH yL yH d...  GS v 0  raster bit image: x = xL + 256 xH bytes per row,
+                                 y = yL + 256 yH rows, then x * y bytes (MSB leftmost,
+                                 1 = black); m = 0 normal (1-3 double width/height)
     1D 72 01         GS r 1      paper sensor status, answered *in order* (after the data
                                  before it has been processed): bits 0-1 near end (11),
                                  bits 2-3 paper out (11), bits 4 and 7 always 0
@@ -28,13 +31,18 @@ Commands used (hex):
 
 Vietnamese text is sent in WPC1258 (Windows-1258): letters with a circumflex, breve or
 horn have their own byte, the five tone marks are combining bytes after the letter (e.g.
-"ổ" = F4 D2). :func:`encode_text` and :func:`decode_text` do this conversion.
+"ổ" = F4 D2). :func:`encode_text` and :func:`decode_text` do this conversion. A printer
+without that code table gets its text lines as ``GS v 0`` raster images instead
+(:meth:`Receipt.to_raster_bytes`, drawn by :mod:`hal.protocols.raster_text`); QR codes, feeds
+and cuts stay commands.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hal.errors import ProtocolError
 
@@ -98,7 +106,15 @@ class Receipt:
         if code_page not in CODE_PAGES:
             raise ValueError(f"unsupported code table {code_page}")
         self.code_page = code_page
-        self._body = bytearray()
+        self._items: list[tuple[str, Any]] = []   # ("line", (text, bold, align)) or ("raw", bytes)
+
+    @property
+    def _body(self) -> bytes:
+        return b"".join(self._line_bytes(*value) if kind == "line" else value for kind, value in self._items)
+
+    def _line_bytes(self, text: str, bold: bool, align: str) -> bytes:
+        return (bytes([ESC, 0x61, ALIGNMENTS[align], ESC, 0x45, int(bold)])
+                + encode_text(text, self.code_page) + bytes([LF]))
 
     def line(self, text: str = "", *, bold: bool = False, align: str = "left") -> Receipt:
         """One line of text."""
@@ -106,8 +122,7 @@ class Receipt:
             raise ValueError(f"align must be one of {sorted(ALIGNMENTS)}")
         if any(ord(ch) < 0x20 for ch in text):
             raise ValueError("receipt text must not contain control characters")
-        self._body += bytes([ESC, 0x61, ALIGNMENTS[align], ESC, 0x45, int(bold)])
-        self._body += encode_text(text, self.code_page) + bytes([LF])
+        self._items.append(("line", (text, bold, align)))
         return self
 
     def qr(self, data: str, *, size: int = 6, ecc: str = "M", align: str = "center") -> Receipt:
@@ -115,28 +130,53 @@ class Receipt:
         payload = data.encode("utf-8")
         if not 1 <= size <= 16 or ecc not in QR_ECC or not 1 <= len(payload) <= 7089:
             raise ValueError("QR size 1-16, ecc L/M/Q/H, data 1-7089 bytes")
-        self._body += bytes([ESC, 0x61, ALIGNMENTS[align]])
-        self._body += qr_function(65, bytes([50, 0]))          # model 2
-        self._body += qr_function(67, bytes([size]))
-        self._body += qr_function(69, bytes([QR_ECC[ecc]]))
-        self._body += qr_function(80, b"\x30" + payload)       # store
-        self._body += qr_function(81, b"\x30")                 # print
-        self._body += bytes([LF])
+        self._items.append(("raw", bytes([ESC, 0x61, ALIGNMENTS[align]])
+                            + qr_function(65, bytes([50, 0]))          # model 2
+                            + qr_function(67, bytes([size]))
+                            + qr_function(69, bytes([QR_ECC[ecc]]))
+                            + qr_function(80, b"\x30" + payload)       # store
+                            + qr_function(81, b"\x30")                 # print
+                            + bytes([LF])))
         return self
 
     def feed(self, lines: int = 1) -> Receipt:
         """Feed ``lines`` blank lines."""
-        self._body += bytes([ESC, 0x64, max(0, min(lines, 255))])
+        self._items.append(("raw", bytes([ESC, 0x64, max(0, min(lines, 255))])))
         return self
 
     def cut(self, partial: bool = False) -> Receipt:
         """Feed to the cutter and cut."""
-        self._body += bytes([GS, 0x56, 66 if partial else 65, 3])
+        self._items.append(("raw", bytes([GS, 0x56, 66 if partial else 65, 3])))
         return self
 
     def to_bytes(self) -> bytes:
         """The complete job: initialise, select the code table, the body."""
         return INIT + bytes([ESC, 0x74, self.code_page]) + bytes(self._body)
+
+    def to_raster_bytes(self, width: int = 384,
+                        render: Callable[..., Any] | None = None) -> bytes:
+        """The job for a printer without the code table: each text line as a ``GS v 0`` image
+        ``width`` dots wide (``render(text, width=, bold=, align=)`` → bitmap with
+        ``width_bytes``, ``height``, ``data``; default :func:`hal.protocols.raster_text.render_line`)."""
+        if render is None:
+            from hal.protocols.raster_text import render_line as render
+        out = bytearray(INIT)
+        for kind, value in self._items:
+            if kind == "raw":
+                out += value
+                continue
+            text, bold, align = value
+            bitmap = render(text, width=width, bold=bold, align=align)
+            out += bytes([ESC, 0x61, 0]) + raster_image(bitmap.width_bytes, bitmap.height, bitmap.data)
+        return bytes(out)
+
+
+def raster_image(width_bytes: int, height: int, data: bytes, mode: int = 0) -> bytes:
+    """``GS v 0``: a raster bit image of ``height`` rows of ``width_bytes`` bytes."""
+    if not (1 <= width_bytes <= 0xFFFF and 1 <= height <= 0xFFFF) or len(data) != width_bytes * height:
+        raise ValueError("raster image size does not match its data")
+    return (bytes([GS, 0x76, 0x30, mode]) + width_bytes.to_bytes(2, "little") + height.to_bytes(2, "little")
+            + data)
 
 
 def qr_function(fn: int, params: bytes) -> bytes:
@@ -301,6 +341,18 @@ def _parse_gs(buf: bytearray) -> tuple[Command, int] | None:
     op = buf[1]
     if op == 0x21:
         return (Command("size", (buf[2],)), 3) if len(buf) >= 3 else None
+    if op == 0x76:
+        if len(buf) < 8:
+            return None
+        if buf[2] not in (0x30, 0x00) or buf[3] not in (0, 1, 2, 3, 48, 49, 50, 51):
+            raise ProtocolError("unsupported GS v raster function")
+        width_bytes, height = buf[4] | (buf[5] << 8), buf[6] | (buf[7] << 8)
+        if not width_bytes or not height:
+            raise ProtocolError("GS v 0 with an empty image")
+        end = 8 + width_bytes * height
+        if len(buf) < end:
+            return None
+        return Command("raster", (buf[3] & 0x03, width_bytes, height), bytes(buf[8:end])), end
     if op == 0x72:
         if len(buf) < 3:
             return None

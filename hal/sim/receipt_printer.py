@@ -2,7 +2,12 @@
 
 Completed receipts (ended by a cut) are in :attr:`ReceiptPrinterSimulator.receipts`, each
 with its text lines (decoded from the selected code table, so tests can assert Vietnamese
-text) and QR symbols (model, size, error correction, data).
+text), QR symbols (model, size, error correction, data) and ``GS v 0`` raster images
+(decoded into their rows of dots, :class:`RasterImage`).
+
+``code_pages`` (``0,2,16,52``) lists the ESC t tables the printer has: ``code_pages=0,16``
+is a printer without Vietnamese (WPC1258) — it ignores ``ESC t 52`` and prints the bytes in
+its current table, as real ones do; such a printer needs the raster fallback.
 
 Paper: ``paper_lines`` lines on the roll (5000); near end at ``near_end_at`` (200) lines
 left. When the paper runs out mid-job the printer goes offline ("stopped by paper end"),
@@ -24,6 +29,8 @@ from hal.sim.base import Simulator
 
 #: Paper a printed QR symbol takes, in lines.
 QR_LINES = 8
+#: Dots of paper a text line takes (raster images use paper by their height).
+DOTS_PER_LINE = 30
 
 
 @dataclass(frozen=True)
@@ -41,9 +48,29 @@ class QrSymbol:
     data: bytes
 
 
+@dataclass(frozen=True)
+class RasterImage:
+    """A ``GS v 0`` image as printed: rows of ``width_bytes`` bytes, MSB leftmost, 1 = black."""
+
+    width_bytes: int
+    height: int
+    data: bytes
+
+    def pixel(self, x: int, y: int) -> bool:
+        return bool(self.data[y * self.width_bytes + x // 8] & (0x80 >> (x % 8)))
+
+    def ink(self) -> int:
+        """Black dots in the image."""
+        return sum(bin(b).count("1") for b in self.data)
+
+
 @dataclass
 class PrintedReceipt:
-    items: list[PrintedLine | QrSymbol] = field(default_factory=list)
+    items: list[PrintedLine | QrSymbol | RasterImage] = field(default_factory=list)
+
+    @property
+    def raster_images(self) -> list[RasterImage]:
+        return [item for item in self.items if isinstance(item, RasterImage)]
 
     @property
     def lines(self) -> list[PrintedLine]:
@@ -62,7 +89,7 @@ class PrintedReceipt:
 @register_simulator(DeviceKind.receipt_printer)
 class ReceiptPrinterSimulator(Simulator):
     profiles = frozenset({"paper_out", "paper_near_end"})
-    option_defaults = {"paper_lines": 5000, "near_end_at": 200}
+    option_defaults = {"paper_lines": 5000, "near_end_at": 200, "code_pages": "0,2,16,52"}
     line_settings = {"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 1}
 
     def __init__(self, *args, **kwargs) -> None:
@@ -72,6 +99,10 @@ class ReceiptPrinterSimulator(Simulator):
         super().__init__(*args, **kwargs)
 
     def reset(self) -> None:
+        try:
+            self.code_pages = {int(n) for n in str(self.options["code_pages"]).split(",") if n.strip()}
+        except ValueError:
+            raise ValueError("code_pages is a comma-separated list of ESC t numbers") from None
         self._parser = escpos.EscPosParser()
         self.offline = False
         self.stopped_by_paper_end = False
@@ -124,7 +155,7 @@ class ReceiptPrinterSimulator(Simulator):
             elif command.name == "paper_sensor_status":
                 self.send(bytes([escpos.encode_paper_sensor_status(
                     near_end=self.paper_near_end, paper_out=self.paper_out)]))
-            elif command.name in ("text", "lf", "qr", "cut", "feed") \
+            elif command.name in ("text", "lf", "qr", "cut", "feed", "raster") \
                     and self.vanish_if_unplug_profile():
                 return
             else:
@@ -141,7 +172,8 @@ class ReceiptPrinterSimulator(Simulator):
         if name == "init":
             self._init_format()
         elif name == "code_page":
-            self.code_page = args[0]
+            if args[0] in self.code_pages:  # a table the printer lacks is ignored, as real ones do
+                self.code_page = args[0]
         elif name == "bold":
             self.bold = bool(args[0] & 1)
         elif name == "align":
@@ -160,6 +192,11 @@ class ReceiptPrinterSimulator(Simulator):
                     return
         elif name == "qr":
             self._qr_function(args[0], command.data)
+        elif name == "raster":
+            if self._line:
+                self._print_line()
+            if self._consume(max(1, -(-args[2] // DOTS_PER_LINE))):
+                self._page.items.append(RasterImage(args[1], args[2], command.data))
         elif name == "cut":
             if self._line:
                 self._print_line()

@@ -223,3 +223,42 @@ def test_a_balance_speaking_the_balance_format_is_read_through_the_driver():
     driver = make_driver("scale", sim_url("scale", extra="format=balance&settle_s=0.2&weight=60"))
     driver.open()
     assert driver.read().values == {"weight": 60.0}
+
+
+# -- receipt printer without Vietnamese: the raster fallback (GS v 0) --------------------------
+
+
+def test_a_printer_without_wpc1258_garbles_vietnamese_text():
+    url = sim_url("receipt_printer", extra="code_pages=0,16")
+    driver = make_driver("receipt_printer", url)
+    driver.open()
+    driver.print_receipt(sample_receipt())
+    (printed,) = control.simulator(url).receipts
+    assert "Tổng cộng: 50.000 đ" not in printed.text  # ESC t 52 ignored: the bytes print as cp437
+
+
+def test_raster_mode_prints_each_vietnamese_line_as_an_image_the_printer_decodes():
+    from hal.protocols.raster_text import render_line
+
+    url = sim_url("receipt_printer", extra="code_pages=0,16")
+    driver = make_driver("receipt_printer", url, text_mode="raster", raster_width=384)
+    driver.open()
+    driver.print_receipt(sample_receipt())
+    (printed,) = control.simulator(url).receipts
+    assert printed.text.strip() == "" and printed.qr_codes  # text as images; the QR code stays a command
+    images = printed.raster_images
+    assert len(images) == 3 and all(i.width_bytes == 48 for i in images)
+    expected = render_line("Tổng cộng: 50.000 đ", width=384, bold=True)
+    assert any(i.data == expected.data and i.height == expected.height for i in images)
+    without_marks = render_line("Tong cong: 50.000 d", width=384, bold=True)
+    assert expected.data != without_marks.data and expected.ink() > without_marks.ink()  # the diacritics are inked
+    title = render_line("UBND PHƯỜNG BẾN NGHÉ", width=384, bold=True, align="center")
+    assert images[0].data == title.data
+    assert not any(images[0].pixel(x, y) for x in range(8) for y in range(images[0].height))  # centred
+
+
+def test_an_unknown_text_mode_is_refused():
+    driver = make_driver("receipt_printer", sim_url("receipt_printer"), text_mode="braille")
+    driver.open()
+    with pytest.raises(ValueError, match="text_mode"):
+        driver.print_receipt(sample_receipt())

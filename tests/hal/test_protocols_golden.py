@@ -283,3 +283,20 @@ def test_scale_reads_the_balance_format_too():
     assert format_balance_line("ST", 123.45) == b"ST,+00123.45  g\r\n"
     with pytest.raises(ProtocolError):
         parse_weight_line(b"ST,+00123.45 g")  # the balance format's unit is 3 characters
+
+
+def test_gs_v_0_raster_image_golden_and_parsed_back():
+    job = escpos.raster_image(2, 2, bytes([0x80, 0x01, 0xFF, 0x00]))
+    assert job == bytes.fromhex("1D 76 30 00 02 00 02 00 80 01 FF 00")
+    (command,) = escpos.EscPosParser().feed(job)
+    assert command.name == "raster" and command.args == (0, 2, 2) and command.data == bytes([0x80, 0x01, 0xFF, 0x00])
+    parser = escpos.EscPosParser()
+    assert parser.feed(job[:9]) == [] and parser.feed(job[9:])[0].data == command.data  # waits for the whole image
+    with pytest.raises(ValueError):
+        escpos.raster_image(2, 2, b"\x00")
+
+
+def test_raster_receipt_keeps_qr_and_cut_as_commands():
+    receipt = escpos.Receipt().line("Phường Bến Nghé", align="center").qr("https://x.vn/1").cut()
+    names = [c.name for c in escpos.EscPosParser().feed(receipt.to_raster_bytes(384))]
+    assert names.count("raster") == 1 and "text" not in names and "qr" in names and names[-1] == "cut"
