@@ -26,6 +26,7 @@ import peewee
 from playhouse.db_url import connect as connect_url
 
 from core.errors import DatabaseError
+from core.sqlite_writers import QueuedWritersSqliteDatabase
 
 database = peewee.DatabaseProxy()
 
@@ -61,13 +62,13 @@ def open_database(url: str, home: Path | None = None) -> peewee.Database:
         if parsed.scheme == "sqlite":
             path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
             if path in ("", ":memory:"):
-                db = peewee.SqliteDatabase(":memory:", pragmas=SQLITE_PRAGMAS)
+                db = QueuedWritersSqliteDatabase(":memory:", pragmas=SQLITE_PRAGMAS)
             else:
                 file = Path(path)
                 if not file.is_absolute() and home is not None:
                     file = home / file
                 file.parent.mkdir(parents=True, exist_ok=True)
-                db = peewee.SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+                db = QueuedWritersSqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
         elif parsed.scheme in ("postgres", "postgresql"):
             db = connect_url(url.replace("postgres://", "postgresql://", 1))
         else:
