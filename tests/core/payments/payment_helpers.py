@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Callable
 
 from core.payments.service import PaymentRequest
 
@@ -44,3 +46,29 @@ def audit_entries(app, object_ref=None):
     with app.app_context():
         entries = [json.loads(leaf) for leaf in app.extensions["station"].audit.export()]
     return [e for e in entries if object_ref is None or e["object"] == object_ref]
+
+
+def at_once(app, count: int, work: Callable[[int], object]) -> list[object]:
+    """Run ``work(slot)`` in ``count`` threads released together, each in an app context with
+    its own database connection; the results (or the exceptions raised) by slot."""
+    from core import db
+
+    barrier = threading.Barrier(count)
+    outcomes: list[object] = [None] * count
+
+    def run(slot: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes[slot] = work(slot)
+            except Exception as exc:  # noqa: BLE001 — the caller asserts on it
+                outcomes[slot] = exc
+            finally:
+                db.database.close()
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes

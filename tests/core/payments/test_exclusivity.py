@@ -4,10 +4,8 @@ bill set, prescription order, dossier fee) are tested in their folders."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from payment_helpers import audit_entries, payee_module, payment_request, terminal_sim
+from payment_helpers import at_once, audit_entries, payee_module, payment_request, terminal_sim
 
 from core import db
 from core.payments.errors import ObjectUnavailable
@@ -99,26 +97,8 @@ def test_the_resume_page_says_being_verified_and_paid_on_with_the_receipt(pay_st
 def _concurrent_starts(app, threads: int = 12) -> list[object]:
     """``threads`` page loads (each its own key) press "pay" for the same fine at once."""
     service = app.extensions["payments"]
-    barrier = threading.Barrier(threads)
-    outcomes: list[object] = [None] * threads
-
-    def press(slot: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[slot] = service.start(payment_request(key=f"tab-{slot:04d}-key", reference=FINE),
-                                               "citizen:1")
-            except Exception as exc:  # noqa: BLE001 — asserted below
-                outcomes[slot] = exc
-            finally:
-                db.database.close()
-
-    workers = [threading.Thread(target=press, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-    return outcomes
+    return at_once(app, threads, lambda slot: service.start(
+        payment_request(key=f"tab-{slot:04d}-key", reference=FINE), "citizen:1"))
 
 
 def _assert_one_payment(app, outcomes) -> None:

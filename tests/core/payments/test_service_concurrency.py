@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from payment_helpers import audit_entries, payment_request, terminal_sim
+from payment_helpers import at_once, audit_entries, payment_request, terminal_sim
 
 from core import db
 from core.payments.errors import PaymentClosed
@@ -18,26 +16,12 @@ REQUESTS = 20
 def _pay_concurrently(app, key: str) -> list[object]:
     """REQUESTS threads each start the payment with ``key`` and press "pay by card" at once."""
     service = app.extensions["payments"]
-    barrier = threading.Barrier(REQUESTS)
-    outcomes: list[object] = [None] * REQUESTS
 
-    def tap(slot: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                record = service.start(payment_request(citizen_id=7, key=key, amount=4_000_000), "citizen:7")
-                outcomes[slot] = service.pay_by_card(record.id, "citizen:7")
-            except Exception as exc:  # noqa: BLE001 — recorded and asserted below
-                outcomes[slot] = exc
-            finally:
-                db.database.close()
+    def tap(slot: int) -> object:
+        record = service.start(payment_request(citizen_id=7, key=key, amount=4_000_000), "citizen:7")
+        return service.pay_by_card(record.id, "citizen:7")
 
-    threads = [threading.Thread(target=tap, args=(i,)) for i in range(REQUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return at_once(app, REQUESTS, tap)
 
 
 def _assert_one_payment_one_charge(app, outcomes) -> None:
