@@ -88,11 +88,11 @@ class DatabaseNodeStore:
         inner = [key for key in keys if key.level > 0]
         if leaves:
             marks = ", ".join([db.param] * len(leaves))
-            cursor = db.execute_sql(f"SELECT idx, leaf_hash FROM audit_entry WHERE idx IN ({marks})", leaves)
+            cursor = db.execute_sql(f"SELECT idx, leaf_hash FROM audit_entry WHERE idx IN ({marks})", leaves)  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
             found.update({NodeKey(0, idx): bytes(hash_) for idx, hash_ in cursor.fetchall()})
         if inner:
             pair = f"(level = {db.param} AND idx = {db.param})"
-            cursor = db.execute_sql(f"SELECT level, idx, hash FROM audit_node WHERE {' OR '.join([pair] * len(inner))}",
+            cursor = db.execute_sql(f"SELECT level, idx, hash FROM audit_node WHERE {' OR '.join([pair] * len(inner))}",  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
                                     [part for key in inner for part in key])
             found.update({NodeKey(level, idx): bytes(hash_) for level, idx, hash_ in cursor.fetchall()})
         return found
@@ -105,5 +105,5 @@ class DatabaseNodeStore:
             return
         db = database.obj
         row = f"({db.param}, {db.param}, {db.param})"
-        db.execute_sql(f"INSERT INTO audit_node (level, idx, hash) VALUES {', '.join([row] * len(nodes))}",
+        db.execute_sql(f"INSERT INTO audit_node (level, idx, hash) VALUES {', '.join([row] * len(nodes))}",  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
                        [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)])

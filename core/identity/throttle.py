@@ -98,7 +98,7 @@ class Throttle:
                 attempts += 1
             return sql + f"ELSE {v(now + self.max_delay)} END)"
 
-        sql = (f"INSERT INTO login_throttle (key, failures, first_failure_at, blocked_until) "
+        sql = (f"INSERT INTO login_throttle (key, failures, first_failure_at, blocked_until) "  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
                f"VALUES ({v(key)}, 1, {v(now)}, {v(now + self.delay_after(1) if self.delay_after(1) else 0.0)}) "
                f"ON CONFLICT (key) DO UPDATE SET failures = {new_count()}, "
                f"first_failure_at = CASE WHEN {v(now)} - login_throttle.first_failure_at > {v(self.forget_after)} "

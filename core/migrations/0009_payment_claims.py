@@ -42,5 +42,5 @@ def migrate(db: peewee.Database) -> None:
         taken.add((plugin, reference))
         PaymentClaim.create(plugin=plugin, object=reference, payment_id=payment_id, claimed_at=created_at)
     for payment_id, reference in db.execute_sql("SELECT id, reference FROM payments").fetchall():
-        db.execute_sql(f"UPDATE payments SET objects = {db.param} WHERE id = {db.param}",
+        db.execute_sql(f"UPDATE payments SET objects = {db.param} WHERE id = {db.param}",  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
                        (json.dumps([reference], ensure_ascii=False), payment_id))
