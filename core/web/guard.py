@@ -22,6 +22,7 @@ from core.errors import (
     PermissionDenied,
     StaffLoginRequired,
     StationError,
+    UserInputError,
 )
 from core.i18n import _
 from core.identity.principals import step_up_is_fresh
@@ -166,10 +167,21 @@ def leave_plugin(_: BaseException | None = None) -> None:
             ACTING_PLUGIN.set(None)
 
 
+def refuse_nul_bytes() -> None:
+    """A NUL byte in a query or form field is never meaningful: refuse it with a 400 here, once,
+    instead of letting PostgreSQL fail on it deep inside a view (a 500)."""
+    sources = [request.args, request.form] if request.method in UNSAFE_METHODS else [request.args]
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise UserInputError(_("The form contains characters that are not allowed."))
+
+
 def install_guard(app: Flask) -> None:
     """Run the checks before every request and offer ``csrf_token()`` to templates."""
     app.before_request(enter_plugin)
     app.teardown_request(leave_plugin)
+    app.before_request(refuse_nul_bytes)
     app.before_request(check_csrf)
     app.before_request(check_access)
     app.jinja_env.globals["csrf_token"] = csrf_token

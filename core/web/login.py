@@ -151,7 +151,12 @@ def vneid_claim(request_id: str) -> tuple[Response, int] | Response:
 @public(csrf=False)
 def vneid_callback() -> tuple[Response, int] | Response:
     """The VNeID service delivers a signed assertion (machine to machine, signed: no CSRF)."""
-    assertion = (request.get_json(silent=True) or {}).get("assertion") or request.form.get("assertion", "")
+    body = request.get_json(silent=True)
+    if body is not None and not isinstance(body, dict):
+        return jsonify(error="vneid_malformed", message="The body must be a JSON object with an assertion."), 400
+    assertion = (body or {}).get("assertion") or request.form.get("assertion", "")
+    if not isinstance(assertion, str):
+        return jsonify(error="vneid_malformed", message="The assertion must be a string."), 400
     return receive_assertion(assertion)
 
 

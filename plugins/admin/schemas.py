@@ -37,6 +37,9 @@ def message(key: str, language: str, **values: Any) -> str:
     return (en if language == "en" else vi).format(**values)
 
 
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
 class FlexibleDate(fields.Date):
     """A date given as dd/mm/yyyy (how Vietnamese forms write it) or ISO yyyy-mm-dd."""
 
@@ -44,9 +47,11 @@ class FlexibleDate(fields.Date):
         text = str(value or "").strip()
         for layout in ("%d/%m/%Y", "%Y-%m-%d"):
             try:
-                return datetime.strptime(text, layout).date()
+                parsed = datetime.strptime(text, layout).date()
             except ValueError:
                 continue
+            if EARLIEST_DATE <= parsed <= LATEST_DATE:  # "0001-01-01" is a typing slip, not a date of a dossier
+                return parsed
         raise self.make_error("invalid")
 
 

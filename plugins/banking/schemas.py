@@ -7,6 +7,7 @@ dropped, anything else is refused. Error messages are bilingual.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
@@ -18,7 +19,8 @@ from .service import NAPAS_MAX_VND, TransferDraft
 
 ACCOUNT_NUMBER = re.compile(r"^[0-9A-Za-z]{6,19}$")
 CARD_NUMBER = re.compile(r"^[0-9]{16,19}$")
-_SEPARATORS = re.compile(r"[.,\s]")
+_SEPARATORS = re.compile(r"[., ]")
+_AMOUNT = re.compile(r"[0-9]{1,15}|[0-9]{1,3}(?:[., ][0-9]{3}){1,4}")
 
 
 def _msg(vi: str, en: str) -> str:
@@ -32,11 +34,13 @@ class AmountField(fields.Field):
     """An integer number of đồng; separators allowed, decimals and signs refused."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
-        text = _SEPARATORS.sub("", str(value or ""))
-        if not text.isdigit():
+        text = str(value or "").strip()
+        # ASCII digits, optionally grouped by threes ("1.500.000"): "1000.5", "²", "１０００００" are refused,
+        # never reinterpreted
+        if not _AMOUNT.fullmatch(text):
             raise ValidationError(_msg("Số tiền phải là số nguyên đồng, ví dụ 1.500.000.",
                                        "The amount must be a whole number of đồng, e.g. 1.500.000."))
-        return int(text)
+        return int(_SEPARATORS.sub("", text))
 
 
 def _plain_text(value: str) -> str:
@@ -112,6 +116,9 @@ class ReceiveSchema(Schema):
             raise ValidationError({"purpose": _msg("Nội dung tối đa 25 ký tự.", "The purpose is at most 25 characters.")})
 
 
+STATEMENT_EARLIEST, STATEMENT_LATEST = date(1970, 1, 2), date(2199, 12, 31)
+
+
 class StatementSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -122,6 +129,9 @@ class StatementSchema(Schema):
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
+        for name in ("start", "end"):  # 0001-01-01 or 9999-12-31 would overflow the day arithmetic
+            if not STATEMENT_EARLIEST <= data[name] <= STATEMENT_LATEST:
+                raise ValidationError({name: _msg("Ngày sao kê không hợp lệ.", "The statement date is not valid.")})
         if data["end"] < data["start"]:
             raise ValidationError({"end": _msg("Ngày kết thúc phải sau ngày bắt đầu.",
                                                "The end date must not be before the start date.")})

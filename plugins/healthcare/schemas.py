@@ -43,7 +43,7 @@ def quantities_from_form(data: Any, prefix: str = "qty_") -> dict[str, int]:
     for key, value in data.items():
         if key.startswith(prefix):
             text = (value or "0").strip() or "0"
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):
                 raise UserInputError(pick("Số lượng phải là số nguyên không âm.",
                                           "Quantities must be whole numbers, 0 or more."))
             out[key[len(prefix):]] = int(text)
