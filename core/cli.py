@@ -282,7 +282,7 @@ def plugins_info(ctx: click.Context, plugin_id: str) -> None:
 def _switch(ctx: click.Context, plugin_id: str, enabled: bool) -> None:
     station = _app(ctx).extensions["station"]
     with _app(ctx).app_context():
-        record = station.plugins.set_enabled(plugin_id, enabled, actor="cli")
+        record = station.plugins.set_enabled(plugin_id, enabled, actor=os_actor())
     click.echo(f"{record.id} {'enabled' if enabled else 'disabled'} for site {station.config.site_id}; "
                "a running station picks it up at its next start.")
 
@@ -428,11 +428,11 @@ def users_add(ctx: click.Context, username: str, roles: tuple[str, ...], name: s
     station_ = app.extensions["station"]
     with app.app_context(), transaction():
         _, uri = station_.staff.add(username, password, list(roles), name, with_totp=totp)
-        station_.audit.record("users.add", actor="cli", object_ref=f"staff:{username}",
+        station_.audit.record("users.add", actor=os_actor(), object_ref=f"staff:{username}",
                               details={"roles": list(roles), "totp": totp})
     click.echo(f"created {username} ({', '.join(roles)})")
     if uri:
-        click.echo(f"TOTP provisioning URI (shown once, scan it now): {uri}")
+        _show_totp(uri)
 
 
 @users.command("passwd")
@@ -446,7 +446,7 @@ def users_passwd(ctx: click.Context, username: str, password_stdin: bool) -> Non
     station_ = app.extensions["station"]
     with app.app_context(), transaction():
         station_.staff.set_password(username, password)
-        station_.audit.record("users.passwd", actor="cli", object_ref=f"staff:{username}")
+        station_.audit.record("users.passwd", actor=os_actor(), object_ref=f"staff:{username}")
     click.echo(f"password of {username} changed")
 
 
@@ -459,8 +459,71 @@ def users_disable(ctx: click.Context, username: str) -> None:
     station_ = app.extensions["station"]
     with app.app_context(), transaction():
         station_.staff.disable(username)
-        station_.audit.record("users.disable", actor="cli", object_ref=f"staff:{username}")
+        station_.audit.record("users.disable", actor=os_actor(), object_ref=f"staff:{username}")
     click.echo(f"{username} disabled")
+
+
+@users.command("enable")
+@click.argument("username")
+@click.pass_context
+def users_enable(ctx: click.Context, username: str) -> None:
+    """Let a disabled staff account log in again."""
+    app = _app(ctx)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        station_.staff.enable(username)
+        station_.audit.record("users.enable", actor=os_actor(), object_ref=f"staff:{username}")
+    click.echo(f"{username} enabled")
+
+
+@users.command("remove")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Confirm without a prompt.")
+@click.pass_context
+def users_remove(ctx: click.Context, username: str, yes: bool) -> None:
+    """Delete a staff account and end its sessions (the audit log keeps what it did)."""
+    if not yes:
+        click.confirm(f"Delete the account {username!r} and end its sessions? This cannot be undone", abort=True)
+    app = _app(ctx)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        station_.staff.remove(username)
+        station_.audit.record("users.remove", actor=os_actor(), object_ref=f"staff:{username}")
+    click.echo(f"{username} removed")
+
+
+@users.command("totp-reset")
+@click.argument("username")
+@click.option("--off", is_flag=True, help="Stop asking this account for a TOTP code instead.")
+@click.option("--yes", is_flag=True, help="Confirm without a prompt.")
+@click.pass_context
+def users_totp_reset(ctx: click.Context, username: str, off: bool, yes: bool) -> None:
+    """Give an account a new TOTP secret (the old authenticator stops working) and show its QR code."""
+    if not yes:
+        effect = "stop asking it for a code" if off else "its current authenticator app entry stops working"
+        click.confirm(f"Reset TOTP of {username!r}: {effect}?", abort=True)
+    app = _app(ctx)
+    station_ = app.extensions["station"]
+    with app.app_context(), transaction():
+        uri = station_.staff.reset_totp(username, enabled=not off)
+        station_.audit.record("users.totp_reset", actor=os_actor(), object_ref=f"staff:{username}",
+                              details={"totp": not off})
+    if uri is None:
+        click.echo(f"{username} logs in without a TOTP code now")
+        return
+    _show_totp(uri)
+
+
+def _show_totp(uri: str) -> None:
+    import io
+
+    import segno
+
+    out = io.StringIO()
+    segno.make(uri, error="m").terminal(out=out, compact=True)
+    click.echo("Scan this QR code with the authenticator app now (shown once):")
+    click.echo(out.getvalue())
+    click.echo(f"or enter: {uri}")
 
 
 @users.command("list")

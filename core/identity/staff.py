@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -18,14 +17,14 @@ from pathlib import Path
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.errors import StationError, UserInputError
 from core.identity.models import StaffUser
 from core.identity.passwords import MIN_PASSWORD_LENGTH, check_password_rules  # noqa: F401 — re-exported
 from core.identity.throttle import Throttle
 from core.permissions import STAFF_ROLE_NAMES
-from core.secrets import read_raw_key
+from core.privacy.keys import KeyRing
+from core.privacy.sealed import SealedColumn, open_sealed, register_sealed_column, seal
 from core.sessions import end_sessions_of
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -54,20 +53,32 @@ def _check_roles(roles: list[str]) -> None:
         raise UserInputError(f"roles must be among {', '.join(STAFF_ROLE_NAMES)} (got {', '.join(roles) or 'none'})")
 
 
+TOTP_COLUMN = register_sealed_column(SealedColumn(
+    label="staff TOTP secrets", model=StaffUser, column="totp_secret",
+    derive=lambda kek: hashlib.sha256(b"citizen-station totp v1" + kek).digest(),
+    associated_data=lambda row: f"staff_user.totp_secret.{row.id}".encode()))
+
+
+class _RowId:
+    def __init__(self, staff_id: int) -> None:
+        self.id = staff_id
+
+
 class TotpSecrets:
-    """TOTP secrets encrypted at rest with the station key-encryption key (AES-GCM)."""
+    """TOTP secrets sealed at rest under a key derived from the station KEK (AES-GCM).
+
+    Each sealed value names its KEK, so logins keep working during and after ``station keys
+    rotate`` (which re-seals them all, see ``core.privacy.sealed``).
+    """
 
     def __init__(self, secrets_dir: Path) -> None:
-        self.key = hashlib.sha256(b"citizen-station totp v1" + read_raw_key(secrets_dir, "data.kek")).digest()
+        self.ring = KeyRing(secrets_dir)
 
     def seal(self, staff_id: int, secret: str) -> str:
-        nonce = os.urandom(12)
-        sealed = AESGCM(self.key).encrypt(nonce, secret.encode(), f"staff_user.totp_secret.{staff_id}".encode())
-        return (nonce + sealed).hex()
+        return seal(TOTP_COLUMN, self.ring, _RowId(staff_id), secret.encode())
 
     def open(self, staff_id: int, sealed: str) -> str:
-        raw = bytes.fromhex(sealed)
-        return AESGCM(self.key).decrypt(raw[:12], raw[12:], f"staff_user.totp_secret.{staff_id}".encode()).decode()
+        return open_sealed(TOTP_COLUMN, self.ring, _RowId(staff_id), sealed).decode()
 
 
 class StaffDirectory:
@@ -120,6 +131,33 @@ class StaffDirectory:
         user.active = False
         user.save()
         return user
+
+    def enable(self, username: str) -> StaffUser:
+        """Let a disabled account log in again."""
+        user = self.get(username)
+        user.active = True
+        user.save()
+        return user
+
+    def remove(self, username: str) -> None:
+        """Delete an account and every session it has (the audit log keeps its name)."""
+        user = self.get(username)
+        end_sessions_of(f"s:{user.id}")
+        user.delete_instance()
+
+    def reset_totp(self, username: str, enabled: bool = True) -> str | None:
+        """Give the account a new TOTP secret (returns its provisioning URI) or, with
+        ``enabled=False``, stop asking it for a code."""
+        user = self.get(username)
+        uri = None
+        if enabled:
+            secret = pyotp.random_base32()
+            user.totp_secret = self.totp.seal(user.id, secret)
+            uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Citizen Station")
+        else:
+            user.totp_secret = ""
+        user.save()
+        return uri
 
     def authenticate(self, username: str, password: str, code: str, address: str) -> StaffUser:
         """The account, or :class:`LoginFailed` (same message whatever went wrong).

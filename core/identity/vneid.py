@@ -37,6 +37,7 @@ from core.identity.vneid_protocol import (
     new_login_request,
     verify_assertion,
 )
+from core.privacy.sealed import SealedColumn, open_sealed, register_sealed_column, seal
 
 
 class VneidLogin(BaseModel):
@@ -161,18 +162,31 @@ class _ClaimsView:
         return "_ClaimsView(<hidden>)"
 
 
+def _claims_key(kek: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"citizen-station vneid claims v1").derive(kek)
+
+
+CLAIMS_COLUMN = register_sealed_column(SealedColumn(
+    label="VNeID claims waiting for their kiosk", model=VneidLogin, column="sealed_claims", derive=_claims_key,
+    associated_data=lambda row: row.request_id.encode()))
+
+
+@dataclass(frozen=True)
+class _Request:
+    request_id: str
+
+
 class VneidLoginService:
     """Creates requests, accepts assertions, and lets the right kiosk claim the login."""
 
     def __init__(self, station_id: str, provider: VneidProvider, citizens: CitizenRegistry,
                  clock: Callable[[], float], secrets_dir: Path) -> None:
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+        from core.privacy.keys import KeyRing
 
-        from core.secrets import read_raw_key
-
-        self._claims_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                info=b"citizen-station vneid claims v1").derive(read_raw_key(secrets_dir, "data.kek"))
+        self._ring = KeyRing(secrets_dir)
         self.station_id = station_id
         self.provider = provider
         self.citizens = citizens
@@ -219,24 +233,15 @@ class VneidLoginService:
         return row, claims
 
     def _seal(self, request_id: str, claims: dict[str, str]) -> str:
-        import os
-
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        nonce = os.urandom(12)
-        return (nonce + AESGCM(self._claims_key).encrypt(nonce, json.dumps(claims).encode(),
-                                                         request_id.encode())).hex()
+        return seal(CLAIMS_COLUMN, self._ring, _Request(request_id), json.dumps(claims).encode())
 
     def take_claims(self, request_id: str) -> _ClaimsView | None:
         """The verified claims of a claimed request, once; the sealed copy is wiped."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         row = VneidLogin.get_or_none(VneidLogin.request_id == request_id)
         if row is None or not row.sealed_claims:
             return None
-        raw = bytes.fromhex(row.sealed_claims)
         VneidLogin.update(sealed_claims="").where(VneidLogin.request_id == request_id).execute()
-        data = json.loads(AESGCM(self._claims_key).decrypt(raw[:12], raw[12:], request_id.encode()))
+        data = json.loads(open_sealed(CLAIMS_COLUMN, self._ring, row, row.sealed_claims))
         return _ClaimsView(data["id_number"], data["full_name"], date.fromisoformat(data["date_of_birth"]))
 
     def claim(self, request_id: str, session_binding_hash: str) -> VneidLogin | None:

@@ -9,6 +9,7 @@ import json
 
 import click
 
+from core.audit.api import os_actor
 from core.payments.reconcile import DEFAULT_OLDER_THAN, reconcile
 
 
@@ -36,7 +37,7 @@ def payments_reconcile(ctx: click.Context, older_than: float, as_json: bool) -> 
     """
     app = _app(ctx)
     with app.app_context():
-        report = reconcile(app.extensions["payments"], older_than=older_than, actor="cli")
+        report = reconcile(app.extensions["payments"], older_than=older_than, actor=os_actor())
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:

@@ -13,12 +13,11 @@ from typing import Any
 import click
 from flask import Flask
 
+from core.audit.api import os_actor
 from core.privacy.access_log import access_log_for
 from core.privacy.keys import key_status, rotate_kek
 from core.privacy.retention import purge, retention_from_config, validate_retention
 from core.privacy.subject_rights import erase_citizen, export_citizen
-
-CLI_ACTOR = "cli"
 
 
 def _app(ctx: click.Context) -> Flask:
@@ -60,7 +59,7 @@ def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...]) -> N
                    "nothing purged")
         return
     with app.app_context():
-        report = purge(periods, station.clock(), dry_run=dry_run, actor=CLI_ACTOR)
+        report = purge(periods, station.clock(), dry_run=dry_run, actor=os_actor())
     verb = "would delete" if dry_run else "deleted"
     for category, count in sorted(report.deleted.items()):
         click.echo(f"{category:<12} {verb} {count} row(s) older than {periods[category]} days")
@@ -79,7 +78,7 @@ def export_command(ctx: click.Context, citizen_id: int, output: Any) -> None:
     """Everything held about citizen CITIZEN_ID as JSON (a data-subject access request)."""
     app = _app(ctx)
     with app.app_context():
-        data = export_citizen(citizen_id, actor=CLI_ACTOR)
+        data = export_citizen(citizen_id, actor=os_actor())
     output.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -93,7 +92,7 @@ def erase_command(ctx: click.Context, citizen_id: int, yes: bool) -> None:
         raise click.UsageError("erasure cannot be undone; add --yes to confirm")
     app = _app(ctx)
     with app.app_context():
-        report = erase_citizen(citizen_id, actor=CLI_ACTOR)
+        report = erase_citizen(citizen_id, actor=os_actor())
     click.echo(json.dumps(report.as_dict(), indent=2))
 
 
@@ -113,24 +112,33 @@ def keys_group() -> None:
 
 
 @keys_group.command("rotate")
+@click.option("--yes", is_flag=True, help="Confirm: the old key is retired and must not be used again.")
 @click.pass_context
-def rotate_command(ctx: click.Context) -> None:
-    """New KEK, re-wrap every data key (one transaction, audited), retire the old KEK.
+def rotate_command(ctx: click.Context, yes: bool) -> None:
+    """New KEK, re-wrap every data key and re-seal every TOTP secret (one transaction, checked,
+    audited), retire the old KEK.
 
     Safe to interrupt: run it again to complete an interrupted rotation.
     """
+    if not yes:
+        click.confirm("Replace the key-encryption key? Every data key and TOTP secret is re-sealed under a new "
+                      "key and the old key is deleted; back up secrets/data.kek afterwards", abort=True)
     app = _app(ctx)
     station = app.extensions["station"]
 
     def record_audit(action: str, details: dict[str, Any]) -> None:
-        station.audit.record(action, actor=CLI_ACTOR, object_ref="kek", details=details)
+        station.audit.record(action, actor=os_actor(), object_ref="kek", details=details)
 
     with app.app_context():
         report = rotate_kek(station.config.secrets_dir, record_audit)
     if report.resumed:
         click.echo("completed an interrupted rotation")
+    resealed = ", ".join(f"{n} {label}" for label, n in report.resealed.items()) or "none"
     click.echo(f"KEK {', '.join(report.old_kek_ids) or '(none in use)'} -> {report.new_kek_id}: "
-               f"{report.rewrapped} data key(s) re-wrapped; retired {', '.join(report.retired) or 'none'}")
+               f"{report.rewrapped} data key(s) re-wrapped, re-sealed {resealed}; every value checked under the "
+               f"new key; retired {', '.join(report.retired) or 'none'}")
+    click.echo(f"BACK UP THE NEW KEY NOW: copy {station.config.secrets_dir / 'data.kek'} to the station's key "
+               "backup (the old key is gone; an older backup of data.kek cannot open this data).")
 
 
 @keys_group.command("status")

@@ -29,6 +29,7 @@ from flask import Flask, current_app
 
 from core.audit.log import transaction
 from core.db import BaseModel, database
+from core.privacy import sealed
 from core.privacy.crypto import (
     KEY_SIZE,
     PrivacyError,
@@ -97,6 +98,11 @@ class KeyRing:
             raise KeyMissing(f"key-encryption key {ident} is not in {self.secrets_dir}; restore it from the "
                              "station's key backup (data keys wrapped by it cannot be opened)")
         return kek
+
+    def known(self) -> dict[str, bytes]:
+        """Every KEK on disk by id (re-read)."""
+        self.reload()
+        return dict(self._known)
 
     def reload(self) -> None:
         """Read every KEK file in the secrets folder."""
@@ -200,6 +206,7 @@ class RotationReport:
     rewrapped: int
     resumed: bool
     retired: list[str] = field(default_factory=list)
+    resealed: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -241,11 +248,13 @@ def rotate_kek(secrets_dir: Path, record_audit: Callable[..., Any], rng: Random 
         old_ids = sorted({row.kek_id for row in CitizenKey.select(CitizenKey.kek_id).where(
             CitizenKey.kek_id.is_null(False) & (CitizenKey.kek_id != new_id))})
         rewrapped = _rewrap(ring, new_id, new_kek, rng)
+        resealed = sealed.reseal_all(ring, new_kek)
+        _check_all_open(new_id, new_kek)  # before anything commits or the new KEK becomes current
         record_audit("keys.rotate", details={"from": old_ids, "to": new_id, "rewrapped": rewrapped,
-                                             "resumed": resumed})
+                                             "resealed": sum(resealed.values()), "resumed": resumed})
     os.replace(next_path, secrets_dir / KEK_FILE)
     _fsync_dir(secrets_dir)
-    report = RotationReport(new_id, old_ids, rewrapped, resumed)
+    report = RotationReport(new_id, old_ids, rewrapped, resumed, resealed=resealed)
     report.retired = retire_unused_keks(secrets_dir, rng)
     return report
 
@@ -258,11 +267,13 @@ def retire_unused_keks(secrets_dir: Path, rng: Random = os.urandom) -> list[str]
     with transaction():
         lock_key_table()
         _rewrap(ring, current_id, current, rng)
+        sealed.reseal_all(ring, current)  # values sealed by a running station meanwhile
     retired = []
     with transaction():
         lock_key_table()  # nobody wraps a new key while we look and delete
         in_use = {row.kek_id for row in CitizenKey.select(CitizenKey.kek_id).distinct()
                   .where(CitizenKey.kek_id.is_null(False))}
+        in_use |= {ident for ident in sealed.kek_ids_in_use() if ident is not None}
         for path in sorted(secrets_dir.glob(f"{KEK_FILE}.*{OLD_KEK_SUFFIX}")):
             ident = kek_id(path.read_bytes())
             if ident not in in_use and ident != current_id:
@@ -280,11 +291,27 @@ def key_status(secrets_dir: Path) -> dict[str, Any]:
     files = {}
     for path in ring.kek_files():
         files[path.name] = kek_id(path.read_bytes())
+    sealed_by_kek: dict[str, int] = {}
+    for ident in sealed.kek_ids_in_use():
+        sealed_by_kek[ident or "legacy"] = 0
+    for column in sealed.SEALED_COLUMNS:
+        for (value,) in column.model.select(column.field()).where(column.field() != "").tuples():
+            name = sealed.sealed_kek_id(value) or "legacy"
+            sealed_by_kek[name] = sealed_by_kek.get(name, 0) + 1
     counts = {ident or "destroyed": n for ident, n in
               CitizenKey.select(CitizenKey.kek_id, peewee.fn.COUNT(CitizenKey.citizen_id))
               .group_by(CitizenKey.kek_id).tuples()}
     return {"current_kek_id": current_id, "files": files, "data_keys_by_kek": counts,
+            "sealed_secrets_by_kek": sealed_by_kek,
             "rotation_in_progress": (Path(secrets_dir) / NEXT_KEK_FILE).exists()}
+
+
+def _check_all_open(new_id: str, new_kek: bytes) -> None:
+    """Every live data key must now be wrapped by the new KEK and unwrap with it."""
+    for row in CitizenKey.select().where(CitizenKey.kek_id.is_null(False)):
+        if row.kek_id != new_id:
+            raise KeyMissing(f"data key of citizen {row.citizen_id} is still wrapped by KEK {row.kek_id}")
+        unwrap_data_key(new_kek, bytes(row.wrapped_key), row.citizen_id, row.key_version)
 
 
 def _rewrap(ring: KeyRing, new_id: str, new_kek: bytes, rng: Random) -> int:

@@ -88,7 +88,8 @@ def test_the_rotation_is_audited_with_key_ids_and_no_key_material(private_statio
     entry = json.loads(leaf)
     new_kek = (secrets_dir / "data.kek").read_bytes()
     assert entry["action"] == "keys.rotate" and entry["object"] == "kek"
-    assert entry["details"] == {"from": [kek_id(old_kek)], "to": kek_id(new_kek), "rewrapped": 3, "resumed": False}
+    assert entry["details"] == {"from": [kek_id(old_kek)], "to": kek_id(new_kek), "rewrapped": 3, "resealed": 0,
+                                "resumed": False}
     for key in (old_kek, new_kek):
         assert key.hex() not in leaf and base64.b64encode(key).decode() not in leaf
 
@@ -180,9 +181,12 @@ def test_station_keys_rotate_and_status_commands(private_station, new_citizen):
     seeded = _seed(private_station, new_citizen)
     runner = CliRunner()
     before = json.loads(runner.invoke(keys_group, ["status"], obj=private_station).output)
-    result = runner.invoke(keys_group, ["rotate"], obj=private_station)
+    refused = runner.invoke(keys_group, ["rotate"], obj=private_station, input="n\n")
+    assert refused.exit_code != 0 and "Replace the key-encryption key?" in refused.output
+    assert json.loads(runner.invoke(keys_group, ["status"], obj=private_station).output) == before
+    result = runner.invoke(keys_group, ["rotate", "--yes"], obj=private_station)
     assert result.exit_code == 0, result.output
-    assert "3 data key(s) re-wrapped" in result.output
+    assert "3 data key(s) re-wrapped" in result.output and "BACK UP THE NEW KEY NOW" in result.output
     after = json.loads(runner.invoke(keys_group, ["status"], obj=private_station).output)
     assert after["current_kek_id"] != before["current_kek_id"]
     assert after["data_keys_by_kek"] == {after["current_kek_id"]: 3}
