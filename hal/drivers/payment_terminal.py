@@ -44,6 +44,7 @@ class PaymentResult:
     reference: int
     amount_vnd: int | None = None
     result_code: int | None = None
+    trace_number: int | None = None     # the terminal's own numbers, as it assigned them
     receipt_number: int | None = None
     terminal_id: int | None = None
     card_name: str | None = None
@@ -285,9 +286,9 @@ class PaymentTerminalDriver(Driver):
                 if on_progress is not None:
                     on_progress(zvt.decode_intermediate_status(apdu))
             elif apdu.command == zvt.CMD_STATUS_INFORMATION:
+                # The status information inside this exchange is this authorisation's: the
+                # terminal assigns its own trace and receipt numbers, which are kept.
                 info = zvt.decode_status_information(apdu)
-                if info.trace_number is not None and info.trace_number != reference:
-                    raise ProtocolError("terminal reported on another transaction")
             elif apdu.command == zvt.CMD_ABORT:
                 code = zvt.decode_abort(apdu)
                 result = self._result(info, reference) if info is not None else PaymentResult(
@@ -310,6 +311,7 @@ class PaymentTerminalDriver(Driver):
             reference=reference,
             amount_vnd=zvt.amount_field_to_vnd(info.amount, exponent) if info.amount else None,
             result_code=info.result_code,
+            trace_number=info.trace_number,
             receipt_number=info.receipt_number,
             terminal_id=info.terminal_id,
             card_name=info.card_name,

@@ -412,12 +412,23 @@ def _expect(apdu: Apdu, command: tuple[int, int], name: str) -> None:
 # --------------------------------------------------------------------------- messages
 
 
+# Registration config byte (ZVT 06 00).
+CONFIG_ECR_PRINTS_PAYMENT_RECEIPT = 0x02
+CONFIG_ECR_PRINTS_ADMIN_RECEIPT = 0x04
+CONFIG_INTERMEDIATE_STATUS = 0x08   # the ECR wants intermediate status information (04 FF)
+CONFIG_ECR_CONTROLS_PAYMENT = 0x10
+CONFIG_ECR_CONTROLS_ADMIN = 0x20
+CONFIG_ECR_PRINT_TYPE = 0x80        # receipts as text blocks (06 D3)
+DEFAULT_CONFIG = (CONFIG_ECR_PRINTS_PAYMENT_RECEIPT | CONFIG_ECR_PRINTS_ADMIN_RECEIPT
+                  | CONFIG_INTERMEDIATE_STATUS | CONFIG_ECR_PRINT_TYPE)   # 0x8E
+
+
 @dataclass(frozen=True)
 class Registration:
     """Registration ``06 00``: password, config byte, currency."""
 
     password: int = 0
-    config: int = 0x86  # ECR prints receipts, ECR assumes intermediate status
+    config: int = DEFAULT_CONFIG  # ECR prints receipts, ECR wants intermediate status
     currency: int = CURRENCY_VND
 
 

@@ -55,6 +55,7 @@ class LedgerEntry:
     approved: bool
     result_code: int
     receipt_number: int
+    trace_number: int = 0
 
 
 @register_simulator(DeviceKind.payment_terminal)
@@ -64,11 +65,13 @@ class PaymentTerminalSimulator(Simulator):
     profiles = frozenset({"decline", "silent_after_auth"})
     option_defaults: dict[str, Any] = {
         "transport": "serial", "password": 0, "terminal_id": 29001234, "card_name": "VISA",
+        "first_trace": 1001,
     }
 
     def __init__(self, profile: str = "ok", options: dict[str, Any] | None = None) -> None:
         self.ledger: list[LedgerEntry] = []
         self._next_receipt = 1
+        self._next_trace: int | None = None
         super().__init__(profile, options)
         if self.options["transport"] not in ("serial", "tcp"):
             raise ValueError("transport must be serial or tcp")
@@ -86,6 +89,7 @@ class PaymentTerminalSimulator(Simulator):
         self._link_busy = False
         self._retransmits = 0
         self.registered = False
+        self.config = 0
 
     def approved_charges(self, reference: int | None = None) -> list[LedgerEntry]:
         """Approved ledger entries (optionally only those of ``reference``)."""
@@ -177,6 +181,7 @@ class PaymentTerminalSimulator(Simulator):
             self._transmit(zvt.negative_ack(0x83))
             return
         self.registered = True
+        self.config = registration.config
         self._messages.clear()
         self._awaiting_reply = False
         self._transmit(zvt.positive_ack())
@@ -189,24 +194,28 @@ class PaymentTerminalSimulator(Simulator):
             return
         approved = self.profile != "decline"
         code = zvt.RESULT_SUCCESS if approved else zvt.RESULT_DECLINED
+        if self._next_trace is None:
+            self._next_trace = int(self.options["first_trace"])
+        # Like a real terminal, it numbers its transactions itself (trace and receipt numbers).
         entry = LedgerEntry(auth.reference, auth.amount, auth.currency, approved, code,
-                            self._next_receipt)
-        self._next_receipt += 1
+                            self._next_receipt, self._next_trace % 1_000_000)
+        self._next_receipt = self._next_receipt % 9999 + 1
+        self._next_trace += 1
         self.ledger.append(entry)
         self._transmit(zvt.positive_ack())
         if self.vanish_if_unplug_profile():
             return
+        # Intermediate status only for an ECR that asked for it at registration (config bit 3).
+        wants_status = bool(self.config & zvt.CONFIG_INTERMEDIATE_STATUS)
         if self.profile == "silent_after_auth":
-            self._queue_messages(zvt.encode_intermediate_status(zvt.INTERMEDIATE_PLEASE_WAIT))
+            if wants_status:
+                self._queue_messages(zvt.encode_intermediate_status(zvt.INTERMEDIATE_PLEASE_WAIT))
             return
         info = zvt.encode_status_information(self._status_information(entry))
         ending = zvt.encode_completion() if approved else zvt.encode_abort(code)
-        self._queue_messages(
-            zvt.encode_intermediate_status(zvt.INTERMEDIATE_INSERT_CARD),
-            zvt.encode_intermediate_status(zvt.INTERMEDIATE_PLEASE_WAIT),
-            info,
-            ending,
-        )
+        progress = [zvt.encode_intermediate_status(zvt.INTERMEDIATE_INSERT_CARD),
+                    zvt.encode_intermediate_status(zvt.INTERMEDIATE_PLEASE_WAIT)] if wants_status else []
+        self._queue_messages(*progress, info, ending)
 
     def _status_enquiry(self, apdu: zvt.Apdu) -> None:
         enquiry = zvt.decode_status_enquiry(apdu)
@@ -229,7 +238,7 @@ class PaymentTerminalSimulator(Simulator):
             result_code=entry.result_code,
             amount=entry.amount,
             currency=entry.currency,
-            trace_number=entry.reference,
+            trace_number=entry.trace_number,
             receipt_number=entry.receipt_number,
             terminal_id=self.options["terminal_id"],
             card_name=self.options["card_name"] if entry.approved else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,39 @@ def test_payment_over_a_pseudo_terminal_as_on_hardware(pty_terminal):
         assert driver.enquire(321).approved
     finally:
         driver.close()
+
+
+# -- issue 16: the terminal numbers its transactions; the config byte says what it claims ------
+
+
+def test_the_terminal_assigns_its_own_trace_and_receipt_numbers_and_the_approval_stands(terminal):
+    driver, sim = terminal()
+    first = driver.authorise(150_000, reference=4711)
+    second = driver.authorise(20_000, reference=4712)
+    assert first.approved and second.approved  # the terminal's trace number is not the station's reference
+    assert (first.trace_number, first.receipt_number) == (1001, 1)
+    assert (second.trace_number, second.receipt_number) == (1002, 2)
+    assert [e.trace_number for e in sim.approved_charges()] == [1001, 1002]
+
+
+def test_a_real_terminals_trace_number_far_from_the_reference_is_kept(terminal):
+    driver, sim = terminal()
+    sim.options["first_trace"] = 987654  # the terminal's counter, nothing to do with the station's
+    result = driver.authorise(50_000, reference=3)
+    assert result.approved and result.trace_number == 987654 and result.reference == 3
+
+
+def test_registration_asks_for_intermediate_status_and_the_terminal_sends_it_only_then(terminal, monkeypatch):
+    assert zvt.Registration().config == 0x8E
+    assert zvt.Registration().config & zvt.CONFIG_INTERMEDIATE_STATUS
+    assert zvt.Registration().config & zvt.CONFIG_ECR_PRINTS_PAYMENT_RECEIPT
+    driver, sim = terminal()
+    progress: list[int] = []
+    driver.authorise(10_000, reference=1, on_progress=progress.append)
+    assert sim.config == 0x8E and progress == [zvt.INTERMEDIATE_INSERT_CARD, zvt.INTERMEDIATE_PLEASE_WAIT]
+    original = zvt.encode_registration
+    monkeypatch.setattr(zvt, "encode_registration",  # the old config byte, without bit 3
+                        lambda reg: original(dataclasses.replace(reg, config=0x86)))
+    silent: list[int] = []
+    assert driver.authorise(10_000, reference=2, on_progress=silent.append).approved
+    assert sim.config == 0x86 and silent == []
