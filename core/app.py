@@ -82,6 +82,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                                               config.secrets_dir))
     app.extensions["station"] = station
     plugins.audit = station.audit
+    station.policy.check_site_roles(config.roles, config.source)
     station.audit.check_signing_key()
     record_site_changes(config.site, station.audit, clock())
 

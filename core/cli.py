@@ -26,7 +26,7 @@ from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin")
 
 
 class StationGroup(click.Group):
@@ -224,6 +224,17 @@ def _restart_later(delay: float = 1.0) -> None:
     threading.Timer(delay, restart).start()
 
 
+def _station_is_running(host: str, port: int) -> bool:
+    """True when something answers on the station's address (a running ``station run``)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 @station.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
@@ -231,6 +242,10 @@ def migrate(ctx: click.Context) -> None:
     from core.app import create_app
 
     config = load_config(_home(ctx))
+    if _station_is_running(config.server["host"], config.server["port"]):
+        click.echo(f"warning: a station is answering at {config.server['host']}:{config.server['port']}; stop it "
+                   "first (systemctl stop citizen-station) and take a backup — a running station may write "
+                   "to tables while they change", err=True)
     database = db.open_database(config.database_url, config.home)
     db.bind_database(database)
     applied = db.migrate(db.core_migrations())
@@ -243,6 +258,46 @@ def migrate(ctx: click.Context) -> None:
         versions[row.component] = max(versions.get(row.component, 0), row.version)
     for component, version in sorted(versions.items()):
         click.echo(f"  {component}: {version:04d}")
+
+
+@station.command("roles")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def roles_command(ctx: click.Context, as_json: bool) -> None:
+    """The effective role → permission table (manifest defaults with the site's [roles] applied)."""
+    table = _app(ctx).extensions["station"].policy.table()
+    if as_json:
+        click.echo(json.dumps(table, indent=2))
+        return
+    for role, permissions in table.items():
+        click.echo(f"{role}:")
+        for permission in permissions:
+            click.echo(f"  {permission}")
+
+
+@station.group("config")
+def config_group() -> None:
+    """The station's configuration."""
+
+
+@config_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def config_show(ctx: click.Context, as_json: bool) -> None:
+    """Every effective setting and where it comes from (station.toml, environment, default).
+
+    Which plugins are enabled is kept in the database (`station plugins list`).
+    """
+    from core.config import explain_config
+
+    rows = explain_config(_home(ctx))
+    if as_json:
+        click.echo(json.dumps([{"key": k, "value": v, "source": s} for k, v, s in rows], ensure_ascii=False,
+                              indent=2, default=str))
+        return
+    for key, value, source in rows:
+        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}    # {source}")
+    click.echo("# enabled plugins: the database decides (`station plugins list`); [plugins] enabled only seeds it")
 
 
 @station.group()

@@ -267,3 +267,42 @@ def _first_error(messages: dict | list | str, prefix: str = "") -> tuple[str, st
     if isinstance(messages, list) and messages and not all(isinstance(m, str) for m in messages):
         return _first_error(messages[0], prefix)
     return prefix or "-", format_field_errors(messages)
+
+
+def explain_config(home: str | os.PathLike[str] | None = None,
+                   env: Mapping[str, str] | None = None) -> list[tuple[str, Any, str]]:
+    """Every effective setting as ``(key, value, source)``; the source is ``station.toml``,
+    the environment variable that set it, or ``default`` (for ``station config show``)."""
+    home_path = resolve_home(home)
+    env = os.environ if env is None else env
+    path = home_path / CONFIG_FILENAME
+    load_config(home_path, env)  # the same checks and messages as a start
+    from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    apply_env_overrides(raw, env, str(path))
+    from_env: dict[tuple[str, ...], str] = {}
+    for name in env:
+        if name.startswith(ENV_PREFIX) and name not in ENV_NOT_CONFIG:
+            key = ENV_ALIASES.get(name) or tuple(part.lower() for part in name[len(ENV_PREFIX):].split("__"))
+            from_env[key] = name
+    data = _ConfigSchema().load(raw)
+    rows: list[tuple[str, Any, str]] = []
+    for section, value in data.items():
+        if isinstance(value, dict) and section not in ("roles", "connectors", "plugin_settings"):
+            for key, item in value.items():
+                rows.append((f"{section}.{key}", item, _source((section, key), from_file, from_env)))
+        else:
+            rows.append((section, value, _source((section,), from_file, from_env)))
+    return rows
+
+
+def _source(key: tuple[str, ...], from_file: dict[str, Any], from_env: dict[tuple[str, ...], str]) -> str:
+    for env_key, name in from_env.items():
+        if env_key[:len(key)] == key:
+            return f"environment {name}"
+    node: Any = from_file
+    for part in key:
+        if not isinstance(node, dict) or part not in node:
+            return "default"
+        node = node[part]
+    return CONFIG_FILENAME

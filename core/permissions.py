@@ -109,6 +109,22 @@ class PermissionPolicy:
             for permission in perms:
                 self.holders.setdefault(permission, set()).add(role)
 
+    def check_site_roles(self, site_roles: dict[str, list[str]], source: str) -> None:
+        """Refuse a ``[roles]`` table naming a permission no manifest defines (a typo would
+        otherwise silently grant nothing): :class:`ConfigError`, exit code 2."""
+        from core.errors import ConfigError
+
+        for role, perms in site_roles.items():
+            for permission in perms:
+                if permission != WILDCARD and permission not in self.known:
+                    raise ConfigError(source, f"roles.{role}",
+                                      f"unknown permission id {permission!r}; `station plugins info ID` lists a "
+                                      f"plugin's permissions, `station roles` the effective table")
+
+    def table(self) -> dict[str, list[str]]:
+        """The effective role → permissions table (sorted), as the CLI and console show it."""
+        return {role: sorted(perms) for role, perms in sorted(self.grants.items())}
+
     def permissions_of(self, roles: Iterable[str]) -> set[str]:
         """All permissions granted to any of ``roles``."""
         granted: set[str] = set()
