@@ -129,8 +129,11 @@ def install_formatting_filters(app: Flask) -> None:
     app.jinja_env.globals.update(pick=pick, current_language=current_language)  # for imported macros
     app.jinja_env.filters["vnd"] = lambda v: formatting.format_vnd(v, current_language())
     app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, current_language(), d)
-    app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, current_language())
-    app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language())
+    zone = app.extensions["station"].config.site.get("timezone") if "station" in app.extensions else None
+    zone = zone or formatting.DEFAULT_ZONE
+    # epoch seconds, ISO text and aware datetimes are shown in the site's time zone
+    app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, current_language(), zone)
+    app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language(), zone)
 
 
 def make_audit_log(config: Config, clock: Callable[[], float], plugins: PluginManager) -> AuditLog:

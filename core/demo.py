@@ -150,4 +150,8 @@ step_seconds = 120
 [connectors.ward_police]
 kind = "simulator"
 step_seconds = 120
+
+# the emergency calls go over the station intercom (simulated: answers after 3 s)
+[connectors.intercom]
+kind = "simulator"
 """

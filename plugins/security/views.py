@@ -6,9 +6,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from sdk import (
+    NotFoundError,
     UserInputError,
     audit,
     current_citizen,
@@ -24,6 +25,7 @@ from sdk.privacy import has_consent
 from sdk.uploads import check_upload
 
 from .connector import ward_police
+from .intercom import CONNECTED, ENDED, IntercomSimulator, intercom
 from .models import KINDS, AnonymousTip, Report
 
 bp = Blueprint("security", __name__, template_folder="templates")
@@ -35,6 +37,18 @@ SERVICES = {
     "113": {"vi": "Công an", "en": "Police"},
     "114": {"vi": "Cứu hoả, cứu nạn cứu hộ", "en": "Fire and rescue"},
     "115": {"vi": "Cấp cứu y tế", "en": "Ambulance"},
+}
+#: Each number is its own action: what it is for, and the words on its button.
+SERVICE_WORDING = {
+    "113": {"when": ("Trộm cướp, đánh nhau, bị đe doạ, gây rối trật tự",
+                     "Robbery, a fight, threats, public disorder"),
+            "action": ("Gọi Công an 113", "Call the police, 113"), "tone": "police"},
+    "114": {"when": ("Cháy, nổ, người mắc kẹt, đuối nước, sập đổ",
+                     "Fire, explosion, someone trapped, drowning, collapse"),
+            "action": ("Gọi Cứu hoả, cứu nạn 114", "Call fire and rescue, 114"), "tone": "fire"},
+    "115": {"when": ("Người bất tỉnh, khó thở, đau ngực, chảy máu nhiều, tai nạn",
+                     "Someone unconscious, not breathing well, chest pain, heavy bleeding, an accident"),
+            "action": ("Gọi Cấp cứu 115", "Call an ambulance, 115"), "tone": "ambulance"},
 }
 CATEGORIES = {
     "incident": {"theft": ("Trộm cắp", "Theft"), "fight": ("Đánh nhau, gây rối", "Fight or disorder"),
@@ -76,21 +90,28 @@ def _local_now() -> datetime:
 @bp.route("/")
 @public
 def index() -> str:
-    """Emergency numbers in large type, the alert buttons, reports and contacts."""
-    return render_template("security/index.html", services=SERVICES, alert_enabled=plugin_settings()["alert_enabled"],
-                           kinds=KIND_NAMES, pair=_pair, citizen=current_citizen())
+    """Emergency numbers in large type, one call action each, then reports and contacts."""
+    return render_template("security/index.html", services=SERVICES, wording=SERVICE_WORDING,
+                           kinds=KIND_NAMES, pair=_pair, citizen=current_citizen(), intercom_conn=intercom())
 
 
 @bp.route("/alert", methods=["POST"])
 @public
 def alert() -> tuple[str, int] | str:
-    """Alert the ward police with the station's location and the time (audited)."""
+    """Call the dispatcher over the station intercom and alert the ward police (both audited).
+
+    The intercom shows the dispatcher the station's address; the ward police alert (when the
+    site enables it) carries the station's location and the time. Nothing about the person.
+    """
     service = request.form.get("service", "")
     if service not in SERVICES:
         raise UserInputError(pick("Chọn 113, 114 hoặc 115.", "Choose 113, 114 or 115."))
     settings = plugin_settings()
-    context = {"service": service, "name": SERVICES[service], "location": station_location(),
-               "at": _local_now(), "conn": ward_police()}
+    context = {"service": service, "name": SERVICES[service], "wording": SERVICE_WORDING[service],
+               "location": station_location(), "at": _local_now(), "conn": ward_police(),
+               "intercom_conn": intercom()}
+    call_id = _place_call(service, context["location"])
+    context["call"] = intercom().state(call_id, now()) if call_id else None
     if not settings["alert_enabled"]:
         return render_template("security/alert.html", sent=False, **context)
     police = ward_police()
@@ -107,6 +128,58 @@ def alert() -> tuple[str, int] | str:
     with transaction():
         audit("security.emergency_alert", object_ref=f"alert:{alert_id}", details={"service": service})
     return render_template("security/alert.html", sent=True, alert_id=alert_id, **context)
+
+
+def _place_call(service: str, location: str) -> str | None:
+    """Call the dispatcher on the intercom (audited); None when the line is down."""
+    try:
+        call_id = intercom().call(service, location, str(STATION.get("site_id", "")), now())
+    except ConnectorUnavailable:
+        with transaction():
+            audit("security.emergency_call", object_ref=f"service:{service}", outcome="failed",
+                  details={"service": service, "reason": "intercom_unavailable"})
+        return None
+    with transaction():
+        audit("security.emergency_call", object_ref=f"call:{call_id[:8]}", details={"service": service})
+    return call_id
+
+
+@bp.route("/call/<call_id>")
+@public
+def call_status(call_id: str) -> Any:
+    """The call in progress (the page reloads itself while the dispatcher has not answered)."""
+    call = intercom().state(call_id, now())
+    if call is None:
+        raise NotFoundError(pick("Không có cuộc gọi này.", "No such call."))
+    if request.accept_mimetypes.best == "application/json":
+        return {"state": call.state}
+    return render_template("security/call.html", call=call, name=SERVICES[call.service],
+                           wording=SERVICE_WORDING[call.service], intercom_conn=intercom(),
+                           connected=call.state == CONNECTED, ended=call.state == ENDED)
+
+
+@bp.route("/call/<call_id>/end", methods=["POST"])
+@public
+def call_end(call_id: str) -> Any:
+    """Hang up (audited with the call's length)."""
+    call = intercom().hang_up(call_id, now())
+    if call is None:
+        raise NotFoundError(pick("Không có cuộc gọi này.", "No such call."))
+    with transaction():
+        audit("security.emergency_call_end", object_ref=f"call:{call_id[:8]}",
+              details={"service": call.service, "seconds": round((call.ended_at or now()) - call.started_at)})
+    return redirect(url_for("security.call_status", call_id=call_id), code=303)
+
+
+@bp.route("/sim/dispatcher")
+@public
+def sim_dispatcher() -> str:
+    """The simulated dispatcher's screen: what a 113/114/115 operator sees of the station's calls."""
+    line = intercom()
+    if not isinstance(line, IntercomSimulator):
+        raise NotFoundError(pick("Chỉ có ở trạm mô phỏng.", "Only at a simulated station."))
+    calls = sorted((line.state(c, now()) for c in list(line.calls)), key=lambda c: -c.started_at)
+    return render_template("security/sim_dispatcher.html", calls=calls, services=SERVICES, intercom_conn=line)
 
 
 @bp.route("/contacts")

@@ -96,6 +96,13 @@
     });
   });
 
+  // ---- pages that wait on something outside (a call being answered) reload themselves ----
+  var reloadAfter = document.querySelector("[data-refresh-seconds]");
+  if (reloadAfter) {
+    window.setTimeout(function () { window.location.reload(); },
+      1000 * parseFloat(reloadAfter.getAttribute("data-refresh-seconds") || "2"));
+  }
+
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
   document.querySelectorAll("form[data-busy]").forEach(function (form) {

@@ -39,9 +39,42 @@ def test_emergency_numbers_in_large_type_from_the_home_screen_without_login(app)
     home = client.get("/").get_data(as_text=True)
     assert "/s/security/" in home and "113" in home
     page = client.get("/s/security/").get_data(as_text=True)
-    for number in ("113", "114", "115"):
-        assert f'href="tel:{number}"' in page
-    assert "font-size:4rem" in page
+    for number, words in (("113", "Gọi Công an 113"), ("114", "Gọi Cứu hoả, cứu nạn 114"),
+                          ("115", "Gọi Cấp cứu 115")):
+        # one action per number, each with its own wording: a call button, not a tel: link
+        assert f'id="call-{number}"' in page and words in page
+    assert "tel:" not in page and "style=" not in page  # the CSP blocks inline styles: all in station.css
+    assert "Bộ đàm mô phỏng" in page  # the simulated intercom says so
+
+
+def _intercom(app):
+    with app.test_request_context():
+        from plugins.security.intercom import intercom
+
+        return intercom()
+
+
+def test_a_call_goes_through_the_station_intercom_which_gives_the_dispatcher_the_address(
+        app, csrf_token, station_clock):
+    client = app.test_client()
+    page = client.post("/s/security/alert", data={"service": "114", "csrf_token": csrf_token(client)}
+                       ).get_data(as_text=True)
+    [call] = _intercom(app).calls.values()
+    assert call.service == "114" and call.station_address == "Nhà văn hoá tổ 5, phường Thử Nghiệm"
+    assert 'data-call-state="ringing"' in page and 'data-refresh-seconds="2"' in page
+    station_clock.advance(5)
+    status = client.get(f"/s/security/call/{call.call_id}").get_data(as_text=True)
+    assert 'data-call-state="connected"' in status and "Đã kết nối" in status
+    dispatcher = client.get("/s/security/sim/dispatcher").get_data(as_text=True)
+    assert "Nhà văn hoá tổ 5" in dispatcher and "Đang nói chuyện" in dispatcher and "mô phỏng" in dispatcher
+    station_clock.advance(40)
+    ended = client.post(f"/s/security/call/{call.call_id}/end", data={"csrf_token": csrf_token(client)})
+    assert ended.status_code == 303
+    assert 'data-call-state="ended"' in client.get(ended.headers["Location"]).get_data(as_text=True)
+    actions = [(e["action"], e["outcome"]) for e in _audit(app) if e["action"].startswith("security.emergency_call")]
+    assert actions == [("security.emergency_call", "ok"), ("security.emergency_call_end", "ok")]
+    end = [e for e in _audit(app) if e["action"] == "security.emergency_call_end"][0]
+    assert end["details"] == {"service": "114", "seconds": 45} and end["actor"] == "anonymous"
 
 
 def test_emergency_alert_without_login_reaches_the_police_with_location_and_time_and_is_audited(
@@ -73,13 +106,29 @@ def test_alert_needs_csrf_and_a_valid_service_and_is_not_repeated_within_the_coo
     assert [a.service for a in _police(app).alerts] == ["113", "114"]
 
 
-def test_without_alerting_configured_the_number_is_shown_and_nothing_is_sent(make_station, csrf_token):
+def test_without_alerting_configured_the_call_still_goes_through_and_no_police_alert_is_sent(make_station,
+                                                                                            csrf_token):
     app = make_station(plugins=["security"], settings={"security": {"alert_enabled": False}})
     client = app.test_client()
-    assert "Báo ngay cho công an phường" not in client.get("/s/security/").get_data(as_text=True)
     page = client.post("/s/security/alert", data={"service": "113", "csrf_token": csrf_token(client)}
                        ).get_data(as_text=True)
-    assert 'id="call-only"' in page and _police(app).alerts == []
+    assert 'id="call-only-alert"' in page and 'data-call-state="ringing"' in page and _police(app).alerts == []
+
+
+def test_when_the_intercom_is_down_the_page_says_to_call_from_a_phone(app, csrf_token, monkeypatch):
+    from plugins.security.intercom import IntercomSimulator
+    from sdk.connectors import ConnectorUnavailable
+
+    def down(*_args):
+        raise ConnectorUnavailable("line down")
+
+    monkeypatch.setattr(IntercomSimulator, "call", down)
+    client = app.test_client()
+    page = client.post("/s/security/alert", data={"service": "115", "csrf_token": csrf_token(client)}
+                       ).get_data(as_text=True)
+    assert 'id="call-only"' in page and "115" in page
+    entry = [e for e in _audit(app) if e["action"] == "security.emergency_call"][-1]
+    assert entry["outcome"] == "failed" and entry["details"]["reason"] == "intercom_unavailable"
 
 
 def test_anonymous_tip_from_a_logged_in_citizen_stores_no_identity_anywhere(app, csrf_token, login_citizen):
