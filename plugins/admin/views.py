@@ -268,10 +268,14 @@ def review(dossier_id: int) -> str | Response:
     rows = [(_text(spec.label) + (pick(" (tự khai)", " (self-declared)") if spec.name in declared else ""),
              display_value(spec, dossier.form.get(spec.name), current_language())) for spec in procedure_.fields]
     paid = dossier.stage == PAID or (dossier.stage == AWAITING_PAYMENT and payment_succeeded(dossier.payment_id))
+    missing = [procedure_.document(k) for k in flow.missing_documents(procedure_, dossier)]
+    # back from the payment pages: the fee is paid, so the dossier is filed at once (the page
+    # sends its own "file" form) unless a required document is missing — then it says so, large
+    after_payment = paid and request.args.get("paid") == "1"
     return render_template("admin/review.html", p=procedure_, dossier=dossier, rows=rows, text=_text,
-                           missing=[procedure_.document(k) for k in flow.missing_documents(procedure_, dossier)],
-                           paid=paid, can_pay=payments() is not None, attempt=secrets.token_urlsafe(16),
-                           steps=_steps(), step=2)
+                           missing=missing, paid=paid, can_pay=payments() is not None,
+                           attempt=secrets.token_urlsafe(16), steps=_steps(), step=2,
+                           after_payment=after_payment, auto_submit=after_payment and not missing)
 
 
 @bp.route("/dossiers/<int:dossier_id>/submit", methods=["POST"])
@@ -291,7 +295,7 @@ def submit(dossier_id: int) -> Response:
                                       "The payment attempt is missing; please reload the page."))
         payment = start_fee_payment(dossier_id=dossier.id, procedure_code=procedure_.code,
                                     procedure_name=procedure_.name, fee_vnd=dossier.fee_vnd, idempotency_key=key,
-                                    return_url=url_for("admin.review", dossier_id=dossier.id))
+                                    return_url=url_for("admin.review", dossier_id=dossier.id, paid=1))
         if not payment.existing or dossier.payment_id != str(payment.id):
             flow.await_payment(dossier, str(payment.id))
         return redirect(payment.pay_url)
@@ -307,7 +311,49 @@ def receipt(dossier_id: int) -> str | Response:
     if dossier.stage != SUBMITTED:
         return redirect(url_for("admin.review", dossier_id=dossier.id))
     return render_template("admin/receipt.html", p=procedure_, dossier=dossier, text=_text, conn=portal(),
-                           steps=_steps(), step=3)
+                           steps=_steps(), step=3, printed=False, print_error=None)
+
+
+def receipt_lines(dossier: Dossier, procedure_: Procedure) -> list[Any]:
+    """The printed biên nhận hồ sơ: code, procedure, authority, fee and the appointment date."""
+    from sdk.formatting import format_date, format_vnd
+
+    lang = current_language()
+    return [
+        pick("BIÊN NHẬN HỒ SƠ", "DOSSIER RECEIPT"),
+        (pick("Mã hồ sơ", "Dossier code"), dossier.dossier_code),
+        (pick("Thủ tục", "Procedure"), _text(procedure_.name)),
+        (pick("Cơ quan giải quyết", "Authority"), _text(procedure_.authority)),
+        (pick("Lệ phí đã nộp", "Fee paid"),
+         format_vnd(dossier.fee_vnd, lang) if dossier.fee_vnd else pick("Miễn phí", "Free")),
+        (pick("Ngày nộp", "Filed on"), format_date(dossier.submitted_at, lang) if dossier.submitted_at else "—"),
+        (pick("Ngày hẹn trả kết quả", "Appointment date"),
+         format_date(dossier.appointment, lang) if dossier.appointment else "—"),
+        pick("Giữ biên nhận để tra cứu và nhận kết quả.", "Keep this receipt to track the dossier and collect "
+             "the result."),
+    ]
+
+
+@bp.route("/dossiers/<int:dossier_id>/receipt/print", methods=["POST"])
+@requires(SUBMIT)
+def print_dossier_receipt(dossier_id: int) -> str | tuple[str, int] | Response:
+    """Print the dossier receipt on the station's printer (audited, no personal data in the entry)."""
+    from sdk import audit, transaction
+    from sdk.printing import print_receipt
+
+    dossier, procedure_ = own_dossier(dossier_id)
+    if dossier.stage != SUBMITTED:
+        return redirect(url_for("admin.review", dossier_id=dossier.id))
+    error = None
+    try:
+        print_receipt(receipt_lines(dossier, procedure_), title_lines=1)
+    except DeviceUnavailable as exc:
+        error = str(exc)
+    with transaction():
+        audit("admin.receipt_printed", object_ref=f"dossier:{dossier.id}", outcome="failed" if error else "ok")
+    page = render_template("admin/receipt.html", p=procedure_, dossier=dossier, text=_text, conn=portal(),
+                           steps=_steps(), step=3, printed=error is None, print_error=error)
+    return (page, 409) if error else page
 
 
 # -- following -----------------------------------------------------------------------------------

@@ -103,6 +103,15 @@
       1000 * parseFloat(reloadAfter.getAttribute("data-refresh-seconds") || "2"));
   }
 
+  // ---- a step the citizen already chose that the page takes on by itself ---------------
+  // (after paying a dossier fee the dossier is filed: the button is there without script too)
+  var autoSubmit = document.querySelector("button[data-auto-submit]");
+  if (autoSubmit && autoSubmit.form) {
+    window.setTimeout(function () {
+      if (autoSubmit.form.requestSubmit) { autoSubmit.form.requestSubmit(autoSubmit); } else { autoSubmit.click(); }
+    }, 600);
+  }
+
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
   document.querySelectorAll("form[data-busy]").forEach(function (form) {

@@ -26,8 +26,10 @@ def admin_app(make_station):
         terminal = {"id": "terminal-1", "kind": "payment_terminal",
                     "url": f"sim://payment_terminal?profile=ok&instance=admin-pay-{secrets.token_hex(4)}",
                     "options": {"ack_timeout": 0.5, "result_timeout": 1.0}}
+        printer = {"id": "printer-1", "kind": "receipt_printer",
+                   "url": f"sim://receipt_printer?instance=admin-print-{secrets.token_hex(4)}"}
         config.setdefault("connectors", {"public_service_portal": {"kind": "simulator", "step_seconds": STEP}})
-        return make_station(plugins=["admin"], devices=[scanner_entry(scanner_profile), terminal],
+        return make_station(plugins=["admin"], devices=[scanner_entry(scanner_profile), terminal, printer],
                             settings={"admin": settings or {}}, **config)
     return make
 

@@ -67,14 +67,26 @@ def test_temporary_residence_end_to_end_identity_form_scan_fee_code_and_status_c
     paid = kiosk.post(f"{pay_url}/card", data={"csrf_token": csrf_token(kiosk)})
     assert paid.status_code == 302
 
-    review = kiosk.get(f"/s/admin/dossiers/{dossier_id}/review").get_data(as_text=True)
-    assert "đã thanh toán" in review
+    # the payment pages lead back to the dossier, which says the fee is paid and files itself
+    payment_page = kiosk.get(paid.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert f"/s/admin/dossiers/{dossier_id}/review?paid=1" in payment_page
+    review = kiosk.get(f"/s/admin/dossiers/{dossier_id}/review?paid=1").get_data(as_text=True)
+    assert 'id="after-payment"' in review and "Đã nộp lệ phí" in review and "data-auto-submit" in review
+    assert "Nộp hồ sơ CHƯA" not in review
     filed = kiosk.post(f"/s/admin/dossiers/{dossier_id}/submit", data={"csrf_token": csrf_token(kiosk)})
     assert filed.headers["Location"].endswith(f"/s/admin/dossiers/{dossier_id}/receipt")
     receipt = kiosk.get(f"/s/admin/dossiers/{dossier_id}/receipt").get_data(as_text=True)
     code = re.search(r'id="dossier-code" class="mono">([^<]+)<', receipt).group(1)
     assert re.fullmatch(r"MP-\d{6}-\d{4}", code)
     assert "Ngày hẹn trả kết quả" in receipt and "Hệ thống mô phỏng" in receipt
+
+    printed = kiosk.post(f"/s/admin/dossiers/{dossier_id}/receipt/print", data={"csrf_token": csrf_token(kiosk)})
+    assert printed.status_code == 200 and 'id="receipt-printed"' in printed.get_data(as_text=True)
+    printer = next(d["url"] for d in app.extensions["station"].devices.statuses() if d["kind"] == "receipt_printer")
+    slip = control.simulator(printer).receipts[-1]  # after the payment receipt
+    text = "\n".join(line.text if hasattr(line, "text") else str(line) for line in slip.lines)
+    assert "BIÊN NHẬN HỒ SƠ" in text and code in text and "Ngày hẹn trả kết quả" in text and "7.000 ₫" in text
+    assert re.search(r"Ngày hẹn trả kết quả: \d{2}/\d{2}/\d{4}", text)
 
     actions = [(e["action"], e["outcome"]) for e in _audit(app) if e["plugin"] == "admin"]
     assert ("admin.fee_paid", "ok") in actions and ("admin.dossier_submitted", "ok") in actions

@@ -1,0 +1,48 @@
+"""Numbers, money and dates the way the station shows them (for receipts and text a plugin builds).
+
+    from sdk.formatting import format_vnd, format_date, format_datetime
+
+    format_vnd(1500000)            # "1.500.000 ₫" (Vietnamese separators), "1,500,000 ₫" in English
+    format_datetime(epoch_seconds) # "05/12/2026 14:30" in the site's time zone
+
+Templates have the same as filters (``|vnd``, ``|number``, ``|date``, ``|datetime``). Without a
+``lang`` the current page language is used; without a ``zone`` the site's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from core import formatting
+from core.i18n import current_language
+
+
+def _zone() -> str:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "station" in current_app.extensions:
+        return current_app.extensions["station"].config.site.get("timezone") or formatting.DEFAULT_ZONE
+    return formatting.DEFAULT_ZONE
+
+
+def format_number(value: int | float, lang: str | None = None, decimals: int = 0) -> str:
+    """``1234567`` → ``1.234.567`` (vi) or ``1,234,567`` (en)."""
+    return formatting.format_number(value, lang or current_language(), decimals)
+
+
+def format_vnd(amount: int, lang: str | None = None) -> str:
+    """Whole đồng: ``1.234.567 ₫``."""
+    return formatting.format_vnd(amount, lang or current_language())
+
+
+def format_date(value: date | datetime | float | str | None, lang: str | None = None) -> str:
+    """``dd/mm/yyyy`` in the site's time zone (epoch seconds, ISO text or a date)."""
+    return formatting.format_date(value, lang or current_language(), _zone())
+
+
+def format_datetime(value: datetime | float | str | None, lang: str | None = None) -> str:
+    """``dd/mm/yyyy HH:mm`` in the site's time zone."""
+    return formatting.format_datetime(value, lang or current_language(), _zone())
+
+
+__all__ = ["format_date", "format_datetime", "format_number", "format_vnd"]
