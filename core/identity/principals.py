@@ -59,10 +59,24 @@ def _now() -> float:
     return current_app.config["STATION_CLOCK"]()
 
 
-def login_citizen(citizen: Citizen, assurance: str, method: str) -> CitizenPrincipal:
-    """Start a citizen session (new session id) at ``assurance`` by ``method``."""
-    sessions.rotate(session)
+#: Display choices made before logging in (language, large text, contrast) that the new session keeps.
+DISPLAY_KEYS = ("lang", "text_size", "contrast")
+
+
+def _clear_keeping_display() -> None:
+    kept = {key: session[key] for key in DISPLAY_KEYS if key in session}
     session.clear()
+    session.update(kept)
+
+
+def login_citizen(citizen: Citizen, assurance: str, method: str) -> CitizenPrincipal:
+    """Start a citizen session (new session id) at ``assurance`` by ``method``.
+
+    Everything of the anonymous session is dropped except the display choices (language,
+    large text, high contrast) the citizen made before identifying.
+    """
+    sessions.rotate(session)
+    _clear_keeping_display()
     principal = CitizenPrincipal(citizen.id, assurance, method)
     flask_login.login_user(principal)
     now = _now()
@@ -72,9 +86,9 @@ def login_citizen(citizen: Citizen, assurance: str, method: str) -> CitizenPrinc
 
 
 def login_staff(staff: StaffUser) -> StaffPrincipal:
-    """Start a staff session (new session id)."""
+    """Start a staff session (new session id), keeping the display choices."""
     sessions.rotate(session)
-    session.clear()
+    _clear_keeping_display()
     principal = StaffPrincipal(staff.id, staff.username, tuple(staff.role_list))
     flask_login.login_user(principal)
     session.update(_staff=True, _auth_at=_now())

@@ -269,3 +269,21 @@ def test_sdk_testing_login_citizen_can_give_a_verified_identity(app, login_citiz
     login_citizen(client, identity={"id_number": "079192999002", "full_name": "Trần Thị Bích Ngọc",
                                     "date_of_birth": "1992-11-02"})
     assert client.get("/s/fx_example/whoami").get_data(as_text=True) == "Trần Thị Bích Ngọc|True|card"
+
+
+def test_language_large_text_and_contrast_chosen_before_login_are_kept_but_nothing_else(
+        app, csrf_token, reader_url):
+    control.simulator(reader_url).insert_card(AN)
+    client = app.test_client()
+    token = csrf_token(client)
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/"})
+    client.post("/display", data={"csrf_token": token, "text_size": "large", "next": "/"})
+    client.post("/display", data={"csrf_token": token, "contrast": "high", "next": "/"})
+    with client.session_transaction() as session:
+        session["leftover"] = "from the anonymous session"
+    assert _card_login(client, csrf_token).status_code == 302
+    with client.session_transaction() as session:
+        assert (session["lang"], session["text_size"], session["contrast"]) == ("en", "large", "high")
+        assert "leftover" not in session and session["_user_id"].startswith("c:")
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "text-large" in page and "contrast-high" in page
