@@ -3,6 +3,7 @@ the latest screening; the join information appears at the appointment time."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -35,15 +36,56 @@ def join_window(booking: Booking, at: float, early_minutes: int) -> bool:
     return booking.state == "booked" and booking.start - early_minutes * 60 <= at < booking.start + booking.minutes * 60
 
 
+WEEKDAYS = (("Thứ Hai", "Monday"), ("Thứ Ba", "Tuesday"), ("Thứ Tư", "Wednesday"), ("Thứ Năm", "Thursday"),
+            ("Thứ Sáu", "Friday"), ("Thứ Bảy", "Saturday"), ("Chủ nhật", "Sunday"))
+
+
+def _local(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC) + timedelta(hours=7)
+
+
+def day_picker(slots: list[Any], at: float) -> list[dict[str, Any]]:
+    """The days that have free slots: ``{"key": "2026-12-05", "label": "Hôm nay", "date": "05/12", "count"}``."""
+    today = _local(at).date()
+    days: dict[date, int] = {}
+    for slot in slots:
+        day = _local(slot.start).date()
+        days[day] = days.get(day, 0) + 1
+    out = []
+    for day, count in sorted(days.items()):
+        offset = (day - today).days
+        label = (pick("Hôm nay", "Today") if offset == 0 else pick("Ngày mai", "Tomorrow") if offset == 1
+                 else pick(*WEEKDAYS[day.weekday()]))
+        out.append({"key": day.isoformat(), "label": label, "date": day.strftime("%d/%m"), "count": count})
+    return out
+
+
+def time_grid(slots: list[Any], day_key: str) -> list[dict[str, Any]]:
+    """The chosen day's free slots grouped by doctor: ``{"doctor", "slots": [(slot, "08:30")]}``."""
+    groups: dict[str, dict[str, Any]] = {}
+    for slot in slots:
+        local = _local(slot.start)
+        if local.date().isoformat() != day_key:
+            continue
+        group = groups.setdefault(slot.doctor.id, {"doctor": slot.doctor, "slots": []})
+        group["slots"].append((slot, local.strftime("%H:%M")))
+    return list(groups.values())
+
+
 @bp.route("/tele")
 @requires("healthcare.use")
 def tele() -> Any:
-    """My upcoming bookings and the free slots of the next days."""
+    """My upcoming bookings; a day picker and that day's free times, as large buttons per doctor."""
     at = now()
     mine = (Booking.select().where((Booking.citizen_id == current_citizen().id) & (Booking.state == "booked")
                                    & (Booking.start + Booking.minutes * 60 > at)).order_by(Booking.start))
-    return render_template("healthcare/tele.html", bookings=list(mine), slots=schedule().free_slots(at)[:30],
-                           conn=schedule())
+    slots = schedule().free_slots(at)
+    days = day_picker(slots, at)
+    chosen = request.args.get("day", "")
+    if chosen not in {d["key"] for d in days}:
+        chosen = days[0]["key"] if days else ""
+    return render_template("healthcare/tele.html", bookings=list(mine), days=days, day=chosen,
+                           grid=time_grid(slots, chosen), conn=schedule())
 
 
 @bp.route("/tele/book", methods=["POST"])

@@ -73,3 +73,21 @@ def test_sharing_without_any_screening_is_refused(app, login_citizen, csrf_token
     client = app.test_client()
     login_citizen(client)
     assert _book(client, csrf_token, _slots(client)[0], share=True).status_code == 400
+
+
+def test_slots_are_a_day_picker_and_a_time_grid_per_doctor(app, login_citizen, station_clock):
+    client = app.test_client()
+    login_citizen(client)
+    page = client.get("/s/healthcare/tele").get_data(as_text=True)
+    days = re.findall(r'href="/s/healthcare/tele\?day=(\d{4}-\d{2}-\d{2})"', page)
+    assert len(days) >= 2 and len(set(days)) == len(days)
+    assert 'aria-current="date"' in page and ("Hôm nay" in page or "Ngày mai" in page)
+    first_day = _slots(client)
+    other = client.get(f"/s/healthcare/tele?day={days[1]}").get_data(as_text=True)
+    other_slots = re.findall(r'name="slot_id" value="([^"]+)"', other)
+    assert other_slots and not set(other_slots) & set(first_day)  # one day at a time
+    assert re.search(r'<label class="time-slot"><input type="radio" name="slot_id" value="[^"]+" required>'
+                     r'<span>\d{2}:\d{2}</span></label>', other)
+    assert other.count("<legend>") >= 2  # grouped by doctor
+    nonsense = client.get("/s/healthcare/tele?day=1999-01-01").get_data(as_text=True)
+    assert re.findall(r'name="slot_id" value="([^"]+)"', nonsense) == first_day  # unknown day: the first one
