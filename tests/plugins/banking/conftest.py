@@ -49,8 +49,6 @@ def bank_login(devices, csrf_token):
 
     def login(client, citizen: int = AN, consents: tuple[str, ...] = ("personal", "financial")) -> None:
         control.simulator(devices.reader).insert_card(citizen)
-        with client.session_transaction() as session:
-            session["lang"] = "en"
         response = client.post("/login/card", data={"csrf_token": csrf_token(client), "mode": "scan", "next": "/"})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         if consents:
