@@ -46,6 +46,11 @@ class LoginFailed(StationError):
     http_status = 401
     exit_code = 2
 
+    def __init__(self, message: str, reason: str = "wrong_password", account_exists: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason  # for the audit log only, never shown to the person at the door
+        self.account_exists = account_exists
+
 
 def _check_roles(roles: list[str]) -> None:
     unknown = [r for r in roles if r not in STAFF_ROLE_NAMES]
@@ -167,13 +172,19 @@ class StaffDirectory:
         """
         if not self.throttle.begin(username, address):
             wait = max(1.0, self.throttle.wait_seconds(username, address))
-            raise LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.")
+            exists = StaffUser.select().where(StaffUser.username == username).exists()
+            raise LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.",
+                              "throttled", exists)
         user = StaffUser.get_or_none(StaffUser.username == username)
         ok = self._password_ok(user, password)
+        reason = "unknown_account" if user is None else "wrong_password"
         if ok and user.totp_secret:
             ok = self._use_totp_code(user, code)
-        if not ok or user is None or not user.active:
-            raise LoginFailed("Wrong username, password or code.")
+            reason = "wrong_code"
+        if ok and not user.active:
+            ok, reason = False, "disabled"
+        if not ok or user is None:
+            raise LoginFailed("Wrong username, password or code.", reason, user is not None)
         self.throttle.succeeded(username, address)
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)

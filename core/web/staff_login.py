@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from core.audit.api import record
 from core.audit.log import transaction
@@ -32,13 +32,31 @@ def login() -> Response | str | tuple[str, int]:
         user = station.staff.authenticate(username, request.form.get("password", ""),
                                           request.form.get("code", ""), request.remote_addr or "-")
     except LoginFailed as exc:
-        with transaction():
-            record("staff.login", actor="anonymous", outcome="refused", object_ref="staff-login")
+        _record_failure(station, username, exc)
         return render_template("staff_login.html", error=str(exc), next=safe_next(request.form.get("next"), "")), 401
     with transaction():
         login_staff(user)
         record("staff.login", actor=f"staff:{user.username}", object_ref=f"staff:{user.username}")
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _record_failure(station: object, username: str, failure: LoginFailed) -> None:
+    """Audit a refused login with the account (when it exists) and the reason; when the
+    failures lock the account or address out, raise a manager alert.
+
+    A name that is no account is not written down: people type passwords into that field.
+    """
+    account = f"staff:{username}" if failure.account_exists else "staff-login"
+    with transaction():
+        record("staff.login", actor="anonymous", outcome="refused", object_ref=account,
+               details={"reason": failure.reason})
+    if failure.reason != "throttled" and station.staff.throttle.wait_seconds(username, request.remote_addr or "-") > 0:
+        who = f"tài khoản {username}" if failure.account_exists else "một tên đăng nhập không tồn tại"
+        who_en = f"account {username}" if failure.account_exists else "an unknown user name"
+        current_app.extensions["payments"].alert(
+            "core", "staff.login_failures", account,
+            f"Nhiều lần đăng nhập nhân viên sai liên tiếp ({who}); đăng nhập tạm bị khóa.",
+            f"Repeated failed staff logins ({who_en}); logins are paused for a while.")
 
 
 @staff.route("/logout", methods=["POST"])
