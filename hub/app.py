@@ -1,0 +1,38 @@
+"""``create_app(config)`` — the hub's app factory, nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask, jsonify
+
+from core.errors import StationError
+from hub.config import HubConfig, load_session_key, load_witness_key
+from hub.db import hub_database, open_hub_database
+
+
+def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Flask:
+    """A hub process: its routes bound to the shared database; nothing kept in memory that matters."""
+    from hub.console import console
+    from hub.web import api
+
+    open_hub_database(config.database_url)
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = load_session_key(config)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.extensions["hub"] = {"config": config, "clock": clock, "witness": load_witness_key(config)}
+    app.register_blueprint(api)
+    app.register_blueprint(console)
+
+    @app.errorhandler(StationError)
+    def station_error(error: StationError):  # noqa: ANN202 — Flask handler
+        return jsonify(error=str(error)), error.http_status
+
+    @app.teardown_request
+    def rollback_open_transaction(_exc: BaseException | None) -> None:
+        if not hub_database.is_closed() and hub_database.in_transaction():
+            hub_database.rollback()
+
+    return app

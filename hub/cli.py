@@ -1,0 +1,98 @@
+"""The ``station-hub`` command: init-db, enrol-code, add-staff, run.
+
+Configuration comes from ``HUB_*`` environment variables (see :mod:`hub.config`). Bad
+input exits 2 with a message; no command prints a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from core.errors import StationError
+from hub.config import HubConfig, ensure_hub_secrets, load_witness_key
+
+
+def _config() -> HubConfig:
+    return HubConfig.from_env()
+
+
+@click.group()
+def hub() -> None:
+    """Citizen Station fleet hub (PostgreSQL): the service stations report to."""
+
+
+@hub.command("init-db")
+def init_db() -> None:
+    """Create the secrets (when missing) and apply the hub's database migrations."""
+    from hub.db import migrate_hub, open_hub_database
+
+    config = _config()
+    ensure_hub_secrets(config.secrets_dir)
+    open_hub_database(config.database_url)
+    applied = migrate_hub()
+    click.echo(f"hub database ready ({len(applied)} migrations applied); witness key: "
+               f"{load_witness_key(config).verifier_key()}")
+
+
+@hub.command("enrol-code")
+@click.option("--label", default="", help="A note for staff (which site the code is for).")
+def enrol_code(label: str) -> None:
+    """Make a one-time enrolment code (valid seven days) for `station hub enrol URL CODE`."""
+    from hub.db import open_hub_database
+    from hub.service import create_enrolment_code
+
+    open_hub_database(_config().database_url)
+    click.echo(create_enrolment_code(time.time(), label))
+
+
+@hub.command("add-staff")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def add_staff_command(username: str, password_stdin: bool) -> None:
+    """Create a hub console account."""
+    from hub.console import add_staff
+    from hub.db import open_hub_database
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
+        "password", hide_input=True, confirmation_prompt=True)
+    open_hub_database(_config().database_url)
+    add_staff(username, password, time.time())
+    click.echo(f"hub staff {username} added")
+
+
+@hub.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def run(host: str, port: int, threads: int) -> None:
+    """Serve the hub with waitress (run several behind a load balancer, or use gunicorn)."""
+    import waitress
+
+    from hub.app import create_app
+
+    waitress.serve(create_app(_config()), host=host, port=port, threads=threads)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``station-hub`` console script."""
+    try:
+        hub.main(args=argv, prog_name="station-hub", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except StationError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

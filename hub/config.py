@@ -1,0 +1,68 @@
+"""The hub's configuration: environment variables only, the same in every hub process.
+
+- ``HUB_DATABASE_URL`` — ``postgresql://user@host:port/db`` (required);
+- ``HUB_SECRETS`` — folder holding ``witness.key`` (the witness's C2SP signer key) and
+  ``session.key``; every hub process behind one load balancer mounts the same folder;
+- ``HUB_WITNESS_NAME`` — the witness key's name (default ``citizen-station-hub``);
+- ``HUB_PUBLIC_URL`` — the URL stations use (``https://hub.example.vn``); request
+  signatures cover it, so it must be set when a proxy rewrites the host or scheme.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from core.audit.cosignature import WitnessKey
+from core.errors import UserInputError
+from core.secrets import _write_new
+
+DEFAULT_WITNESS_NAME = "citizen-station-hub"
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Everything a hub process needs to know."""
+
+    database_url: str
+    secrets_dir: Path
+    witness_name: str = DEFAULT_WITNESS_NAME
+    public_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> HubConfig:
+        """Read the ``HUB_*`` variables."""
+        env = os.environ if env is None else env
+        url = env.get("HUB_DATABASE_URL", "")
+        if not url:
+            raise UserInputError("set HUB_DATABASE_URL to the hub's PostgreSQL database (postgresql://...)")
+        return cls(url, Path(env.get("HUB_SECRETS", "hub-secrets")),
+                   env.get("HUB_WITNESS_NAME", DEFAULT_WITNESS_NAME), env.get("HUB_PUBLIC_URL") or None)
+
+
+def ensure_hub_secrets(secrets_dir: Path) -> None:
+    """Create the witness key and the session key when missing (never overwritten)."""
+    secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_new(secrets_dir / "witness.key", Ed25519PrivateKey.generate().private_bytes_raw())
+    _write_new(secrets_dir / "session.key", secrets.token_bytes(32))
+
+
+def load_witness_key(config: HubConfig) -> WitnessKey:
+    """The witness's signing key."""
+    path = config.secrets_dir / "witness.key"
+    if not path.exists():
+        raise UserInputError(f"{path} is missing; run `station-hub init-db` once")
+    return WitnessKey(config.witness_name, Ed25519PrivateKey.from_private_bytes(path.read_bytes()))
+
+
+def load_session_key(config: HubConfig) -> bytes:
+    """Flask's secret key, shared by every hub process."""
+    path = config.secrets_dir / "session.key"
+    if not path.exists():
+        raise UserInputError(f"{path} is missing; run `station-hub init-db` once")
+    return path.read_bytes()

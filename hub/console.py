@@ -1,0 +1,140 @@
+"""The hub console: staff log in (argon2id) and see the fleet and its alerts.
+
+Sessions are Flask's signed cookies keyed by the shared ``session.key``, so any hub process
+serves any staff request; every state change carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from core.identity.passwords import check_password_rules
+from core.identity.staff import _DUMMY_HASH, HASHER
+from hub import service
+from hub.db import Alert, HubStaff
+
+console = Blueprint("hub_console", __name__, template_folder="templates")
+SESSION_LIFETIME = 8 * 3600
+
+
+def add_staff(username: str, password: str, now: float) -> None:
+    """Create a hub console account (same password rules and hash as station staff)."""
+    from core.errors import UserInputError
+
+    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise UserInputError("usernames are 1-64 letters, digits, '.', '-' or '_'")
+    check_password_rules(password, username)
+    if HubStaff.select().where(HubStaff.username == username).exists():
+        raise UserInputError(f"user {username!r} already exists")
+    HubStaff.create(username=username, password_hash=HASHER.hash(password), created_at=now)
+
+
+def authenticate(username: str, password: str) -> bool:
+    """True for a known, enabled account and its password; the same argon2 work otherwise."""
+    user = HubStaff.get_or_none(HubStaff.username == username)
+    try:
+        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return user is not None and not user.disabled
+
+
+def _now() -> float:
+    return current_app.extensions["hub"]["clock"]()
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only a logged-in, still-enabled staff member within the session lifetime."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        username, since = session.get("staff"), session.get("since", 0)
+        if not username or _now() - since > SESSION_LIFETIME or not HubStaff.select().where(
+                HubStaff.username == username, HubStaff.disabled == False).exists():  # noqa: E712
+            session.clear()
+            return redirect(url_for("hub_console.login"))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _check_csrf() -> None:
+    token = session.get("csrf", "")
+    if not token or not hmac.compare_digest(token, request.form.get("csrf_token", "")):
+        abort(400, "missing or wrong CSRF token; reload the page")
+
+
+def _login_csrf() -> str:
+    session.setdefault("csrf", secrets.token_urlsafe(24))
+    return session["csrf"]
+
+
+@console.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The staff login form."""
+    error = None
+    if request.method == "POST":
+        _check_csrf()
+        if authenticate(request.form.get("username", ""), request.form.get("password", "")):
+            session.clear()
+            session["staff"] = request.form["username"]
+            session["since"] = _now()
+            session["csrf"] = secrets.token_urlsafe(24)
+            return redirect(url_for("hub_console.overview"))
+        error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password."
+    return render_template("hub/login.html", csrf_token=_login_csrf(), error=error), 401 if error else 200
+
+
+@console.post("/logout")
+@staff_required
+def logout() -> Any:
+    """End the staff session."""
+    _check_csrf()
+    session.clear()
+    return redirect(url_for("hub_console.login"))
+
+
+@console.get("/")
+@staff_required
+def overview() -> Any:
+    """Every station: last seen, health, devices needing attention, open alerts."""
+    now = _now()
+    stations = service.fleet_overview(now)
+    alerts = list(Alert.select().where(Alert.acknowledged_at.is_null()).order_by(Alert.created_at.desc()).limit(200))
+    return render_template("hub/overview.html", stations=stations, alerts=alerts, csrf_token=session["csrf"],
+                           when=_format_time, username=session["staff"])
+
+
+@console.post("/alerts/<int:alert_id>/acknowledge")
+@staff_required
+def acknowledge(alert_id: int) -> Any:
+    """Acknowledge an alert."""
+    _check_csrf()
+    service.acknowledge_alert(alert_id, session["staff"], _now())
+    return redirect(url_for("hub_console.overview"))
+
+
+def _format_time(epoch: float | None) -> str:
+    if epoch is None:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromtimestamp(epoch, UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    return local.strftime("%d/%m/%Y %H:%M")
+
+

@@ -1,0 +1,160 @@
+"""The hub's database handle, tables and migrations (PostgreSQL only).
+
+The hub has its own peewee proxy, separate from the station's ``core.db.database``, so a
+process (or a test) can hold a station and a hub at once. Nothing that matters lives in the
+process: every hub process behind the load balancer reads and writes the same database.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+
+from core.db import load_migrations
+from core.errors import DatabaseError, UserInputError
+
+hub_database = peewee.DatabaseProxy()
+HUB_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class HubModel(peewee.Model):
+    """Base of every hub table."""
+
+    class Meta:
+        database = hub_database
+        legacy_table_names = False
+
+
+class HubSchemaMigration(HubModel):
+    """One applied hub migration."""
+
+    version = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=128)
+    applied_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_schema_migrations"
+
+
+class EnrolmentCode(HubModel):
+    """A one-time code a manager hands to a station's installer (only its hash is kept)."""
+
+    code_hash = peewee.CharField(max_length=64, unique=True)
+    label = peewee.CharField(max_length=128, default="")
+    created_at = peewee.DoubleField()
+    expires_at = peewee.DoubleField()
+    used_at = peewee.DoubleField(null=True)
+    station_id = peewee.CharField(max_length=32, null=True)
+
+    class Meta:
+        table_name = "hub_enrolment_codes"
+
+
+class Station(HubModel):
+    """An enrolled station: its key (the audit-signing key), its log origin, its last health."""
+
+    id = peewee.CharField(max_length=32, primary_key=True)
+    site_id = peewee.CharField(max_length=64)
+    origin = peewee.CharField(max_length=200, unique=True)
+    verifier_key = peewee.TextField()
+    public_key = peewee.BlobField()
+    enrolled_at = peewee.DoubleField()
+    revoked_at = peewee.DoubleField(null=True)
+    last_seen = peewee.DoubleField(null=True)
+    health = peewee.TextField(null=True)
+    health_at = peewee.DoubleField(null=True)
+
+    class Meta:
+        table_name = "hub_stations"
+
+
+class StationMessage(HubModel):
+    """An outbox message received from a station; the unique key makes replays no-ops."""
+
+    station_id = peewee.CharField(max_length=32)
+    message_id = peewee.CharField(max_length=64)
+    kind = peewee.CharField(max_length=32)
+    created = peewee.DoubleField()
+    received_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_station_messages"
+        indexes = ((("station_id", "message_id"), True),)
+
+
+class WitnessedLog(HubModel):
+    """The latest checkpoint the witness cosigned for one log origin."""
+
+    origin = peewee.CharField(max_length=200, primary_key=True)
+    station_id = peewee.CharField(max_length=32)
+    size = peewee.BigIntegerField(default=0)
+    root = peewee.BlobField(null=True)
+    updated_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_witnessed_logs"
+
+
+class Alert(HubModel):
+    """Something staff must look at (a forked or rolled-back log, ...), until acknowledged."""
+
+    station_id = peewee.CharField(max_length=32, index=True)
+    kind = peewee.CharField(max_length=32)
+    message = peewee.TextField()
+    created_at = peewee.DoubleField()
+    acknowledged_at = peewee.DoubleField(null=True)
+    acknowledged_by = peewee.CharField(max_length=64, null=True)
+
+    class Meta:
+        table_name = "hub_alerts"
+
+
+class HubStaff(HubModel):
+    """A hub console account (argon2id password hash)."""
+
+    username = peewee.CharField(max_length=64, unique=True)
+    password_hash = peewee.TextField()
+    created_at = peewee.DoubleField()
+    disabled = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "hub_staff"
+
+
+def open_hub_database(url: str) -> peewee.PostgresqlDatabase:
+    """Open the hub's PostgreSQL database and bind the hub models to it."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise UserInputError("the hub runs on PostgreSQL only: give a postgresql:// URL")
+    try:
+        db = peewee.PostgresqlDatabase(parsed.path.lstrip("/"), user=parsed.username, password=parsed.password,
+                                       host=parsed.hostname, port=parsed.port or 5432)
+        db.connect(reuse_if_open=True)
+    except ImportError:
+        raise DatabaseError("the PostgreSQL driver is missing; install citizen-station[postgres]") from None
+    except peewee.OperationalError as exc:
+        raise DatabaseError(f"cannot open the hub database: {str(exc).strip()}") from None
+    hub_database.initialize(db)
+    return db
+
+
+def migrate_hub() -> list[int]:
+    """Apply the hub migrations not yet applied; returns the versions applied now."""
+    db = hub_database.obj
+    db.create_tables([HubSchemaMigration], safe=True)
+    applied = []
+    for step in load_migrations("hub", HUB_MIGRATIONS):
+        with db.atomic():
+            db.execute_sql("LOCK TABLE hub_schema_migrations IN EXCLUSIVE MODE")
+            if HubSchemaMigration.get_or_none(HubSchemaMigration.version == step.version):
+                continue
+            step.apply(db)
+            HubSchemaMigration.create(version=step.version, name=step.name, applied_at=time.time())
+        applied.append(step.version)
+    return applied
+
+
+HUB_TABLES = [EnrolmentCode, Station, StationMessage, WitnessedLog, Alert, HubStaff]

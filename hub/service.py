@@ -1,0 +1,181 @@
+"""Enrolment, request authentication, station messages and alerts (no Flask here).
+
+Every check-then-write is a single conditional statement or runs under a row lock, so any
+number of hub processes can serve the same stations.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from core.audit.note import NoteFormatError, parse_verifier_key
+from core.errors import NotFoundError, PermissionDenied, UserInputError
+from hub.db import Alert, EnrolmentCode, Station, StationMessage, WitnessedLog, hub_database
+
+CODE_LIFETIME_SECONDS = 7 * 24 * 3600
+MESSAGE_KINDS = ("heartbeat",)
+
+
+class EnrolmentRefused(PermissionDenied):
+    """The enrolment code is unknown, used or expired."""
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def create_enrolment_code(now: float, label: str = "", lifetime: float = CODE_LIFETIME_SECONDS) -> str:
+    """Make a one-time enrolment code; only its hash is stored."""
+    code = secrets.token_urlsafe(18)
+    EnrolmentCode.create(code_hash=_code_hash(code), label=label[:128], created_at=now, expires_at=now + lifetime)
+    return code
+
+
+def enrol_station(code: str, site_id: str, verifier_key: str, now: float) -> Station:
+    """Spend ``code`` and register the station's audit verifier key; one transaction.
+
+    The code is claimed by one conditional UPDATE, so two hub processes can never spend it
+    twice. The key's name is the station's audit-log origin, witnessed from now on.
+    """
+    try:
+        key = parse_verifier_key(verifier_key)
+    except NoteFormatError as error:
+        raise UserInputError(f"verifier key: {error}") from None
+    if not site_id or len(site_id) > 64:
+        raise UserInputError("site_id must be 1-64 characters")
+    station_id = "st-" + secrets.token_hex(8)
+    with hub_database.atomic():
+        claimed = (EnrolmentCode.update(used_at=now, station_id=station_id)
+                   .where(EnrolmentCode.code_hash == _code_hash(code), EnrolmentCode.used_at.is_null(),
+                          EnrolmentCode.expires_at > now).execute())
+        if claimed != 1:
+            raise EnrolmentRefused("this enrolment code is unknown, already used or expired")
+        existing = Station.get_or_none(Station.origin == key.name)
+        if existing is not None and existing.revoked_at is None:
+            raise UserInputError("a station with this audit log is already enrolled; revoke it first")
+        if existing is not None:
+            raise UserInputError("this audit log belonged to a revoked station; it cannot enrol again")
+        station = Station.create(id=station_id, site_id=site_id, origin=key.name, verifier_key=key.encode(),
+                                 public_key=key.public_key, enrolled_at=now)
+        WitnessedLog.create(origin=key.name, station_id=station_id, size=0, root=None, updated_at=now)
+    return station
+
+
+def station_public_key(station_id: str) -> bytes | None:
+    """The Ed25519 key of an enrolled, unrevoked station (for request signatures)."""
+    row = (Station.select(Station.public_key)
+           .where(Station.id == station_id, Station.revoked_at.is_null()).first())
+    return bytes(row.public_key) if row is not None else None
+
+
+def revoke_station(station_id: str, now: float) -> None:
+    """Refuse every later request signed by this station's key."""
+    if not Station.update(revoked_at=now).where(Station.id == station_id, Station.revoked_at.is_null()).execute():
+        raise NotFoundError(f"no enrolled station {station_id}")
+
+
+def receive_message(station_id: str, message: dict[str, Any], now: float) -> bool:
+    """Store one outbox message; returns False when it was already received (a replay).
+
+    The message id is unique per station in the database, so a replay, even on another hub
+    process at the same moment, changes nothing. A heartbeat older than the stored health
+    (an outbox replayed late) does not overwrite it.
+    """
+    message_id, kind = message.get("id"), message.get("kind")
+    created, body = message.get("created"), message.get("body")
+    if not isinstance(message_id, str) or not 8 <= len(message_id) <= 64:
+        raise UserInputError("message id must be a string of 8-64 characters")
+    if kind not in MESSAGE_KINDS:
+        raise UserInputError(f"unknown message kind {kind!r}")
+    if not isinstance(created, int | float) or not isinstance(body, dict):
+        raise UserInputError("a message has a numeric 'created' and an object 'body'")
+    with hub_database.atomic():
+        inserted = (StationMessage.insert(station_id=station_id, message_id=message_id, kind=kind,
+                                          created=float(created), received_at=now)
+                    .on_conflict_ignore().execute())
+        fresh = inserted is not None  # PostgreSQL: RETURNING id, nothing when the row existed
+        if fresh and kind == "heartbeat":
+            health = json.dumps(_clean_health(body), ensure_ascii=False, sort_keys=True)
+            newest = (Station.update(health=health, health_at=float(created))
+                      .where(Station.id == station_id,
+                             (Station.health_at.is_null()) | (Station.health_at < float(created))).execute())
+            if newest:
+                check_reported_log(station_id, body.get("checkpoint"), now)
+        Station.update(last_seen=now).where(Station.id == station_id).execute()
+    return fresh
+
+
+def _clean_health(body: dict[str, Any]) -> dict[str, Any]:
+    """Keep the health fields the hub understands (no personal data is ever sent)."""
+    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id")
+    return {key: body[key] for key in allowed if key in body}
+
+
+def check_reported_log(station_id: str, checkpoint: Any, now: float) -> None:
+    """Alert when the station's current audit log is smaller than what the witness cosigned
+    (a rolled-back log), or has another root at the cosigned size (a fork).
+
+    Only the newest heartbeat is checked, so a late replay of an old one raises nothing.
+    """
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("size"), int):
+        return
+    log = WitnessedLog.get_or_none(WitnessedLog.station_id == station_id)
+    if log is None or log.size == 0:
+        return
+    size, root = checkpoint["size"], checkpoint.get("root")
+    if size < log.size:
+        _alert_once(station_id, "audit-rollback", f"the station reports an audit log of {size} entries after the "
+                    f"witness cosigned {log.size}: its log was rolled back", now)
+    elif size == log.size and isinstance(root, str) and log.root is not None \
+            and root != base64.b64encode(bytes(log.root)).decode():
+        _alert_once(station_id, "audit-fork", f"the station reports another root for size {size} than the one "
+                    "the witness cosigned: its log forked", now)
+
+
+def _alert_once(station_id: str, kind: str, message: str, now: float) -> None:
+    if not Alert.select().where(Alert.station_id == station_id, Alert.kind == kind,
+                                Alert.acknowledged_at.is_null()).exists():
+        raise_alert(station_id, kind, message, now)
+
+
+def touch(station_id: str, now: float) -> None:
+    """Record that the station was heard from."""
+    Station.update(last_seen=now).where(Station.id == station_id).execute()
+
+
+def raise_alert(station_id: str, kind: str, message: str, now: float) -> None:
+    """Open an alert for staff (outside the caller's transaction, so a refusal still records it)."""
+    Alert.create(station_id=station_id, kind=kind, message=message[:2000], created_at=now)
+
+
+def acknowledge_alert(alert_id: int, username: str, now: float) -> None:
+    """Mark an alert as seen by ``username``."""
+    if not Alert.update(acknowledged_at=now, acknowledged_by=username).where(
+            Alert.id == alert_id, Alert.acknowledged_at.is_null()).execute():
+        raise NotFoundError("no open alert with this id")
+
+
+def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, Any]]:
+    """Every station with last seen, online state, health and devices needing attention."""
+    open_alerts: dict[str, int] = {}
+    for alert in Alert.select(Alert.station_id).where(Alert.acknowledged_at.is_null()):
+        open_alerts[alert.station_id] = open_alerts.get(alert.station_id, 0) + 1
+    rows = []
+    for station in Station.select().order_by(Station.site_id):
+        health = json.loads(station.health) if station.health else {}
+        devices = health.get("devices") or {}
+        attention = [{"id": device_id, "status": info.get("status"), "reason": info.get("reason", "")}
+                     for device_id, info in sorted(devices.items())
+                     if isinstance(info, dict) and info.get("status") not in ("ok", None)]
+        rows.append({"id": station.id, "site_id": station.site_id, "revoked": station.revoked_at is not None,
+                     "last_seen": station.last_seen,
+                     "online": station.last_seen is not None and now - station.last_seen <= offline_after,
+                     "version": health.get("version"), "plugins": health.get("plugins") or {},
+                     "disk": health.get("disk"), "checkpoint": health.get("checkpoint"),
+                     "attention": attention, "alerts": open_alerts.get(station.id, 0)})
+    return rows
+
