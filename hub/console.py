@@ -26,7 +26,7 @@ from flask import (
 )
 
 from core.identity.passwords import check_password_rules
-from core.identity.staff import _DUMMY_HASH, HASHER
+from core.identity.staff import HASHER, _dummy_hash
 from hub import service
 from hub.db import Alert, HubStaff
 
@@ -50,7 +50,7 @@ def authenticate(username: str, password: str) -> bool:
     """True for a known, enabled account and its password; the same argon2 work otherwise."""
     user = HubStaff.get_or_none(HubStaff.username == username)
     try:
-        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        HASHER.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return user is not None and not user.disabled
