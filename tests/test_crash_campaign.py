@@ -1,0 +1,20 @@
+"""A short run of ``bench/crash.py``: a paying station SIGKILLed ten times, checked after each
+restart (station starts, reconcile, audit verify, integrity check, receipts and audit entries,
+terminal charges against payments, no object paid twice)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.crash import DEFAULT_PG_ADMIN, run_campaign  # noqa: E402
+
+
+def test_ten_kills_of_a_paying_station_leave_no_violation():
+    campaign = run_campaign("sqlite", kills=10, seed=22, max_delay=0.5, admin_url=DEFAULT_PG_ADMIN,
+                            say=lambda _: None)
+    assert campaign.kills == 10 and campaign.start_failures == 0
+    assert campaign.violations == []
+    assert campaign.states["SUCCEEDED"] > 0 and campaign.charges > 0, "the children paid nothing before the kills"
