@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import flask_login
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import db
 from core.audit.log import AuditEvent, AuditLog
@@ -58,6 +60,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     db.migrate(db.core_migrations())
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    install_proxy_support(app, config)
     app.config.update(SECRET_KEY=read_raw_key(config.secrets_dir, "session.key"), STATION_CLOCK=clock,
                       SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.session_interface = ServerSessionInterface(clock, config.sessions["idle_seconds"],
@@ -119,6 +122,25 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         plugins.load(app, station.info_for)
     check_declared_access(app)
     return app
+
+
+def public_base_url(config: Config) -> str:
+    """The station's address for links and QR codes: ``[server] public_url``, else
+    ``STATION_PUBLIC_URL``, else the listening address — never the request's Host header."""
+    configured = config.server.get("public_url") or os.environ.get("STATION_PUBLIC_URL", "")
+    return (configured or f"http://{config.server['host']}:{config.server['port']}").rstrip("/")
+
+
+def install_proxy_support(app: Flask, config: Config) -> None:
+    """Behind a TLS-terminating reverse proxy: trust exactly ``[server] trusted_proxies`` hops of
+    X-Forwarded-For / X-Forwarded-Proto (werkzeug ProxyFix; the Host header is never trusted).
+    With an https ``public_url`` the session cookie is Secure with the ``__Host-`` prefix and HSTS
+    is sent (``STATION_HTTPS``)."""
+    hops = int(config.server.get("trusted_proxies", 0))
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+    app.config["STATION_HTTPS"] = public_base_url(config).startswith("https://")
+    app.config["STATION_PUBLIC_URL"] = public_base_url(config)
 
 
 def install_formatting_filters(app: Flask) -> None:

@@ -99,6 +99,12 @@ class _ServerSchema(Schema):
     host = fields.String(load_default="127.0.0.1")
     port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
     threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=64))
+    # the address citizens and phones use (receipt QR codes, links): never taken from the Host header
+    public_url = fields.String(load_default="", validate=validate.Regexp(
+        r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?)?$",
+        error="must be empty or an http(s) URL such as https://tram.example.vn"))
+    # reverse proxies in front of the station whose X-Forwarded-For/-Proto are trusted (0 = none)
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
 
 
 class _AuditSchema(Schema):

@@ -130,7 +130,7 @@ class ServerSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         from flask import request
 
-        secure = request.is_secure
+        secure = is_https(request)
         name = cookie_name(request)
         cookie = dict(domain=None if secure else self.get_cookie_domain(app), path="/",
                       secure=secure, httponly=True, samesite="Strict")
@@ -187,6 +187,14 @@ def end_sessions_of(user_id: str, keep: str | None = None) -> int:
     return WebSession.delete().where(WebSession.id_hash.in_(doomed)).execute()
 
 
+def is_https(request: Request) -> bool:
+    """The request came over TLS (directly, or through a trusted proxy), or the station is
+    configured to be reached only over https (``public_url``)."""
+    from flask import current_app
+
+    return request.is_secure or bool(current_app.config.get("STATION_HTTPS"))
+
+
 def cookie_name(request: Request) -> str:
     """``__Host-`` prefixed name over TLS (browsers then insist on Secure, no Domain, path /)."""
-    return SECURE_COOKIE_NAME if request.is_secure else COOKIE_NAME
+    return SECURE_COOKIE_NAME if is_https(request) else COOKIE_NAME

@@ -11,7 +11,6 @@ to refund). No GET changes a payment except polling the bank for a transfer the 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import flask_login
@@ -21,7 +20,6 @@ from flask import (
     Response,
     current_app,
     has_app_context,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -117,12 +115,12 @@ def install_payments(app: Flask) -> PaymentService:
                 station.plugins.call_one(view.plugin, "payment_settled", payment=view)
 
     def public_url() -> str:
-        if has_request_context():
-            return request.host_url.rstrip("/")
-        configured = os.environ.get("STATION_PUBLIC_URL") or bank_settings.get("public_url")
-        if configured:
-            return str(configured).rstrip("/")
-        return f"http://{config.server['host']}:{config.server['port']}"
+        from core.app import public_base_url
+
+        # never the request's Host header: a forged Host would put another site in the QR code
+        if config.server.get("public_url") or not bank_settings.get("public_url"):
+            return public_base_url(config)
+        return str(bank_settings["public_url"]).rstrip("/")
 
     service = PaymentService(
         audit=station.audit, clock=station.clock, site=config.site,
@@ -340,7 +338,7 @@ def receipt(payment_id: int) -> Any:
     if record.state != SUCCEEDED or row is None:
         return redirect(_keep_resume("payments.result", payment_id))
     document = service.receipt_document(record, row)
-    download = url_for("payments.receipt_image", token=_receipt_token(row.id), _external=True)
+    download = service.public_url() + url_for("payments.receipt_image", token=_receipt_token(row.id))
     return render_template("payments/receipt.html", **_page_context(record), receipt=row, doc=document,
                            verify_qr=qr_svg(document.verify_url, scale=4), download_url=download,
                            download_qr=qr_svg(download, scale=4))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import flask_login
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from core.sessions import is_https
+
+HSTS = "max-age=31536000; includeSubDomains"
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
@@ -15,6 +18,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if is_https(request):  # browsers ignore HSTS over plain http, so it is only sent over TLS
+        response.headers["Strict-Transport-Security"] = HSTS
     if flask_login.current_user and flask_login.current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import segno
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from sdk import (
@@ -220,7 +220,9 @@ def phone_link(dossier_id: int, key: str) -> str:
     token = flow.create_upload_link(dossier, key, minutes)
     base = str(plugin_settings().get("public_base_url") or "").rstrip("/")
     path = url_for("admin.phone_upload", token=token)
-    link = f"{base}{path}" if base else url_for("admin.phone_upload", token=token, _external=True)
+    # the station's configured address, never the request's Host header (a forged Host would send
+    # the citizen's phone elsewhere)
+    link = f"{base or current_app.config.get('STATION_PUBLIC_URL', '')}{path}"
     qr_svg = segno.make(link, error="m").svg_inline(scale=6)
     return render_template("admin/phone_link.html", p=procedure_, dossier=dossier, document=document, link=link,
                            qr_svg=qr_svg, minutes=minutes, text=_text)

@@ -60,14 +60,14 @@ def test_card_payment_ends_on_a_receipt_with_audit_qr_and_take_away_png(kiosk, c
     assert client.get(paid.headers["Location"]).headers["Location"].endswith(f"/pay/{payment_id}/receipt")
     receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
     index = int(re.search(r'data-audit-index="(\d+)"', receipt).group(1))
-    assert f'href="http://localhost/audit/proof/{index}"' in receipt
+    assert f'href="http://127.0.0.1:8080/audit/proof/{index}"' in receipt
     assert f"BL{payment_id:08d}" in receipt and "HS-001" in receipt and 'data-print-state="printed"' in receipt
     assert receipt.count('class="vietqr"') == 2
     assert client.get(f"/audit/proof/{index}").status_code == 200
     png = client.get(f"/pay/{payment_id}/receipt.png")
     assert png.mimetype == "image/png" and png.data.startswith(PNG_MAGIC)
-    link = re.search(r'(http://localhost/pay/r/[^"]+\.png)', receipt).group(1)
-    anyone = app.test_client().get(link.replace("http://localhost", ""))
+    link = re.search(r'(http://127.0.0.1:8080/pay/r/[^"]+\.png)', receipt).group(1)
+    anyone = app.test_client().get(link.replace("http://127.0.0.1:8080", ""))
     assert anyone.status_code == 200 and anyone.data.startswith(PNG_MAGIC)
     assert app.test_client().get("/pay/r/forged-token.png").status_code == 404
     assert client.get(f"/s/fx_payee/payments/{payment_id}").json == {

@@ -44,7 +44,7 @@ def _draft_with_link(app, kiosk, vneid_login, csrf_token):
                       data={"csrf_token": csrf_token(kiosk)}).get_data(as_text=True)
     assert "<svg" in page
     link = re.search(r'id="upload-link">([^<]+)<', page).group(1)
-    return dossier_id, link.replace("http://localhost", "")
+    return dossier_id, link.replace("http://127.0.0.1:8080", "")
 
 
 def test_phone_uploads_once_through_the_qr_link_with_its_own_csrf(admin_app, vneid_login, csrf_token):
