@@ -134,12 +134,11 @@ def public_base_url(config: Config) -> str:
 def install_proxy_support(app: Flask, config: Config) -> None:
     """Behind a TLS-terminating reverse proxy: trust exactly ``[server] trusted_proxies`` hops of
     X-Forwarded-For / X-Forwarded-Proto (werkzeug ProxyFix; the Host header is never trusted).
-    With an https ``public_url`` the session cookie is Secure with the ``__Host-`` prefix and HSTS
-    is sent (``STATION_HTTPS``)."""
+    A request that arrived over https then gets the Secure ``__Host-`` session cookie and HSTS
+    (core.sessions.is_https); ``STATION_PUBLIC_URL`` is the base of links and QR codes."""
     hops = int(config.server.get("trusted_proxies", 0))
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
-    app.config["STATION_HTTPS"] = public_base_url(config).startswith("https://")
     app.config["STATION_PUBLIC_URL"] = public_base_url(config)
 
 

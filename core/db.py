@@ -68,6 +68,7 @@ def open_database(url: str, home: Path | None = None) -> peewee.Database:
                 if not file.is_absolute() and home is not None:
                     file = home / file
                 file.parent.mkdir(parents=True, exist_ok=True)
+                restrict_file_mode(file)
                 db = QueuedWritersSqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
         elif parsed.scheme in ("postgres", "postgresql"):
             db = connect_url(url.replace("postgres://", "postgresql://", 1))
@@ -80,6 +81,15 @@ def open_database(url: str, home: Path | None = None) -> peewee.Database:
         raise DatabaseError(f"database driver missing for {parsed.scheme}: {exc}; "
                             "install citizen-station[postgres]") from None
     return db
+
+
+def restrict_file_mode(file: Path) -> None:
+    """The database holds personal data: owner-only (0600). SQLite creates the ``-wal`` and
+    ``-shm`` files with the database file's mode; existing ones are tightened too."""
+    file.touch(mode=0o600, exist_ok=True)
+    for path in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def bind_database(db: peewee.Database) -> None:

@@ -188,11 +188,9 @@ def end_sessions_of(user_id: str, keep: str | None = None) -> int:
 
 
 def is_https(request: Request) -> bool:
-    """The request came over TLS (directly, or through a trusted proxy), or the station is
-    configured to be reached only over https (``public_url``)."""
-    from flask import current_app
-
-    return request.is_secure or bool(current_app.config.get("STATION_HTTPS"))
+    """The request came over TLS, directly or through a trusted proxy (``[server]
+    trusted_proxies``). The kiosk's own browser on http://127.0.0.1 keeps a plain cookie."""
+    return request.is_secure
 
 
 def cookie_name(request: Request) -> str:
