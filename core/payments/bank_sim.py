@@ -24,7 +24,11 @@ from core.payments.bank import BankConnector, BankTransfer, MerchantAccount
 from core.payments.models import BankSimTransfer
 from core.payments.vietqr import decode_vietqr
 
-DEFAULT_MERCHANT = MerchantAccount(bin="970436", account="0011009950001",
+#: The simulated merchant: BIN 999999 is not a NAPAS member (real BINs are 970xxx-971xxx), so no
+#: real banking app can pay a demo QR code by mistake — before, the demo pointed at a Vietcombank
+#: BIN and an account number that could exist.
+SIMULATED_BIN = "999999"
+DEFAULT_MERCHANT = MerchantAccount(bin=SIMULATED_BIN, account="0000000000",
                                    name="TRAM CONG DAN SO (MO PHONG)")
 
 

@@ -275,7 +275,7 @@ def vietqr(payment_id: int) -> Any:
     bank = service.bank()
     merchant = bank.merchant
     return render_template("payments/vietqr.html", **_page_context(record), qr=qr_svg(record.qr_payload, scale=6),
-                           merchant=merchant, bank_name=bank_name(merchant.bin) or merchant.bin,
+                           merchant=merchant, bank_name=bank_name(merchant.bin) or pick("Ngân hàng mô phỏng", "Simulated bank"),
                            bank_simulated=bank.simulated, bank_label=bank.label,
                            expires_in=max(0, int((record.expires_at or 0) - service.clock())))
 
