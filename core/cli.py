@@ -26,7 +26,7 @@ from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin", "hub")
 
 
 class StationGroup(click.Group):
@@ -626,12 +626,14 @@ def vietqr_decode(payload: str) -> None:
 
 
 def _register_subsystem_commands() -> None:
+    from core.fleet.cli import hub_group
     from core.payments.cli import payments_group
     from core.privacy.cli import keys_group, privacy_group
 
     station.add_command(privacy_group)
     station.add_command(keys_group)
     station.add_command(payments_group)
+    station.add_command(hub_group)
 
 
 _register_subsystem_commands()

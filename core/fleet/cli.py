@@ -1,0 +1,99 @@
+"""``station hub``: enrol with a fleet hub, send heartbeats, replay the outbox, get witnessed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from core.errors import StationError
+
+
+def _client(ctx: click.Context) -> tuple[Any, Any]:
+    from core.cli import _app
+    from core.fleet.client import HubClient
+
+    app = _app(ctx)
+    return app, HubClient(app.extensions["station"])
+
+
+@click.group("hub")
+def hub_group() -> None:
+    """The fleet hub this station reports to (see docs/fleet.md)."""
+
+
+@hub_group.command("enrol")
+@click.argument("url")
+@click.argument("code")
+@click.pass_context
+def enrol(ctx: click.Context, url: str, code: str) -> None:
+    """Register this station's audit key with the hub at URL using a one-time CODE."""
+    app, client = _client(ctx)
+    with app.app_context():
+        link = client.enrol(url, code)
+    click.echo(f"enrolled with {link.hub_url} as {link.station_id}; witness key {link.witness_key}")
+
+
+@hub_group.command("status")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """The hub, the messages waiting for it and the last witnessed checkpoint size."""
+    app, client = _client(ctx)
+    with app.app_context():
+        link = client.link()
+        click.echo(f"hub {link.hub_url} station {link.station_id}: {client.pending()} messages waiting, "
+                   f"witnessed size {link.witnessed_size}")
+
+
+@hub_group.command("heartbeat")
+@click.pass_context
+def heartbeat(ctx: click.Context) -> None:
+    """Queue the station's health and send what waits (kept for later if the hub is down)."""
+    app, client = _client(ctx)
+    with app.app_context():
+        client.link()
+        client.enqueue_heartbeat()
+        _flush(client)
+
+
+@hub_group.command("witness")
+@click.pass_context
+def witness(ctx: click.Context) -> None:
+    """Get the latest audit checkpoint cosigned by the hub's witness."""
+    app, client = _client(ctx)
+    with app.app_context():
+        click.echo(f"checkpoint of size {client.witness()} cosigned")
+
+
+@hub_group.command("agent")
+@click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between heartbeats.")
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.pass_context
+def agent(ctx: click.Context, interval: float, once: bool) -> None:
+    """Every INTERVAL seconds: heartbeat, replay the outbox, witness the latest checkpoint."""
+    app, client = _client(ctx)
+    while True:
+        with app.app_context():
+            client.link()
+            client.enqueue_heartbeat()
+            _flush(client)
+            try:
+                client.witness()
+            except StationError as error:
+                click.echo(f"witness: {error}", err=True)
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _flush(client: Any) -> None:
+    from core.fleet.client import HubUnreachable
+
+    try:
+        sent = client.flush()
+    except HubUnreachable as error:
+        click.echo(f"{error}; {client.pending()} messages kept in the outbox", err=True)
+        return
+    click.echo(f"{sent} messages delivered, {client.pending()} waiting")

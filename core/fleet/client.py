@@ -1,0 +1,215 @@
+"""The station's hub client: enrol, queue and replay the outbox, get checkpoints witnessed.
+
+Every request is signed with the station's audit key (:mod:`core.fleet.httpsig`). Nothing
+here is needed for the station to serve citizens: when the hub is unreachable, messages
+wait in ``hub_outbox`` (station database) and are replayed in order later; the hub stores
+each message id once, so a replay after a lost answer does no harm.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import urlparse
+
+from core.audit.cosignature import verify_cosignature
+from core.audit.log import transaction
+from core.audit.note import parse_checkpoint, parse_note
+from core.audit.store import AuditCheckpoint
+from core.errors import StationError, UserInputError
+from core.fleet.httpsig import sign_request
+from core.fleet.models import AuditCosignature, HubLink, HubOutbox
+
+Transport = Callable[[str, str, dict[str, str], bytes], tuple[int, str]]
+BATCH_SIZE = 100
+TIMEOUT_SECONDS = 10.0
+
+
+class HubUnreachable(StationError):
+    """The hub did not answer (network, DNS, 5xx): try again later; nothing is lost."""
+
+
+class HubRefused(StationError):
+    """The hub answered with a refusal the station must act on (4xx)."""
+
+    exit_code = 2
+
+
+class NotEnrolled(UserInputError):
+    """The station has no hub yet: `station hub enrol URL CODE`."""
+
+
+def urllib_transport(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+    """Send one request with the standard library; network failures raise :class:`HubUnreachable`."""
+    request = urllib.request.Request(url, data=body if method != "GET" else None, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 — URL from the operator
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        raise HubUnreachable(f"the hub is unreachable: {getattr(error, 'reason', error)}") from None
+
+
+@dataclass
+class HubClient:
+    """Talks to the hub for one station (``core.station.Station``), inside its app context."""
+
+    station: Any
+    transport: Transport = urllib_transport
+
+    @property
+    def _key(self) -> Any:
+        return self.station.audit.signer.private_key
+
+    def _now(self) -> float:
+        return self.station.clock()
+
+    def _post(self, url: str, body: bytes, keyid: str, content_type: str = "application/json") -> tuple[int, str]:
+        headers = sign_request("POST", url, body, self._key, keyid, int(self._now()))
+        headers["Content-Type"] = content_type
+        status, text = self.transport("POST", url, headers, body)
+        if status >= 500:
+            raise HubUnreachable(f"the hub answered {status}; try again later")
+        return status, text
+
+    # ---- enrolment -----------------------------------------------------------------
+
+    def enrol(self, hub_url: str, code: str) -> HubLink:
+        """Register this station's audit key with the hub using a one-time code; audited."""
+        parsed = urlparse(hub_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise UserInputError("the hub URL must be http(s)://host[:port]")
+        base = hub_url.rstrip("/")
+        payload = {"code": code.strip(), "site_id": self.station.config.site_id,
+                   "verifier_key": self.station.audit.verifier_key().encode()}
+        status, text = self._post(f"{base}/api/v1/enrol", json.dumps(payload).encode(), "enrol")
+        if status != 201:
+            raise HubRefused(f"the hub refused the enrolment ({status}): {_error_of(text)}")
+        answer = json.loads(text)
+        with transaction():
+            HubLink.delete().execute()
+            link = HubLink.create(id=1, hub_url=base, station_id=answer["station_id"],
+                                  witness_key=answer["witness_key"], enrolled_at=self._now(), witnessed_size=0)
+            self.station.audit.record("hub.enrolled", actor="os:station-hub", object_ref=answer["station_id"],
+                                      details={"hub": base, "witness_key": answer["witness_key"]})
+        return link
+
+    def link(self) -> HubLink:
+        """The hub this station is enrolled with."""
+        link = HubLink.get_or_none(HubLink.id == 1)
+        if link is None:
+            raise NotEnrolled("this station is not enrolled with a hub; run `station hub enrol URL CODE`")
+        return link
+
+    # ---- outbox --------------------------------------------------------------------
+
+    def enqueue(self, kind: str, body: dict[str, Any]) -> str:
+        """Queue a message for the hub (durable at once); returns its message id."""
+        message_id = uuid.uuid4().hex
+        HubOutbox.create(message_id=message_id, kind=kind, body=json.dumps(body, ensure_ascii=False),
+                         created_at=self._now())
+        return message_id
+
+    def enqueue_heartbeat(self) -> str:
+        """Queue the station's current health."""
+        return self.enqueue("heartbeat", collect_health(self.station))
+
+    def flush(self) -> int:
+        """Send queued messages in order until none is left; returns how many were acknowledged.
+
+        Stops at the first failure (the rest keeps its order for the next try); raises
+        :class:`HubUnreachable` only when nothing at all could be sent.
+        """
+        link = self.link()
+        sent = 0
+        while True:
+            rows = list(HubOutbox.select().where(HubOutbox.sent_at.is_null()).order_by(HubOutbox.id).limit(BATCH_SIZE))
+            if not rows:
+                return sent
+            batch = [{"id": r.message_id, "kind": r.kind, "created": r.created_at, "body": json.loads(r.body)}
+                     for r in rows]
+            ids = [r.id for r in rows]
+            try:
+                status, text = self._post(f"{link.hub_url}/api/v1/messages",
+                                          json.dumps({"messages": batch}).encode(), link.station_id)
+            except HubUnreachable as error:
+                HubOutbox.update(attempts=HubOutbox.attempts + 1, last_error=str(error)).where(
+                    HubOutbox.id.in_(ids)).execute()
+                if sent:
+                    return sent
+                raise
+            if status != 200:
+                raise HubRefused(f"the hub refused the messages ({status}): {_error_of(text)}")
+            answer = json.loads(text)
+            acknowledged = set(answer.get("accepted", [])) | set(answer.get("duplicates", []))
+            HubOutbox.update(sent_at=self._now(), last_error=None).where(
+                HubOutbox.id.in_(ids), HubOutbox.message_id.in_(list(acknowledged))).execute()
+            sent += len(acknowledged)
+
+    def pending(self) -> int:
+        """How many messages wait for the hub."""
+        return HubOutbox.select().where(HubOutbox.sent_at.is_null()).count()
+
+    # ---- witness -------------------------------------------------------------------
+
+    def witness(self) -> int:
+        """Get the latest checkpoint cosigned by the hub's witness; returns its size."""
+        link = self.link()
+        note = self.station.audit.checkpoint()
+        checkpoint = parse_checkpoint(parse_note(note).text)
+        old = min(link.witnessed_size, checkpoint.size)
+        for _ in range(2):
+            proof = self.station.audit.consistency(old, checkpoint.size) if 0 < old < checkpoint.size else []
+            lines = [f"old {old}"] + [base64.b64encode(h).decode() for h in proof]
+            body = ("\n".join(lines) + "\n\n" + note).encode()
+            status, text = self._post(f"{link.hub_url}/add-checkpoint", body, link.station_id, "text/plain")
+            if status == 409 and text.strip().isdigit() and int(text) != old:
+                latest = int(text)
+                if latest > checkpoint.size:
+                    raise HubRefused(f"the witness has cosigned {latest} entries but this station's audit log has "
+                                     f"{checkpoint.size}: the log was rolled back; tell the operator")
+                old = latest
+                continue
+            break
+        if status != 200:
+            raise HubRefused(f"the witness refused the checkpoint ({status}): {text.strip()}")
+        verify_cosignature(text, parse_note(note).text, link.witness_key)
+        with transaction():
+            AuditCosignature.insert(size=checkpoint.size, witness_key=link.witness_key, note=note + text,
+                                    cosigned_at=self._now()).on_conflict_ignore().execute()
+            HubLink.update(witnessed_size=checkpoint.size).where(HubLink.id == 1).execute()
+        return checkpoint.size
+
+
+def collect_health(station: Any) -> dict[str, Any]:
+    """What the heartbeat says: version, plugins, devices, disk, last checkpoint (no personal data)."""
+    try:
+        station_version = version("citizen-station")
+    except PackageNotFoundError:
+        station_version = "unknown"
+    plugins = {r.id: {"state": r.state.value, "enabled": r.enabled, "version": getattr(r.manifest, "version", None)}
+               for r in station.plugins.records.values()}
+    devices = {d["id"]: {"kind": d["kind"], "status": d["status"], "reason": d["reason"]}
+               for d in station.devices.statuses()}
+    usage = shutil.disk_usage(station.config.home)
+    latest = AuditCheckpoint.select().order_by(AuditCheckpoint.size.desc()).first()
+    checkpoint = ({"size": latest.size, "root": base64.b64encode(bytes(latest.root)).decode()}
+                  if latest is not None else None)
+    return {"site_id": station.config.site_id, "version": station_version, "plugins": plugins, "devices": devices,
+            "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint}
+
+
+def _error_of(text: str) -> str:
+    try:
+        return str(json.loads(text).get("error", text))[:300]
+    except (ValueError, AttributeError):
+        return text.strip()[:300]
