@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlparse
 
+from core.audit.api import os_actor
 from core.audit.cosignature import verify_cosignature
 from core.audit.log import transaction
 from core.audit.note import parse_checkpoint, parse_note
@@ -99,7 +100,7 @@ class HubClient:
             HubLink.delete().execute()
             link = HubLink.create(id=1, hub_url=base, station_id=answer["station_id"],
                                   witness_key=answer["witness_key"], enrolled_at=self._now(), witnessed_size=0)
-            self.station.audit.record("hub.enrolled", actor="os:station-hub", object_ref=answer["station_id"],
+            self.station.audit.record("hub.enrolled", actor=os_actor(), object_ref=answer["station_id"],
                                       details={"hub": base, "witness_key": answer["witness_key"]})
         return link
 
