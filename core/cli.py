@@ -73,12 +73,20 @@ def _home(ctx: click.Context) -> Path:
     return resolve_home(ctx.find_root().params.get("home"))
 
 
-def _app(ctx: click.Context, **overrides: Any) -> Any:
+def _app(ctx: click.Context, *, guarded: bool = True, **overrides: Any) -> Any:
+    """The station of this command line, built once.
+
+    ``guarded`` (every command but ``init``): refuse a site whose database is missing, empty
+    or damaged or whose keys are missing (:mod:`core.startup`) instead of making new ones.
+    """
     from core.app import create_app
+    from core.startup import check_site
 
     cache = ctx.find_root().meta
     if "app" not in cache:
         config = load_config(_home(ctx))
+        if guarded:
+            check_site(config)
         if overrides:
             config = config.with_overrides(**overrides)
         cache["app"] = create_app(config)
@@ -119,6 +127,10 @@ def init(ctx: click.Context, demo: bool, force: bool, site_id: str, name_vi: str
         path.write_text(text, encoding="utf-8")
         wrote = True
         click.echo(f"wrote {path}")
+    from core.startup import check_site, site_has_database
+
+    if site_has_database(load_config(home)):
+        check_site(load_config(home))  # never make a new key beside existing data
     created = ensure_secrets(home / "secrets")
     trust = home / "trust" / "csca"
     trust.mkdir(parents=True, exist_ok=True)
@@ -126,7 +138,7 @@ def init(ctx: click.Context, demo: bool, force: bool, site_id: str, name_vi: str
         _trust_test_csca(home)
     for name in created:
         click.echo(f"created secret {home / 'secrets' / name} (mode 0600)")
-    app = _app(ctx)
+    app = _app(ctx, guarded=False)
     station_ = app.extensions["station"]
     with app.app_context():
         if station_.audit.size() == 0:
@@ -240,8 +252,10 @@ def _station_is_running(host: str, port: int) -> bool:
 def migrate(ctx: click.Context) -> None:
     """Apply pending schema migrations of the core and of every enabled plugin."""
     from core.app import create_app
+    from core.startup import check_secret_files
 
     config = load_config(_home(ctx))
+    check_secret_files(config.secrets_dir)
     if _station_is_running(config.server["host"], config.server["port"]):
         click.echo(f"warning: a station is answering at {config.server['host']}:{config.server['port']}; stop it "
                    "first (systemctl stop citizen-station) and take a backup — a running station may write "

@@ -75,7 +75,7 @@ def open_database(url: str, home: Path | None = None) -> peewee.Database:
         else:
             raise DatabaseError(f"unsupported database URL scheme {parsed.scheme!r}")
         db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
+    except peewee.DatabaseError as exc:  # OperationalError, or "file is not a database", "malformed"
         raise DatabaseError(f"cannot open the database ({_redact(url)}): {exc}".strip()) from None
     except ImportError as exc:
         raise DatabaseError(f"database driver missing for {parsed.scheme}: {exc}; "

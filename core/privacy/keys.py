@@ -111,6 +111,10 @@ class KeyRing:
             if len(kek) == KEY_SIZE:  # a short file is an interrupted write nothing refers to
                 self._known[kek_id(kek)] = kek
 
+    def known_ids(self) -> set[str]:
+        """Ids of the KEKs read so far (call :meth:`reload` first to read every file)."""
+        return set(self._known)
+
     def kek_files(self) -> list[Path]:
         """``data.kek``, ``data.kek.new`` and every ``data.kek.<id>.old`` that exist."""
         names = [KEK_FILE, NEXT_KEK_FILE]
