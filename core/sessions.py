@@ -27,6 +27,8 @@ SECURE_COOKIE_NAME = "__Host-station_session"  # over TLS: Secure, host-only, pa
 # last-seen is written at most this often (an idle timeout is at most this late), so that a
 # page view is not a durable database write; a changed session is always written at once.
 LAST_SEEN_RESOLUTION = 2.0
+# expired rows are deleted by the first request after this many seconds (one DELETE, not a job)
+PURGE_EVERY_SECONDS = 300.0
 
 
 class WebSession(BaseModel):
@@ -93,12 +95,14 @@ class ServerSessionInterface(SessionInterface):
         self.idle_seconds = idle_seconds
         self.staff_idle_seconds = staff_idle_seconds
         self.absolute_seconds = absolute_seconds
+        self._next_purge = 0.0
 
     def idle_limit(self, session: dict[str, Any]) -> int:
         """Idle timeout for this session: kiosk (citizen/anonymous) or staff."""
         return self.staff_idle_seconds if session.get("_staff") else self.idle_seconds
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        self.purge_when_due()
         sid = request.cookies.get(cookie_name(request))
         if not sid or len(sid) > 128:
             return ServerSession(None)
@@ -159,6 +163,18 @@ class ServerSessionInterface(SessionInterface):
             return  # nothing changed: no write, and the cookie the browser has is still right
         response.set_cookie(name, session.sid, **cookie)
         response.vary.add("Cookie")
+
+    def purge_when_due(self) -> int:
+        """Purge expired sessions if the last purge is ``PURGE_EVERY_SECONDS`` old; returns how many."""
+        now = self.clock()
+        if now < self._next_purge:
+            return 0
+        self._next_purge = now + PURGE_EVERY_SECONDS
+        try:
+            return self.purge_expired()
+        except peewee.DatabaseError:
+            self._next_purge = now  # try again at the next request; the request reports the outage
+            return 0
 
     def purge_expired(self) -> int:
         """Delete sessions past their idle or absolute limit; returns how many."""

@@ -9,12 +9,13 @@ audited (rate-limited, ``core.web.refusals``).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import NoReturn
 
 import flask_login
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 
 from core.errors import (
     LoginRequired,
@@ -34,6 +35,12 @@ from core.web.refusals import audit_refusal
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# A visitor with no session row gets a signed double-submit token instead of a session: the
+# cookie holds a random nonce, the form the HMAC of it under the station's secret key, so an
+# anonymous page view writes nothing to the database (the session row appears at login,
+# language choice or a form in progress).
+CSRF_COOKIE = "station_csrf"
+SECURE_CSRF_COOKIE = "__Host-station_csrf"
 
 
 class CsrfError(StationError):
@@ -57,11 +64,49 @@ class UndeclaredAccess(StationError):
 
 
 def csrf_token() -> str:
-    """The session's CSRF token (created on first use); put it in every form."""
+    """The CSRF token to put in every form: the session's, or a signed cookie token without one."""
     token = session.get("_csrf")
-    if not token:
+    if token:
+        return token
+    if session:  # the session is kept anyway: the token lives in it
         token = session["_csrf"] = secrets.token_urlsafe(32)
-    return token
+        return token
+    nonce = getattr(g, "csrf_nonce", None) or _csrf_cookie_nonce()
+    if nonce is None:
+        nonce = g.csrf_nonce = secrets.token_urlsafe(24)
+        g.csrf_nonce_is_new = True
+    g.csrf_nonce = nonce
+    return _signed(nonce)
+
+
+def _csrf_cookie_name() -> str:
+    return SECURE_CSRF_COOKIE if request.is_secure else CSRF_COOKIE
+
+
+def _csrf_cookie_nonce() -> str | None:
+    nonce = request.cookies.get(_csrf_cookie_name(), "")
+    return nonce if 16 <= len(nonce) <= 64 else None
+
+
+def _signed(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, b"csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _set_csrf_cookie(response: Response) -> Response:
+    if getattr(g, "csrf_nonce_is_new", False):
+        response.set_cookie(_csrf_cookie_name(), g.csrf_nonce, path="/", secure=request.is_secure,
+                            httponly=True, samesite="Strict")
+    return response
+
+
+def _token_matches(sent: str) -> bool:
+    expected = session.get("_csrf") or ""
+    if expected and hmac.compare_digest(sent.encode(), expected.encode()):
+        return True
+    nonce = _csrf_cookie_nonce()
+    return nonce is not None and hmac.compare_digest(sent.encode(), _signed(nonce).encode())
 
 
 def check_csrf() -> None:
@@ -73,8 +118,7 @@ def check_csrf() -> None:
     if access is not None and access.is_public and not access.csrf:
         return
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    expected = session.get("_csrf") or ""
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    if not sent or not _token_matches(sent):
         audit_refusal("csrf", _plugin_of_request())
         raise CsrfError(_("This form has expired or did not come from this station. "
                           "Please go back and try again."))
@@ -184,4 +228,5 @@ def install_guard(app: Flask) -> None:
     app.before_request(refuse_nul_bytes)
     app.before_request(check_csrf)
     app.before_request(check_access)
+    app.after_request(_set_csrf_cookie)
     app.jinja_env.globals["csrf_token"] = csrf_token

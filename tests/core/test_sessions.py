@@ -74,7 +74,8 @@ def test_login_issues_a_new_session_id(make_station, station_clock):
         return session["_assurance"]
 
     client = app.test_client()
-    client.get("/?lang=en")  # an anonymous session (language choice) exists before login
+    token = _form_token(client.get("/").get_data(as_text=True))
+    client.post("/lang", data={"csrf_token": token, "lang": "en"})  # an anonymous session exists before login
     before = _cookie(client)
     assert before
     assert client.get("/_test_login").get_data(as_text=True) == "high"
@@ -88,3 +89,54 @@ def test_login_issues_a_new_session_id(make_station, station_clock):
 def _sent_to_login(response) -> bool:
     """Refused: an HTML page request is redirected to a login screen."""
     return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _form_token(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_anonymous_page_views_write_no_session_row(station_app):
+    """Failure 7 of the fault campaign: 20 cookie-less GETs of / made 20 rows."""
+    with station_app.app_context():
+        before = WebSession.select().count()
+    for _ in range(20):
+        client = station_app.test_client()  # a crawler: no cookies kept between requests
+        for path in ("/", "/login/", "/console/login", "/s/security/", "/transparency"):
+            assert client.get(path).status_code in (200, 302, 404), path
+    with station_app.app_context():
+        assert WebSession.select().count() == before
+
+
+def test_anonymous_form_works_with_the_signed_cookie_token_and_then_keeps_a_session(station_app):
+    client = station_app.test_client()
+    page = client.get("/")
+    token = _form_token(page.get_data(as_text=True))
+    assert client.get_cookie("station_csrf") is not None and _cookie(client) is None
+    response = client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    with station_app.app_context():
+        assert WebSession.select().count() == 1  # the language is something to keep
+
+
+def test_forged_or_missing_token_is_still_refused_for_anonymous_visitors(station_app):
+    client = station_app.test_client()
+    client.get("/")
+    assert client.post("/lang", data={"csrf_token": "0" * 64, "lang": "en"}).status_code == 400
+    other = station_app.test_client()  # a token of another visitor's cookie does not fit this one
+    token = _form_token(other.get("/").get_data(as_text=True))
+    assert client.post("/lang", data={"csrf_token": token, "lang": "en"}).status_code == 400
+
+
+def test_expired_sessions_are_purged(example_station, login_citizen, station_clock):
+    first, second = example_station.test_client(), example_station.test_client()
+    login_citizen(first)
+    login_citizen(second)
+    with example_station.app_context():
+        assert WebSession.select().count() == 2
+    station_clock.advance(2000)  # past idle and absolute lifetime; nobody comes back
+    example_station.test_client().get("/")  # any later request purges
+    with example_station.app_context():
+        assert WebSession.select().count() == 0
