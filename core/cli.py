@@ -26,7 +26,8 @@ from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
 
-BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr", "privacy", "keys", "payments", "plugin", "hub")
+BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr",
+                    "privacy", "keys", "payments", "plugin", "hub", "backup", "restore")
 
 
 class StationGroup(click.Group):
@@ -640,6 +641,7 @@ def vietqr_decode(payload: str) -> None:
 
 
 def _register_subsystem_commands() -> None:
+    from core.backup.cli import backup_command, restore_command
     from core.fleet.cli import hub_group
     from core.payments.cli import payments_group
     from core.privacy.cli import keys_group, privacy_group
@@ -648,6 +650,8 @@ def _register_subsystem_commands() -> None:
     station.add_command(keys_group)
     station.add_command(payments_group)
     station.add_command(hub_group)
+    station.add_command(backup_command)
+    station.add_command(restore_command)
 
 
 _register_subsystem_commands()
