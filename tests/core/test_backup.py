@@ -57,18 +57,30 @@ def backup_folder(home, capsys, *extra: str):
     return next((home.parent / "backups").iterdir()), out
 
 
+def release_connections() -> None:
+    """Close this process's connections (a PostgreSQL restore renames databases, which needs that)."""
+    import gc
+
+    from core import db
+
+    db.database.close()
+    gc.collect()  # apps of earlier in-process commands hold connections in reference cycles
+
+
 def audit_actions(home, capsys) -> list[str]:
     assert main(["--home", str(home), "audit", "export"]) == 0
+    release_connections()
     return [json.loads(line)["action"] for line in capsys.readouterr().out.splitlines()]
 
 
 def test_backup_writes_snapshot_and_manifest_with_audit_size_root_and_checkpoint_but_no_secrets(site, capsys):
+    base = len(audit_actions(site, capsys))  # what `station init` recorded
     append_audit(site, 5)
     folder, out = backup_folder(site, capsys)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["database"] == "sqlite" and manifest["site_id"] == "demo-hoan-kiem-01"
-    assert manifest["audit"]["size"] == 5 and len(manifest["audit"]["root_hash"]) == 64
-    assert manifest["audit"]["checkpoint"].startswith("citizen-station/demo-hoan-kiem-01\n5\n")
+    assert manifest["audit"]["size"] == base + 5 and len(manifest["audit"]["root_hash"]) == 64
+    assert manifest["audit"]["checkpoint"].startswith(f"citizen-station/demo-hoan-kiem-01\n{base + 5}\n")
     assert manifest["schema"]["core"] >= 6
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "station.db"]
     assert "secrets are not in the backup" in out
@@ -100,6 +112,7 @@ def test_backup_while_the_station_writes_is_consistent(site, capsys):
 
 
 def test_restore_after_corruption_brings_the_station_back_and_is_audited(site, capsys):
+    base = audit_actions(site, capsys)
     append_audit(site, 3)
     folder, _ = backup_folder(site, capsys)
     with (site / "station.db").open("r+b") as handle:
@@ -108,26 +121,28 @@ def test_restore_after_corruption_brings_the_station_back_and_is_audited(site, c
     assert "station restore" in capsys.readouterr().err
     assert main(["--home", str(site), "restore", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "audit log verified, 3 entries" in out
+    assert f"audit log verified, {len(base) + 3} entries" in out
     assert main(["--home", str(site), "audit", "verify"]) == 0
     capsys.readouterr()
-    assert audit_actions(site, capsys) == ["test.event"] * 3 + ["station.restore"]
+    assert audit_actions(site, capsys) == base + ["test.event"] * 3 + ["station.restore"]
 
 
 def test_restore_refuses_an_older_log_unless_forced_and_records_the_rollback(site, capsys):
+    base = audit_actions(site, capsys)
+    n = len(base)
     append_audit(site, 2)
     folder, _ = backup_folder(site, capsys)
     append_audit(site, 2, "test.later")
     before = (site / "station.db").read_bytes()
     assert main(["--home", str(site), "restore", str(folder)]) == 1
-    assert "fewer than the 4" in capsys.readouterr().err
+    assert f"fewer than the {n + 4}" in capsys.readouterr().err
     assert (site / "station.db").read_bytes() == before  # nothing replaced
     assert main(["--home", str(site), "restore", str(folder), "--force"]) == 0
     assert "rolled back with --force" in capsys.readouterr().out
-    assert audit_actions(site, capsys) == ["test.event", "test.event", "station.restore"]
+    assert audit_actions(site, capsys) == base + ["test.event", "test.event", "station.restore"]
     with sqlite3.connect(site / "station.db") as connection:
-        details = json.loads(connection.execute("SELECT leaf FROM audit_entry WHERE idx = 2").fetchone()[0])["details"]
-    assert details == {"forced": True, "replaced_size": 4, "rolled_back": True, "size": 2}
+        leaf = connection.execute("SELECT leaf FROM audit_entry WHERE idx = ?", (n + 2,)).fetchone()[0]
+    assert json.loads(leaf)["details"] == {"forced": True, "replaced_size": n + 4, "rolled_back": True, "size": n + 2}
 
 
 def test_restore_refuses_a_backup_whose_audit_log_was_altered(site, capsys):
@@ -136,7 +151,8 @@ def test_restore_refuses_a_backup_whose_audit_log_was_altered(site, capsys):
     snapshot = folder / "station.db"
     connection = sqlite3.connect(snapshot)
     with connection:
-        connection.execute("UPDATE audit_entry SET leaf = replace(leaf, 'thing:1', 'thing:9') WHERE idx = 1")
+        connection.execute("UPDATE audit_entry SET leaf = replace(leaf, 'thing:1', 'thing:9') "
+                           "WHERE leaf LIKE '%thing:1%'")
     connection.close()
     manifest = json.loads((folder / "manifest.json").read_text())
     import hashlib
@@ -184,6 +200,8 @@ def test_postgres_backup_and_restore_round_trip(tmp_path, capsys, monkeypatch):
         home = tmp_path / "site"
         monkeypatch.setenv("STATION_DATABASE_URL", database.url)
         assert main(["--home", str(home), "init"]) == 0
+        capsys.readouterr()
+        base = audit_actions(home, capsys)
         from core import db
 
         db.database.close()
@@ -191,14 +209,15 @@ def test_postgres_backup_and_restore_round_trip(tmp_path, capsys, monkeypatch):
         folder, _ = backup_folder(home, capsys)
         assert json.loads((folder / "manifest.json").read_text())["database"] == "postgresql"
         append_audit(home, 1, "test.later")
+        release_connections()
         assert main(["--home", str(home), "restore", str(folder)]) == 1
-        assert "fewer than the 4" in capsys.readouterr().err
+        assert f"fewer than the {len(base) + 4}" in capsys.readouterr().err
         assert main(["--home", str(home), "restore", str(folder), "--force"]) == 0
         out = capsys.readouterr().out
         kept = out.split("kept as ")[1].split()[0]
         assert main(["--home", str(home), "audit", "verify"]) == 0
         capsys.readouterr()
-        assert audit_actions(home, capsys) == ["test.event"] * 3 + ["station.restore"]
+        assert audit_actions(home, capsys) == base + ["test.event"] * 3 + ["station.restore"]
         db.database.close()
     finally:
         import psycopg2
