@@ -24,6 +24,7 @@ from core.identity.citizens import CitizenRegistry
 from core.identity.principals import load_principal
 from core.identity.staff import StaffDirectory
 from core.identity.vneid import VneidLoginService, provider_from_config
+from core.outage import install_outage_handling
 from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
 from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
@@ -91,6 +92,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
 
     install_guard(app)
     install_error_handlers(app)
+    install_outage_handling(app)
     install_security_headers(app)
     install_translations(app, {r.id: r.path for r in plugins.records.values()})
     app.register_blueprint(shell)

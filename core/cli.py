@@ -211,7 +211,8 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     reconciler = start_reconciler(app)  # settles UNKNOWN payments by asking terminal or bank
     app.config["STATION_RESTART"] = _restart_later
     try:
-        waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station")
+        waitress.serve(app, host=host, port=port, threads=config.server["threads"], ident="citizen-station",
+                       connection_limit=config.server["connection_limit"], backlog=config.server["backlog"])
     finally:
         reconciler.stop()
         station.plugins.shutdown(station.info_for)

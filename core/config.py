@@ -105,6 +105,12 @@ class _ServerSchema(Schema):
         error="must be empty or an http(s) URL such as https://tram.example.vn"))
     # reverse proxies in front of the station whose X-Forwarded-For/-Proto are trusted (0 = none)
     trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    # waitress: open connections accepted at once (more wait in the kernel's backlog), and
+    # that backlog; a burst beyond both is refused by the kernel rather than left hanging
+    connection_limit = fields.Integer(load_default=200, validate=validate.Range(min=10, max=10000))
+    backlog = fields.Integer(load_default=1024, validate=validate.Range(min=16, max=65535))
+    # /healthz reports "degraded" below this much free disk space (MB) where the database lives
+    min_free_disk_mb = fields.Integer(load_default=200, validate=validate.Range(min=0))
 
 
 class _AuditSchema(Schema):

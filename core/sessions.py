@@ -102,6 +102,24 @@ class ServerSessionInterface(SessionInterface):
         return self.staff_idle_seconds if session.get("_staff") else self.idle_seconds
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        from flask import g
+
+        from core.outage import DatabaseUnavailable, ensure_connection
+
+        outages = app.extensions.get("station_outages")
+        if outages is not None:
+            try:
+                ensure_connection(outages)  # the first database use of a request
+            except DatabaseUnavailable:
+                g.database_unavailable = True  # the first before_request answers 503
+                return ServerSession(None)
+        try:
+            return self._open(request)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            g.database_unavailable = True
+            return ServerSession(None)
+
+    def _open(self, request: Request) -> ServerSession:
         self.purge_when_due()
         sid = request.cookies.get(cookie_name(request))
         if not sid or len(sid) > 128:
@@ -132,6 +150,19 @@ class ServerSessionInterface(SessionInterface):
         return db.execute_sql(sql, (id_hash,)).fetchone()
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        from flask import g
+
+        if g.get("database_unavailable"):
+            return  # the 503 page: keep the browser's cookie, write nothing
+        try:
+            self._save(app, session, response)
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            from core.outage import replace_with_fault_page, storage_fault
+
+            # what the person did could not be kept (disk full, read-only, outage): say so
+            replace_with_fault_page(response, storage_fault(exc) or "unavailable")
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         from flask import request
 
         secure = is_https(request)

@@ -11,7 +11,6 @@ import flask_login
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.routing import BuildError
 
-from core import db
 from core.i18n import LANGUAGES, current_language
 from core.identity.principals import logout
 from core.manifest import CATEGORIES
@@ -153,14 +152,9 @@ def ping() -> Response:
 @shell.route("/healthz")
 @public
 def healthz() -> tuple[Response, int]:
-    """Monitoring: database reachable and each plugin's state (no personal data)."""
-    station = current_station()
-    database_ok = db.is_reachable()
-    plugins = {r.id: {"state": r.state.value, "enabled": r.enabled, "reasons": r.reasons}
-               for r in station.plugins.records.values()}
-    body = {"status": "ok" if database_ok else "degraded", "site": station.config.site_id,
-            "database": "ok" if database_ok else "unreachable", "plugins": plugins,
-            "devices": {d["id"]: {"kind": d["kind"], "status": d["status"], "reason": d["reason"]}
-                        for d in station.devices.statuses()},
-            "user": "authenticated" if flask_login.current_user.is_authenticated else "anonymous"}
-    return jsonify(body), 200 if database_ok else 503
+    """Monitoring: database writable, disk space, plugins, devices, card login (no personal data)."""
+    from core.health import station_health
+
+    body, status = station_health(current_station())
+    body["user"] = "authenticated" if flask_login.current_user.is_authenticated else "anonymous"
+    return jsonify(body), status
