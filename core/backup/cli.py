@@ -48,10 +48,12 @@ def backup_command(ctx: click.Context, target: str | None, secrets_to: str | Non
 @click.pass_context
 def restore_command(ctx: click.Context, folder: str, force: bool, secrets_from: str | None) -> None:
     """Verify a backup's audit log, then replace the database with it. Stop the station first."""
+    from core.audit.api import os_actor
     from core.backup.service import restore
 
     config = _config(ctx)
-    report = restore(config, Path(folder), force=force, secrets_from=Path(secrets_from) if secrets_from else None)
+    report = restore(config, Path(folder), force=force, secrets_from=Path(secrets_from) if secrets_from else None,
+                     actor=os_actor())
     if report.secrets_copied:
         click.echo(f"secrets put back: {', '.join(report.secrets_copied)}")
     click.echo(f"restored {folder}: audit log verified, {report.audit_size} entries")

@@ -12,6 +12,8 @@ import click
 from core.audit.api import os_actor
 from core.payments.reconcile import DEFAULT_OLDER_THAN, reconcile
 
+OPEN_STATES = ("PENDING", "UNKNOWN")
+
 
 def _app(ctx: click.Context):  # type: ignore[no-untyped-def]
     from core.cli import _app as station_app
@@ -37,6 +39,14 @@ def payments_reconcile(ctx: click.Context, older_than: float, as_json: bool) -> 
     """
     app = _app(ctx)
     with app.app_context():
+        unreachable = _card_payments_behind_in_process_simulator(app)
+        if unreachable:
+            click.echo(f"refused: {len(unreachable)} card payment(s) are open, and the card terminal is an "
+                       "in-process simulator (sim://) that lives inside the running station: this command "
+                       "would ask a fresh simulator that never saw them and could mark a charged payment "
+                       "FAILED. Nothing was decided; the running station reconciles them itself "
+                       "(every minute). Payment ids: " + ", ".join(map(str, unreachable)), err=True)
+            ctx.exit(1)
         report = reconcile(app.extensions["payments"], older_than=older_than, actor=os_actor())
     if as_json:
         click.echo(json.dumps(report.as_dict()))
@@ -75,3 +85,22 @@ def payments_alerts(ctx: click.Context) -> None:
     with app.app_context():
         for alert in app.extensions["payments"].open_alerts():
             click.echo(f"{alert.id:>6} {alert.kind:<18} {alert.object_ref or '-':<24} {alert.message_en}")
+
+
+def _card_payments_behind_in_process_simulator(app) -> list[int]:  # type: ignore[no-untyped-def]
+    """Open card payments, when the site's terminal is a ``sim://`` simulator this process cannot reach.
+
+    A ``sim://`` device is served inside the process that opened it: the running station's
+    simulator holds the charges; a command-line process would get a new, empty one.
+    """
+    from core.payments.models import METHOD_CARD, PaymentRecord
+    from hal.sim import control
+
+    config = app.extensions["station"].config
+    if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not control.is_live(d["url"])
+               for d in config.devices):
+        return []
+    rows = (PaymentRecord.select(PaymentRecord.id)
+            .where((PaymentRecord.method == METHOD_CARD) & PaymentRecord.state.in_(OPEN_STATES))
+            .order_by(PaymentRecord.id))
+    return [row.id for row in rows]

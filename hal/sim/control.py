@@ -53,6 +53,12 @@ def simulator(url: str) -> Simulator:
         return sim
 
 
+def is_live(url: str) -> bool:
+    """True when this process already serves the simulator of ``url`` (with its state)."""
+    with _LOCK:
+        return canonical_url(url) in _LIVE
+
+
 def unplug(url: str) -> None:
     """Pull the device out."""
     simulator(url).unplug()

@@ -93,3 +93,19 @@ def test_cli_lists_payments_and_alerts(home, capsys):
     assert main(["--home", str(folder), "payments", "list", "--state", "UNKNOWN"]) == 0
     assert f"{payment_id:>8} UNKNOWN" in capsys.readouterr().out
     assert main(["--home", str(folder), "payments", "alerts"]) == 0
+
+
+def test_cli_reconcile_refuses_to_decide_against_an_in_process_simulator_it_cannot_reach(home, capsys):
+    """Failure 10 of the fault campaign: on the demo, reconcile asked a fresh in-process simulator
+    and marked a charged payment FAILED "not charged"."""
+    folder, url = home
+    payment_id = unknown_payment(create_app(load_config(folder)))
+    charged = control.simulator(url)
+    control.forget(url)  # as seen from another process: the running station's simulator is not here
+    try:
+        assert main(["--home", str(folder), "payments", "reconcile", "--older-than", "0"]) == 1
+        err = capsys.readouterr().err
+        assert "in-process simulator" in err and str(payment_id) in err and "Nothing was decided" in err
+        assert PaymentRecord.get_by_id(payment_id).state == "UNKNOWN"
+    finally:
+        del charged
