@@ -157,6 +157,15 @@ def install_formatting_filters(app: Flask) -> None:
     # epoch seconds, ISO text and aware datetimes are shown in the site's time zone
     app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, current_language(), zone)
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language(), zone)
+    app.jinja_env.filters["pager_query"] = _pager_query
+
+
+def _pager_query(args: object, number: int) -> str:
+    """The query string of ``args`` with ``page=number`` (for the ``ui.pager`` macro)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != "page"]  # type: ignore[attr-defined]
+    return urlencode([*pairs, ("page", str(number))])
 
 
 def make_audit_log(config: Config, clock: Callable[[], float], plugins: PluginManager) -> AuditLog:

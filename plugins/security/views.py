@@ -21,6 +21,7 @@ from sdk import (
     transaction,
 )
 from sdk.connectors import ConnectorUnavailable
+from sdk.lists import limit_rate, paginate
 from sdk.privacy import has_consent
 from sdk.uploads import check_upload
 
@@ -221,6 +222,7 @@ def tip() -> str:
         return render_template("security/report_form.html", kind="tip", anonymous=True,
                                categories=CATEGORIES["tip"], kinds=KIND_NAMES, pair=_pair)
     data = _read_report_form("tip")
+    limit_rate("tip", per_citizen=None, per_station=(60, 3600))  # anonymous: per station only
     code = _tracking_code()
     with transaction():
         AnonymousTip.create(tracking_code=code, category=data["category"], description=data["description"],
@@ -264,6 +266,7 @@ def report(kind: str) -> str:
         grant_consent("personal")
         grant_consent("location")
     data = _read_report_form(kind)
+    limit_rate("report", per_citizen=(10, 3600), per_station=(200, 3600))
     code = _tracking_code()
     photo = data.pop("photo")
     with transaction():
@@ -282,12 +285,12 @@ def report(kind: str) -> str:
 @requires("security.report")
 def my_reports() -> str:
     """The identified reporter's reports and where they stand."""
-    rows = Report.select(Report.tracking_code, Report.kind, Report.category, Report.created_at).where(
-        Report.citizen_id == current_citizen().id).order_by(Report.created_at.desc())
+    page = paginate(Report.select(Report.tracking_code, Report.kind, Report.category, Report.created_at).where(
+        Report.citizen_id == current_citizen().id).order_by(Report.created_at.desc(), Report.id.desc()))
     police = ward_police()
-    items = [(row, police.report_status(row.tracking_code, now())) for row in rows]
-    return render_template("security/reports.html", items=items, kinds=KIND_NAMES, statuses=STATUS_NAMES,
-                           categories=CATEGORIES, pair=_pair, conn=police)
+    items = [(row, police.report_status(row.tracking_code, now())) for row in page.items]
+    return render_template("security/reports.html", items=items, page=page, kinds=KIND_NAMES,
+                           statuses=STATUS_NAMES, categories=CATEGORIES, pair=_pair, conn=police)
 
 
 

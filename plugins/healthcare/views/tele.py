@@ -20,6 +20,7 @@ from sdk import (
     requires,
     transaction,
 )
+from sdk.lists import limit_rate
 from sdk.privacy import has_consent, read_personal
 
 from ..connector import schedule
@@ -104,6 +105,7 @@ def tele_book() -> Any:
         latest = (Screening.select().where((Screening.citizen_id == citizen_id) & (Screening.state == "done"))
                   .order_by(Screening.taken_at.desc()).first())
         screening_id = latest.id if latest else None
+    limit_rate("booking", per_citizen=(5, 86400), per_station=(200, 3600))
     with transaction():
         booking = Booking.create(citizen_id=citizen_id, slot_id=slot.id, doctor_name=slot.doctor.name,
                                  specialty=slot.doctor.specialty, start=slot.start, minutes=slot.minutes,

@@ -193,3 +193,43 @@ def test_contacts_show_the_police_and_the_station_area(app):
     for words in ("Công an phường Thử Nghiệm", "024 0000 1234", "Thiếu uý Mẫu", "Tổ dân phố 1-8",
                   "Nhà văn hoá tổ 5", "Trạm thử nghiệm"):
         assert words in page
+
+
+def _report(client, form):
+    return client.post("/s/security/report/lost_documents", data=form)
+
+
+def test_reports_list_is_paginated_and_filing_is_rate_limited_per_citizen_and_per_station(
+        app, csrf_token, login_citizen, station_clock):
+    """Failure 8 of the fault campaign: 908 reports on one page, ~900 reports per citizen in 3 minutes."""
+    client = app.test_client()
+
+    def form():  # (re)login as the same citizen: the kiosk session ends after 2 idle minutes
+        login_citizen(client, id_hash="c" * 64)
+        return {"csrf_token": csrf_token(client), "category": "id_card", "description": "Mất thẻ căn cước ở chợ",
+                "occurred": "20/09/2026", "place": "Chợ", "agree": "yes"}
+
+    data = form()
+    for _ in range(10):
+        assert _report(client, data).status_code == 200
+    refused = _report(client, data)
+    assert refused.status_code == 429
+    assert "Đã đạt giới hạn" in refused.get_data(as_text=True)
+    station_clock.advance(3601)  # an hour later the citizen may file again
+    for _ in range(15):
+        station_clock.advance(400)  # 9 an hour: within the per-citizen limit
+        assert _report(client, form()).status_code == 200
+    first = client.get("/s/security/reports").get_data(as_text=True)
+    assert first.count("data-code=") == 20 and "Trang 1 / 2" in first and 'rel="next"' in first
+    second = client.get("/s/security/reports?page=2").get_data(as_text=True)
+    assert second.count("data-code=") == 5 and 'rel="prev"' in second
+    assert client.get("/s/security/reports?page=99").status_code == 200  # past the end: the last page
+    assert set(re.findall(r'data-code="([^"]+)"', first)).isdisjoint(re.findall(r'data-code="([^"]+)"', second))
+
+
+def test_anonymous_tips_are_limited_per_station(app, csrf_token):
+    client = app.test_client()
+    form = {"csrf_token": csrf_token(client), "category": "drugs", "description": "Có người lạ đi lại nhiều lần",
+            "occurred": "20/09/2026", "place": "Ngõ 5"}
+    statuses = [client.post("/s/security/tip", data=form).status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429

@@ -1,0 +1,118 @@
+"""Paginated lists and abuse limits: one way for every plugin page that lists or creates records.
+
+    from sdk.lists import paginate, limit_rate
+
+    page = paginate(Report.select().where(...).order_by(Report.created_at.desc()))
+    return render_template("my/list.html", page=page)     # {{ ui.pager(page) }} in the template
+
+    limit_rate("report", per_citizen=(10, 3600), per_station=(300, 3600))  # before creating a record
+
+``paginate`` reads ``?page=`` (a bad or too large number shows the last page, never an error)
+and runs one ``COUNT`` and one ``LIMIT/OFFSET`` query. ``limit_rate`` counts the calls of
+the current plugin's ``action`` in a sliding window on the station clock, per citizen (the
+logged-in citizen; anonymous actions count per station only) and per station, and raises
+:class:`RateLimited` (HTTP 429, message in the citizen's language) when a limit is reached.
+The counters live in memory (a station is one process; a restart forgets them — no database
+write per action for a limit).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+
+from core.errors import UserInputError
+from core.i18n import pick
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: ``items`` plus where it stands (numbers start at 1)."""
+
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+    per_page: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(query: Any, per_page: int = DEFAULT_PER_PAGE, page: int | None = None) -> Page:
+    """The ``page`` (default: ``?page=``) of a peewee ``query`` with ``per_page`` rows."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    if page is None:
+        raw = request.args.get("page", "1")
+        page = int(raw) if raw.isdigit() else 1
+    total = query.count()
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(1, page), pages)
+    return Page(list(query.paginate(number, per_page)), number, pages, total, per_page)
+
+
+class RateLimited(UserInputError):
+    """Too many records of one kind in a short time; the message says when to try again."""
+
+    http_status = 429
+    code = "rate_limited"
+
+
+class _Windows:
+    def __init__(self) -> None:
+        self.hits: dict[tuple[str, ...], deque[float]] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def check_and_count(self, keys: list[tuple[tuple[str, ...], int, float]], now: float) -> float | None:
+        """Count one hit under every key, or none when a limit is reached; seconds to wait then."""
+        with self.lock:
+            for key, limit, window in keys:
+                hits = self.hits[key]
+                while hits and hits[0] <= now - window:
+                    hits.popleft()
+                if len(hits) >= limit:
+                    return hits[0] + window - now
+            for key, _, _ in keys:
+                self.hits[key].append(now)
+        return None
+
+
+def _windows() -> _Windows:
+    return current_app.extensions.setdefault("station_rate_limits", _Windows())
+
+
+def limit_rate(action: str, per_citizen: tuple[int, float] | None = (10, 3600.0),
+               per_station: tuple[int, float] | None = (300, 3600.0)) -> None:
+    """Count one ``action`` of the current plugin; raise :class:`RateLimited` past a limit.
+
+    ``per_citizen`` / ``per_station`` are ``(how many, in how many seconds)``; ``None`` for no limit.
+    """
+    from sdk.accessors import current_citizen, current_plugin_id, now
+
+    plugin = current_plugin_id() or "core"
+    keys = []
+    citizen = current_citizen()
+    if per_citizen is not None and citizen is not None:
+        keys.append(((plugin, action, f"citizen:{citizen.id}"), per_citizen[0], float(per_citizen[1])))
+    if per_station is not None:
+        keys.append(((plugin, action, "station"), per_station[0], float(per_station[1])))
+    wait = _windows().check_and_count(keys, now())
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        raise RateLimited(pick(f"Đã đạt giới hạn số lần gửi trong thời gian ngắn. Vui lòng thử lại sau khoảng "
+                               f"{minutes} phút, hoặc gặp cán bộ tại trạm.",
+                               f"The limit of submissions in a short time has been reached. Please try again in "
+                               f"about {minutes} minute(s), or ask the staff at the station."))
