@@ -29,6 +29,8 @@ from flask import current_app, request
 from core.errors import UserInputError
 from core.i18n import pick
 
+__all__ = ["Page", "RateLimited", "limit_rate", "paginate"]
+
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 
@@ -45,10 +47,12 @@ class Page:
 
     @property
     def has_prev(self) -> bool:
+        """True when there is a page before this one."""
         return self.number > 1
 
     @property
     def has_next(self) -> bool:
+        """True when there is a page after this one."""
         return self.number < self.pages
 
 
