@@ -16,7 +16,7 @@ from core import db
 from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
 from core.builtins import core_permissions
-from core.config import Config
+from core.config import Config, is_simulated
 from core.devices import StationDevices
 from core.i18n import current_language, install_translations
 from core.identity.card_login import CardLogin
@@ -179,10 +179,3 @@ def make_audit_log(config: Config, clock: Callable[[], float], plugins: PluginMa
 
     return AuditLog(config.site_id, signer, clock, config.audit["checkpoint_every"],
                     config.audit["checkpoint_seconds"], observers=notify)
-
-
-def is_simulated(config: Config) -> bool:
-    """True when any device or connector is a simulator (the kiosk then says so)."""
-    devices = any(d["url"].startswith("sim://") for d in config.devices)
-    connectors = any(c.get("kind", "simulator") == "simulator" for c in config.connectors.values())
-    return devices or connectors or not config.connectors

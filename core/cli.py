@@ -18,7 +18,8 @@ import click
 from core import db
 from core.audit.api import os_actor
 from core.audit.log import transaction
-from core.config import CONFIG_FILENAME, config_from_dict, load_config, resolve_home
+from core.cli_context import station_app, station_home
+from core.config import CONFIG_FILENAME, config_from_dict, load_config
 from core.demo import DEMO_STATION_TOML
 from core.errors import StationError
 from core.permissions import STAFF_ROLE_NAMES
@@ -70,28 +71,8 @@ def _in_app_context(app: Any, callback: Any, plugin_id: str | None = None) -> An
     return run
 
 
-def _home(ctx: click.Context) -> Path:
-    return resolve_home(ctx.find_root().params.get("home"))
-
-
-def _app(ctx: click.Context, *, guarded: bool = True, **overrides: Any) -> Any:
-    """The station of this command line, built once.
-
-    ``guarded`` (every command but ``init``): refuse a site whose database is missing, empty
-    or damaged or whose keys are missing (:mod:`core.startup`) instead of making new ones.
-    """
-    from core.app import create_app
-    from core.startup import check_site
-
-    cache = ctx.find_root().meta
-    if "app" not in cache:
-        config = load_config(_home(ctx))
-        if guarded:
-            check_site(config)
-        if overrides:
-            config = config.with_overrides(**overrides)
-        cache["app"] = create_app(config)
-    return cache["app"]
+_home = station_home
+_app = station_app
 
 
 @click.group(cls=StationGroup)

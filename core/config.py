@@ -318,3 +318,10 @@ def _source(key: tuple[str, ...], from_file: dict[str, Any], from_env: dict[tupl
             return "default"
         node = node[part]
     return CONFIG_FILENAME
+
+
+def is_simulated(config: Config) -> bool:
+    """True when any device or connector is a simulator (the kiosk then says so)."""
+    devices = any(d["url"].startswith("sim://") for d in config.devices)
+    connectors = any(c.get("kind", "simulator") == "simulator" for c in config.connectors.values())
+    return devices or connectors or not config.connectors

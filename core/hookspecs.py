@@ -18,9 +18,20 @@ Which implementation is called:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # typed hook arguments without importing the station at run time
+    import click
+    from marshmallow import Schema
+
+    from core.audit.log import AuditEvent
+    from core.identity.views import CitizenView
+    from core.payments.service import PaymentView
+    from core.plugins import RouteRegistrar
+    from core.station import StationInfo
+    from core.tiles import Panel, Tile
 
 PROJECT_NAME = "citizen_station"
 
@@ -28,18 +39,18 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_routes(registrar: Any) -> None:
+def register_routes(registrar: RouteRegistrar) -> None:
     """Add the plugin's Flask blueprints: ``registrar.add_blueprint(bp)``.
 
     Blueprints are mounted under ``/s/<plugin id>/``. Every view must declare its access
-    with ``sdk.requires(permission, ...)`` or opt out with ``sdk.public``; a view that
-    declares nothing is refused to everyone (default deny). A permission that the manifest
+    with ``sdk.requires(permission, ...)`` or opt out with ``sdk.public``; a plugin with a view
+    that declares nothing is FAILED at load and none of its routes is mounted (default deny). A permission that the manifest
     does not define makes the plugin FAILED at load, with the view named in the reason.
     """
 
 
 @hookspec
-def home_tiles(citizen: Any) -> list[Any]:
+def home_tiles(citizen: CitizenView | None) -> list[Tile]:
     """Tiles for the kiosk home screen: a list of ``sdk.Tile``.
 
     ``citizen`` is the logged-in citizen (``sdk.CitizenView``) or ``None`` for a visitor.
@@ -48,12 +59,12 @@ def home_tiles(citizen: Any) -> list[Any]:
 
 
 @hookspec
-def manager_panels() -> list[Any]:
+def manager_panels() -> list[Panel]:
     """Panels for the station manager console: a list of ``sdk.Panel``."""
 
 
 @hookspec
-def startup(station: Any) -> None:
+def startup(station: StationInfo) -> None:
     """The station has loaded the plugin and applied its migrations.
 
     ``station`` is an ``sdk.StationInfo`` (site id, names, the plugin's settings). Open
@@ -62,12 +73,12 @@ def startup(station: Any) -> None:
 
 
 @hookspec
-def shutdown(station: Any) -> None:
+def shutdown(station: StationInfo) -> None:
     """The station is stopping (or the plugin is being disabled): close what startup opened."""
 
 
 @hookspec
-def settings_schema() -> Any:
+def settings_schema() -> Schema | None:
     """A marshmallow ``Schema`` class for the plugin's per-site settings.
 
     Optional: the manifest's ``[[settings]]`` table is enough for simple settings. When
@@ -76,12 +87,12 @@ def settings_schema() -> Any:
 
 
 @hookspec
-def citizen_data_export(citizen: Any) -> dict[str, Any] | None:
+def citizen_data_export(citizen: CitizenView) -> dict[str, Any] | None:
     """Everything the plugin holds about ``citizen`` as JSON-ready data (data-subject access)."""
 
 
 @hookspec
-def citizen_data_erase(citizen: Any) -> None:
+def citizen_data_erase(citizen: CitizenView) -> None:
     """Erase what the plugin holds about ``citizen`` (data-subject erasure).
 
     Called inside the erasure transaction; raising aborts the whole erasure.
@@ -89,16 +100,16 @@ def citizen_data_erase(citizen: Any) -> None:
 
 
 @hookspec
-def payment_settled(payment: Any) -> None:
+def payment_settled(payment: PaymentView) -> None:
     """A payment this plugin started has reached a final state (SUCCEEDED or FAILED)."""
 
 
 @hookspec
-def audit_event(event: Any) -> None:
+def audit_event(event: AuditEvent) -> None:
     """An audit entry was committed. Read-only observers (dashboards, alerts)."""
 
 
 @hookspec
-def cli_commands(group: Any) -> None:
+def cli_commands(group: click.Group) -> None:
     """Add ``station`` sub-commands: ``group`` is the plugin's own click group
     (``station <plugin id> ...``)."""

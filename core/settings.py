@@ -31,3 +31,17 @@ def resolve_settings(manifest: Manifest, site_values: dict[str, Any]) -> dict[st
                 raise UserInputError(f"plugin_settings.{manifest.id}.{name}: must be at most {spec['maximum']}")
         values[name] = value
     return values
+
+
+def check_with_schema(schema_class: Any, values: dict[str, Any], prefix: str) -> None:
+    """Validate ``values`` with a plugin's ``settings_schema`` (a marshmallow schema or class);
+    :class:`UserInputError` names ``prefix.<field>`` and the problem."""
+    from marshmallow import ValidationError
+
+    schema = schema_class() if isinstance(schema_class, type) else schema_class
+    try:
+        schema.load(values)
+    except ValidationError as exc:
+        field, problems = next(iter(exc.messages.items())) if isinstance(exc.messages, dict) else ("-", exc.messages)
+        text = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
+        raise UserInputError(f"{prefix}.{field}: {text}") from None

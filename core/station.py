@@ -17,8 +17,8 @@ from core.identity.staff import StaffDirectory
 from core.identity.vneid import VneidLoginService
 from core.permissions import PermissionPolicy
 from core.plugins import PluginManager, PluginRecord
-from core.settings import resolve_settings
-from core.web.refusals import RefusalLimiter
+from core.refusal_limit import RefusalLimiter
+from core.settings import check_with_schema, resolve_settings
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,19 @@ class Station:
             self.refusals = RefusalLimiter(self.clock)
 
     def info_for(self, record: PluginRecord) -> StationInfo:
-        """The :class:`StationInfo` handed to ``record``'s hooks (settings validated here)."""
+        """The :class:`StationInfo` handed to ``record``'s hooks.
+
+        The site's settings are validated here, at start: against the manifest's declarations,
+        then by the plugin's ``settings_schema`` hook if it has one (an invalid ``station.toml``
+        value marks the plugin FAILED naming the key, instead of surfacing at first use).
+        """
         if record.id not in self.settings:
-            self.settings[record.id] = resolve_settings(record.manifest,
-                                                        self.config.plugin_settings.get(record.id, {}))
+            values = resolve_settings(record.manifest, self.config.plugin_settings.get(record.id, {}))
+            if record.module is not None:
+                schema = self.plugins.call_one(record.id, "settings_schema")
+                if schema is not None:
+                    check_with_schema(schema, values, f"plugin_settings.{record.id}")
+            self.settings[record.id] = values
         site = self.config.site
         return StationInfo(site_id=site["id"], site_name={"vi": site["name_vi"], "en": site["name_en"]},
                            address=site["address"], plugin_id=record.id, settings=self.settings[record.id],

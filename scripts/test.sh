@@ -9,4 +9,6 @@ ensure_browser_tools
 .venv/bin/ruff check .
 # security lint: medium and high findings fail; each accepted one is justified inline (# nosec BXXX # why)
 .venv/bin/bandit --quiet --recursive core hal sdk plugins -ll 2> >(grep -v "nosec encountered" >&2)
+.venv/bin/lint-imports --no-cache   # layering contracts in setup.cfg
+.venv/bin/mypy sdk core/hookspecs.py
 exec .venv/bin/python -m pytest "$@"

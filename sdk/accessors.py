@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import flask_login
@@ -11,25 +10,8 @@ from flask import current_app, has_app_context, has_request_context, request
 
 from core.audit.api import record
 from core.audit.log import AuditReceipt
+from core.identity.views import CitizenView, StaffView
 from core.plugin_context import PluginIdentityError
-
-
-@dataclass(frozen=True)
-class CitizenView:
-    """What a plugin sees of the logged-in citizen: an opaque id and the assurance level."""
-
-    id: int
-    assurance: str
-    method: str
-
-
-@dataclass(frozen=True)
-class StaffView:
-    """What a plugin sees of a logged-in staff member."""
-
-    id: int
-    username: str
-    roles: tuple[str, ...]
 
 
 def current_citizen() -> CitizenView | None:

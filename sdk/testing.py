@@ -244,8 +244,8 @@ def login_staff(station_clock: FakeClock) -> Callable[..., int]:
                                      roles=",".join(roles), created_at=station_clock())
         with client.session_transaction() as session:
             session.clear()
-            session.update(_user_id=f"s:{staff.id}", _fresh=True, _staff=True, _auth_at=station_clock())
-        return staff.id
+            session.update(_user_id=f"s:{staff.get_id()}", _fresh=True, _staff=True, _auth_at=station_clock())
+        return int(staff.get_id())
 
     return login
 
@@ -324,7 +324,8 @@ def printed_receipts(app: Any) -> list[PrintedReceipt]:
 
     out = []
     for _, _, url in _sim_urls(app, "receipt_printer"):
-        for receipt in control.simulator(url).receipts:
+        printer: Any = control.simulator(url)  # a ReceiptPrinterSimulator (the url is a receipt printer's)
+        for receipt in printer.receipts:
             lines = [line.text for line in receipt.lines]
             while lines and not lines[-1].strip():  # paper fed before the cut
                 lines.pop()

@@ -16,7 +16,7 @@ OPEN_STATES = ("PENDING", "UNKNOWN")
 
 
 def _app(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from core.cli import _app as station_app
+    from core.cli_context import station_app
 
     return station_app(ctx)
 

@@ -85,7 +85,7 @@ BANK_CONNECTORS: dict[str, type[BankConnector]] = {"simulator": BankSimulator}
 
 def install_payments(app: Flask) -> PaymentService:
     """Create the station's payment service (``app.extensions["payments"]``) and mount the pages."""
-    from core.app import is_simulated
+    from core.config import is_simulated
 
     station = app.extensions["station"]
     config = station.config

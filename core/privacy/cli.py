@@ -23,7 +23,7 @@ from core.privacy.subject_rights import erase_citizen, export_citizen
 def _app(ctx: click.Context) -> Flask:
     if isinstance(ctx.obj, Flask):
         return ctx.obj
-    from core.cli import _app as station_app  # the station command's cached app
+    from core.cli_context import station_app  # the station command's cached app
 
     return station_app(ctx)
 

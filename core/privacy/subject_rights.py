@@ -89,7 +89,7 @@ def is_erased(citizen: Citizen) -> bool:
 
 
 def _hook_citizen(citizen_id: int) -> Any:
-    from sdk.accessors import CitizenView  # what plugin hooks receive
+    from core.identity.views import CitizenView  # what plugin hooks receive (sdk.CitizenView)
 
     user = flask_login.current_user if has_request_context() else None
     if user is not None and user.is_authenticated and getattr(user, "citizen_id", None) == citizen_id:

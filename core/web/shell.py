@@ -36,10 +36,14 @@ DISPLAY_PREFERENCES = {"text_size": ("normal", "large"), "contrast": ("normal", 
 FINISH_REASONS = ("finish", "idle")
 
 
-def _citizen_view():  # type: ignore[no-untyped-def]
-    from sdk.accessors import current_citizen
+def _citizen_view() -> Any:
+    """The citizen at the terminal (what ``home_tiles`` receives), or None."""
+    from core.identity.views import CitizenView
 
-    return current_citizen()
+    user = flask_login.current_user
+    if not user.is_authenticated or getattr(user, "kind", None) != "citizen":
+        return None
+    return CitizenView(user.citizen_id, user.assurance, user.method)
 
 
 def _same_site(target: str | None) -> str:

@@ -6,13 +6,13 @@ import pytest
 from flask import Flask
 
 from core.permissions import PermissionPolicy, access_of, public, requires
+from core.refusal_limit import RefusalLimiter
 from core.web.guard import (
     UndeclaredAccess,
     check_declared_access,
     is_static_endpoint,
     undeclared_endpoints,
 )
-from core.web.refusals import RefusalLimiter
 
 JSON = {"Accept": "application/json"}
 

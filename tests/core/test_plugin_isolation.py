@@ -83,3 +83,14 @@ def test_plugin_with_a_view_without_declared_access_fails_and_mounts_nothing(mak
     assert client.get("/s/fx_undeclared_route/forgotten").status_code == 404
     assert client.get("/s/fx_undeclared_route/").status_code == 404
     assert client.get("/s/fx_example/").status_code == 200
+
+
+def test_the_plugins_settings_schema_validates_station_toml_at_start(make_station, fixture_plugins_dir):
+    app = make_station(plugins=["fx_example"], plugin_paths=(fixture_plugins_dir,),
+                       settings={"fx_example": {"greeting": "x" * 41}})
+    record = _state(app, "fx_example")
+    assert record.state.value == "failed"
+    assert "plugin_settings.fx_example.greeting" in record.reasons[0] and "40" in record.reasons[0]
+    ok = make_station(plugins=["fx_example"], plugin_paths=(fixture_plugins_dir,),
+                      settings={"fx_example": {"greeting": "Chào bà con"}})
+    assert _state(ok, "fx_example").state.value == "active"
