@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from core import db
 from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
 from core.builtins import core_permissions
-from core.config import Config, is_simulated
+from core.config import Config, is_simulated, public_base_url
 from core.devices import StationDevices
 from core.i18n import current_language, install_translations
 from core.identity.card_login import CardLogin
@@ -124,13 +123,6 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         plugins.load(app, station.info_for)
     check_declared_access(app)
     return app
-
-
-def public_base_url(config: Config) -> str:
-    """The station's address for links and QR codes: ``[server] public_url``, else
-    ``STATION_PUBLIC_URL``, else the listening address — never the request's Host header."""
-    configured = config.server.get("public_url") or os.environ.get("STATION_PUBLIC_URL", "")
-    return (configured or f"http://{config.server['host']}:{config.server['port']}").rstrip("/")
 
 
 def install_proxy_support(app: Flask, config: Config) -> None:

@@ -325,3 +325,10 @@ def is_simulated(config: Config) -> bool:
     devices = any(d["url"].startswith("sim://") for d in config.devices)
     connectors = any(c.get("kind", "simulator") == "simulator" for c in config.connectors.values())
     return devices or connectors or not config.connectors
+
+
+def public_base_url(config: Config) -> str:
+    """The station's address for links and QR codes: ``[server] public_url``, else
+    ``STATION_PUBLIC_URL``, else the listening address — never the request's Host header."""
+    configured = config.server.get("public_url") or os.environ.get("STATION_PUBLIC_URL", "")
+    return (configured or f"http://{config.server['host']}:{config.server['port']}").rstrip("/")

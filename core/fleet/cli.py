@@ -11,7 +11,7 @@ from core.errors import StationError
 
 
 def _client(ctx: click.Context) -> tuple[Any, Any]:
-    from core.cli import _app
+    from core.cli_context import station_app as _app
     from core.fleet.client import HubClient
 
     app = _app(ctx)

@@ -115,7 +115,7 @@ def install_payments(app: Flask) -> PaymentService:
                 station.plugins.call_one(view.plugin, "payment_settled", payment=view)
 
     def public_url() -> str:
-        from core.app import public_base_url
+        from core.config import public_base_url
 
         # never the request's Host header: a forged Host would put another site in the QR code
         if config.server.get("public_url") or not bank_settings.get("public_url"):
