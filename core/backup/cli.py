@@ -10,7 +10,7 @@ from core.config import load_config
 
 
 def _config(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from core.cli import _home
+    from core.cli_context import station_home as _home
 
     return load_config(_home(ctx))
 
