@@ -107,7 +107,7 @@ def limit_rate(action: str, per_citizen: tuple[int, float] | None = (10, 3600.0)
     from sdk.accessors import current_citizen, current_plugin_id, now
 
     plugin = current_plugin_id() or "core"
-    keys = []
+    keys: list[tuple[tuple[str, ...], int, float]] = []
     citizen = current_citizen()
     if per_citizen is not None and citizen is not None:
         keys.append(((plugin, action, f"citizen:{citizen.id}"), per_citizen[0], float(per_citizen[1])))
