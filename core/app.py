@@ -137,7 +137,8 @@ def install_proxy_support(app: Flask, config: Config) -> None:
 
 
 def install_formatting_filters(app: Flask) -> None:
-    """Jinja filters ``vnd``, ``number``, ``date`` and ``datetime`` in the page's language."""
+    """Jinja filters ``vnd``, ``number``, ``date``, ``datetime`` and ``timestamp`` (to the second)
+    in the page's language and the station's time zone (``[site] timezone``)."""
     from core import formatting
     from core.i18n import pick
 
@@ -149,6 +150,8 @@ def install_formatting_filters(app: Flask) -> None:
     # epoch seconds, ISO text and aware datetimes are shown in the site's time zone
     app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, current_language(), zone)
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language(), zone)
+    app.jinja_env.filters["timestamp"] = lambda v: formatting.format_timestamp(v, current_language(), zone)
+    app.jinja_env.globals["station_zone"] = zone
     app.jinja_env.filters["pager_query"] = _pager_query
 
 

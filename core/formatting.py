@@ -53,3 +53,11 @@ def format_datetime(value: datetime | float | str | None, lang: str = "vi", zone
     if not isinstance(value, datetime):
         return format_date(value, lang, zone)
     return f"{format_date(value, lang, zone)} {value.strftime('%H:%M')}"
+
+
+def format_timestamp(value: datetime | float | str | None, lang: str = "vi", zone: str = DEFAULT_ZONE) -> str:
+    """Date and time to the second (``dd/mm/yyyy HH:mm:ss``) in the station's zone (audit view)."""
+    moment = station_time(value, zone)
+    if not isinstance(moment, datetime):
+        return format_datetime(value, lang, zone)
+    return f"{format_date(moment, lang, zone)} {moment.strftime('%H:%M:%S')}"

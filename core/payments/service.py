@@ -725,6 +725,7 @@ class PaymentService:
             ReceiptRecord.update(print_state="printed", print_error=None, printed_at=self.clock()).where(
                 ReceiptRecord.id == receipt.id).execute()
             self._audit("payments.receipt.print", payment_id, actor, "ok", {"receipt": receipt.number})
+            self._resolve_alerts_of(f"receipt:{receipt.number}", actor)  # the reprint dealt with them
         return ReceiptRecord.get_by_id(receipt.id)
 
     # ---- manager alerts --------------------------------------------------------------
@@ -744,6 +745,17 @@ class PaymentService:
         """Unresolved alerts, newest first (for the manager console)."""
         return list(ManagerAlert.select().where(ManagerAlert.resolved_at.is_null())
                     .order_by(ManagerAlert.id.desc()))
+
+    def _resolve_alerts_of(self, object_ref: str, who: str) -> None:
+        """Resolve (audited) every open alert about ``object_ref``, in the caller's transaction."""
+        for alert in ManagerAlert.select().where((ManagerAlert.object_ref == object_ref)
+                                                 & ManagerAlert.resolved_at.is_null()):
+            self.resolve_alert(alert.id, who)
+
+    @staticmethod
+    def open_alert_count() -> int:
+        """How many alerts wait for the manager (the console's badge)."""
+        return ManagerAlert.select().where(ManagerAlert.resolved_at.is_null()).count()
 
     def resolve_alert(self, alert_id: int, who: str) -> None:
         """Mark an alert as dealt with (audited)."""

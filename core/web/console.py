@@ -27,7 +27,18 @@ console = Blueprint("console", __name__, url_prefix="/console")
 
 @console.app_context_processor
 def console_context() -> dict[str, Any]:
-    return {"console_may": may}
+    return {"console_may": may, "console_alerts": open_alerts_badge}
+
+
+def open_alerts_badge() -> int | None:
+    """Open manager alerts for the badge on every console page (None: may not see them)."""
+    import flask_login
+    from flask import current_app
+
+    user = flask_login.current_user
+    if not user.is_authenticated or not current_station().policy.allows(user.roles, "payments.alerts"):
+        return None
+    return current_app.extensions["payments"].open_alert_count()
 
 
 @console.route("/")

@@ -205,3 +205,25 @@ def test_unknown_outcome_page_says_it_is_being_checked_and_not_to_pay_again(pay_
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
     page = client.get(f"/pay/{payment_id}/result").get_data(as_text=True)
     assert 'data-state="UNKNOWN"' in page and "hai lần" in page
+
+
+def test_the_console_badge_counts_open_alerts_and_a_successful_reprint_resolves_its_alert(
+        pay_station, login_citizen, login_staff, csrf_token):
+    app = pay_station(printer_profile="paper_out")
+    client = app.test_client()
+    login_citizen(client)
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    manager = app.test_client()
+    login_staff(manager, roles=("manager",))
+    page = manager.get("/console/").get_data(as_text=True)
+    assert 'id="alert-badge"' in page and '>1</span>' in page.split('id="alert-badge"')[1][:80]
+    printer_sim(app).load_paper()
+    with app.app_context():
+        again = app.extensions["payments"].print_receipt(payment_id, "staff:manager")
+        entries = [e for e in app.extensions["station"].audit.export() if "payments.alert.resolve" in e]
+    assert again.print_state == "printed"
+    assert manager.get("/pay/alerts", headers={"Accept": "application/json"}).json["alerts"] == []
+    assert len(entries) == 1 and '"actor":"staff:manager"' in entries[0]
+    page = manager.get("/console/").get_data(as_text=True)
+    assert '>0</span>' in page.split('id="alert-badge"')[1][:80]
