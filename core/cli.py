@@ -504,9 +504,13 @@ def users_passwd(ctx: click.Context, username: str, password_stdin: bool) -> Non
 
 @users.command("disable")
 @click.argument("username")
+@click.option("--yes", is_flag=True, help="Confirm without a prompt.")
 @click.pass_context
-def users_disable(ctx: click.Context, username: str) -> None:
+def users_disable(ctx: click.Context, username: str, yes: bool) -> None:
     """Disable a staff account (its sessions stop working at once)."""
+    if not yes:
+        click.confirm(f"Disable {username!r}? Its sessions end now and it cannot log in until enabled again",
+                      abort=True)
     app = _app(ctx)
     station_ = app.extensions["station"]
     with app.app_context(), transaction():

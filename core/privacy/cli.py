@@ -47,8 +47,9 @@ def privacy_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 @click.option("--days", "days", multiple=True, metavar="CATEGORY=DAYS",
               help="Override a retention period, e.g. --days health=365 (repeatable).")
+@click.option("--yes", is_flag=True, help="Confirm without a prompt (the nightly timer uses it).")
 @click.pass_context
-def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...]) -> None:
+def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...], yes: bool) -> None:
     """Delete personal data older than its category's retention period (audited)."""
     app = _app(ctx)
     station = app.extensions["station"]
@@ -58,6 +59,9 @@ def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...]) -> N
         click.echo("no retention periods configured ([privacy] retention_days in station.toml, or --days); "
                    "nothing purged")
         return
+    if not dry_run and not yes:
+        listed = ", ".join(f"{c} older than {d} days" for c, d in sorted(periods.items()))
+        click.confirm(f"Delete for good the personal data: {listed}? (--dry-run counts first)", abort=True)
     with app.app_context():
         report = purge(periods, station.clock(), dry_run=dry_run, actor=os_actor())
     verb = "would delete" if dry_run else "deleted"

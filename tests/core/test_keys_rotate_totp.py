@@ -160,7 +160,7 @@ def test_totp_reset_gives_a_new_secret_and_the_old_one_stops_working(site, capsy
 
 def test_users_enable_and_remove_are_audited_and_remove_needs_confirmation(site, capsys, csrf_login, monkeypatch):
     home, secret = site
-    assert _run(home, capsys, "users", "disable", "lan")[0] == 0
+    assert _run(home, capsys, "users", "disable", "lan", "--yes")[0] == 0
     assert csrf_login(_app(home), secret).status_code == 401
     assert _run(home, capsys, "users", "enable", "lan")[0] == 0
     assert csrf_login(_app(home), secret).status_code == 302

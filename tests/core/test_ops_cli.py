@@ -85,6 +85,6 @@ def test_the_systemd_units_run_as_their_own_user_restart_and_protect_the_file_sy
     assert service["ProtectSystem"] == "strict" and service["ReadWritePaths"] == service["Environment"].split("=")[1]
     assert service["NoNewPrivileges"] == "true"
     purge = _unit("citizen-station-purge.service")["Service"]
-    assert purge["ExecStart"].endswith("station privacy purge") and purge["User"] == "citizen-station"
+    assert purge["ExecStart"].endswith("station privacy purge --yes") and purge["User"] == "citizen-station"
     assert "OnCalendar" in _unit("citizen-station-purge.timer")["Timer"]
     assert "--kiosk" in _unit("kiosk-browser.desktop")["Desktop Entry"]["Exec"]

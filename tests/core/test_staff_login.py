@@ -134,8 +134,8 @@ def test_users_cli_add_passwd_disable_are_audited(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["--home", home, "users", "passwd", "minh", "--password-stdin"]) == 2
     assert "at least 12 characters" in capsys.readouterr().err
-    assert main(["--home", home, "users", "disable", "minh"]) == 0
-    assert main(["--home", home, "users", "disable", "ghost"]) == 2
+    assert main(["--home", home, "users", "disable", "minh", "--yes"]) == 0
+    assert main(["--home", home, "users", "disable", "ghost", "--yes"]) == 2
     assert main(["--home", home, "users", "add", "x", "--role", "king", "--password-stdin"]) == 2
     capsys.readouterr()
     assert main(["--home", home, "audit", "export"]) == 0

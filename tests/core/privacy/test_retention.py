@@ -105,7 +105,11 @@ def test_station_privacy_purge_command(private_station, new_citizen, station_clo
     assert nothing.exit_code == 0 and "no retention periods configured" in nothing.output
     dry = runner.invoke(privacy_group, ["purge", "--dry-run", "--days", "health=100"], obj=private_station)
     assert dry.exit_code == 0 and "would delete 2 row(s) older than 100 days" in dry.output
-    real = runner.invoke(privacy_group, ["purge", "--days", "health=100"], obj=private_station)
+    refused = runner.invoke(privacy_group, ["purge", "--days", "health=100"], obj=private_station, input="n\n")
+    assert refused.exit_code != 0 and "Delete for good the personal data: health older than 100 days?" in refused.output
+    assert "would delete 2 row(s)" in runner.invoke(privacy_group, ["purge", "--dry-run", "--days", "health=100"],
+                                                    obj=private_station).output  # nothing was deleted
+    real = runner.invoke(privacy_group, ["purge", "--days", "health=100", "--yes"], obj=private_station)
     assert real.exit_code == 0 and "deleted 2 row(s)" in real.output and "audited as entry" in real.output
     bad = runner.invoke(privacy_group, ["purge", "--days", "health"], obj=private_station)
     assert bad.exit_code == 2 and "CATEGORY=DAYS" in bad.output
