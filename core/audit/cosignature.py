@@ -75,6 +75,31 @@ class WitnessKey:
         return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(payload).decode()}\n"
 
 
+@dataclass(frozen=True)
+class CosignatureLine:
+    """A cosignature line's fields: key name, key id, timestamp, Ed25519 signature."""
+
+    name: str
+    key_id: int
+    timestamp: int
+    signature: bytes
+
+
+def parse_cosignature_line(line: str) -> CosignatureLine:
+    """Split ``— <name> base64(key id || u64 timestamp || signature)`` (nothing verified)."""
+    if not line.startswith(SIGNATURE_PREFIX):
+        raise NoteFormatError("a cosignature line starts with an em dash and a space")
+    name, _, encoded = line.rstrip("\n")[len(SIGNATURE_PREFIX):].partition(" ")
+    try:
+        payload = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise NoteFormatError("the cosignature is not valid base64") from None
+    if len(payload) != 4 + 8 + 64:
+        raise NoteFormatError("a cosignature/v1 Ed25519 signature is 76 bytes")
+    return CosignatureLine(name, int.from_bytes(payload[:4], "big"), int.from_bytes(payload[4:12], "big"),
+                           payload[12:])
+
+
 def verify_cosignature(line: str, checkpoint_body: str, verifier_key: str) -> int:
     """Check one cosignature line against a witness verifier key; return its timestamp."""
     name, _, rest = verifier_key.partition("+")
