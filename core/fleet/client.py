@@ -50,9 +50,11 @@ class NotEnrolled(UserInputError):
 
 def urllib_transport(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
     """Send one request with the standard library; network failures raise :class:`HubUnreachable`."""
+    if urlparse(url).scheme not in ("http", "https"):
+        raise UserInputError("the hub URL must be http(s)://host[:port]")
     request = urllib.request.Request(url, data=body if method != "GET" else None, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 — URL from the operator
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310 # scheme checked above: http(s) only
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode("utf-8", "replace")
