@@ -16,6 +16,8 @@ from core.audit.log import AuditEvent, AuditLog
 from core.audit.note import NoteSigner
 from core.builtins import core_permissions
 from core.config import Config, is_simulated, public_base_url
+from core.console.settings import apply_saved_settings
+from core.console.web import console
 from core.devices import StationDevices
 from core.i18n import current_language, install_translations
 from core.identity.card_login import CardLogin
@@ -32,8 +34,6 @@ from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.site import record_site_changes
 from core.station import Station
-from core.web.console import console
-from core.web.console_settings import apply_saved_settings
 from core.web.errors import install_error_handlers
 from core.web.guard import check_declared_access, install_guard
 from core.web.login import login

@@ -16,7 +16,7 @@ from core.manifest import Manifest, load_manifest
 
 CORE = Path(__file__).resolve().parent
 CORE_FEATURE_MANIFESTS = {
-    "console": CORE / "web" / "console_manifest.toml",
+    "console": CORE / "console" / "manifest.toml",
     "payments": CORE / "payments" / "manifest.toml",
     "privacy": CORE / "privacy" / "manifest.toml",
 }

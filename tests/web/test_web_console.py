@@ -7,7 +7,7 @@ import json
 import pytest
 from tests_web_paths import STATION_FIXTURE_PLUGINS, WEB_FIXTURE_PLUGINS  # noqa: F401
 
-from core.web.console_audit import entry_matches
+from core.console.audit import entry_matches
 from hal.sim import control
 from sdk.accessors import plugin_settings
 

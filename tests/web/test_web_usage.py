@@ -9,8 +9,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.web import console_charts as charts
-from core.web.console_usage_stats import compute_usage, day_range, is_screening, usage_csv_rows
+from core.console import charts
+from core.console.usage_stats import compute_usage, day_range, is_screening, usage_csv_rows
 
 DAYS = ["2026-03-01", "2026-03-02"]
 

@@ -1,8 +1,8 @@
 """The station manager console (staff only): overview, and the pages mounted under it.
 
 ``/console/`` is the overview; ``plugins``, ``devices``, ``audit`` and ``usage`` are nested
-blueprints (``core/web/console_*.py``). Every view declares its ``console.*`` permission
-(``core/web/console_manifest.toml``); the station's guard sends anonymous visitors to the
+blueprints (``core/console/*.py``). Every view declares its ``console.*`` permission
+(``core/console/manifest.toml``); the station's guard sends anonymous visitors to the
 staff login and refuses the rest like on any other page.
 """
 
@@ -13,14 +13,14 @@ from typing import Any
 import flask_login
 from flask import Blueprint, render_template
 
+from core.console.access import may
+from core.console.audit import audit_pages, audit_summary
+from core.console.devices import device_pages
+from core.console.plugins import plugin_pages
+from core.console.usage import usage_pages
 from core.permissions import requires
 from core.plugins import State
 from core.station import current_station
-from core.web.console_access import may
-from core.web.console_audit import audit_pages, audit_summary
-from core.web.console_devices import device_pages
-from core.web.console_plugins import plugin_pages
-from core.web.console_usage import usage_pages
 
 console = Blueprint("console", __name__, url_prefix="/console")
 

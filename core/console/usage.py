@@ -14,12 +14,12 @@ from flask import Blueprint, Response, render_template, request
 
 from core import formatting
 from core.audit.store import AuditEntry, AuditHead
+from core.console import charts
+from core.console.usage_stats import Usage, compute_usage, day_range, entry_time, usage_csv_rows
 from core.i18n import _, current_language
 from core.permissions import requires
 from core.station import current_station
 from core.tiles import localized
-from core.web import console_charts as charts
-from core.web.console_usage_stats import Usage, compute_usage, day_range, entry_time, usage_csv_rows
 
 usage_pages = Blueprint("usage", __name__, url_prefix="/usage")
 

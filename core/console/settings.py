@@ -27,7 +27,7 @@ from core.settings import resolve_settings
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).resolve().parent / "console_migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class ConsolePluginSettings(BaseModel):

@@ -1,6 +1,6 @@
 """Who may do what in the manager console: the ``console.*`` permissions of the one access model.
 
-The permissions and their default roles are declared in ``core/web/console_manifest.toml``; a
+The permissions and their default roles are declared in ``core/console/manifest.toml``; a
 site's ``[roles]`` table changes them like any plugin's. Views declare them with
 ``requires("console.<action>")``; templates ask :func:`may` to hide what a role cannot do.
 """

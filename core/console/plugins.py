@@ -17,13 +17,13 @@ from flask import (
     url_for,
 )
 
+from core.console.settings import save_settings, settings_fields
 from core.errors import UserInputError
 from core.i18n import _, current_language
 from core.permissions import requires
 from core.plugins import PluginRecord, State
 from core.station import current_station
 from core.tiles import localized
-from core.web.console_settings import save_settings, settings_fields
 
 plugin_pages = Blueprint("plugins", __name__, url_prefix="/plugins")
 
@@ -145,6 +145,6 @@ def settings(plugin_id: str) -> Response | str | tuple[str, int]:
 
 
 def _may_change() -> bool:
-    from core.web.console_access import may
+    from core.console.access import may
 
     return may("plugins.change")
