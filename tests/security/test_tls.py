@@ -19,10 +19,15 @@ def _proxied(make_station, **server):
 def test_behind_a_trusted_proxy_the_cookie_is_secure_host_prefixed_and_hsts_is_sent(make_station, csrf_token):
     app = _proxied(make_station, public_url=PUBLIC, trusted_proxies=1)
     client = app.test_client()
-    response = client.post("/lang", data={"lang": "en", "csrf_token": csrf_token(client)},
-                           headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
-                           base_url="http://127.0.0.1:8080")
-    cookie = response.headers["Set-Cookie"]
+    proxied = {"headers": {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+               "base_url": "http://127.0.0.1:8080"}
+    import re
+
+    page = client.get("/", **proxied).get_data(as_text=True)  # an anonymous view: no session row yet
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/lang", data={"lang": "en", "csrf_token": token}, **proxied)
+    assert response.status_code == 302  # the language is kept: now there is a session
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "station_session=" in c)
     assert cookie.startswith("__Host-station_session=") and "Secure" in cookie and "Domain" not in cookie
     assert "Path=/" in cookie and "HttpOnly" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
