@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-OBJECT_POOL = 40
+OBJECT_POOL = 30
+OBJECT_STEP = 5
 RECONCILE_ROUNDS = 30  # one a second, as the station's reconciler would keep asking
 
 
@@ -57,7 +58,7 @@ def _amount(obj: int) -> int:
     return 10_000 + (obj * 7919) % 2_000_000
 
 
-def child(home: str, report_path: str, seed: str) -> None:
+def child(home: str, report_path: str, seed: str, round_no: str) -> None:
     """Start the station from its site folder, then pay in a loop (never returns)."""
     from core.app import create_app
     from core.config import load_config
@@ -77,7 +78,9 @@ def child(home: str, report_path: str, seed: str) -> None:
             n = 0
             while True:
                 n += 1
-                obj = rng.randrange(OBJECT_POOL)
+                # a window of objects that slides with the rounds: some are left UNKNOWN or paid by
+                # earlier (killed) children, so paying an object twice is tried all the time
+                obj = OBJECT_STEP * int(round_no) + rng.randrange(OBJECT_POOL)
                 payer = 1 + rng.randrange(3)
                 request = PaymentRequest(payer_citizen_id=payer, plugin="traffic", purpose="traffic.fine",
                                          reference=f"crashfine:{obj}", amount_vnd=_amount(obj),
@@ -99,7 +102,7 @@ def child(home: str, report_path: str, seed: str) -> None:
 
 
 def serve() -> None:
-    """Fork server: ``run <home> <report> <seed>`` per line; answers ``pid`` then ``exit``."""
+    """Fork server: ``run <home> <report> <seed> <round>`` per line; answers ``pid`` then ``exit``."""
     import core.app  # noqa: F401 — warm imports, so each round forks a ready interpreter
     import core.payments.service  # noqa: F401
 
@@ -110,7 +113,7 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:
             try:
-                child(*words[1:4])
+                child(*words[1:5])
             except BaseException:  # noqa: BLE001 — report and let the parent see a non-kill exit
                 import traceback
 
@@ -291,11 +294,12 @@ def run_campaign(kind: str, kills: int, seed: int, max_delay: float, admin_url: 
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=dict(os.environ, PYTHONPATH=str(ROOT)))
             app = None
+            pid: int | None = None
             try:
                 for round_no in range(kills):
                     report = home / f"round-{round_no}.txt"
                     report.write_text("")
-                    forks.stdin.write(f"run {home} {report} {rng.randrange(10**9)}\n")
+                    forks.stdin.write(f"run {home} {report} {rng.randrange(10**9)} {round_no}\n")
                     forks.stdin.flush()
                     pid = int(forks.stdout.readline().split()[1])
                     deadline = time.monotonic() + 60
@@ -306,6 +310,7 @@ def run_campaign(kind: str, kills: int, seed: int, max_delay: float, admin_url: 
                     time.sleep(rng.uniform(0.0, max_delay))
                     os.kill(pid, signal.SIGKILL)
                     words = forks.stdout.readline().split()
+                    pid = None
                     status = int(words[2])
                     if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
                         campaign.violations.append(f"round {round_no}: the station stopped by itself "
@@ -319,13 +324,23 @@ def run_campaign(kind: str, kills: int, seed: int, max_delay: float, admin_url: 
                     finally:  # the terminal takes one cash register at a time: hand it back
                         app.extensions["station"].devices.stop()
                         db.database.close()
-                    campaign.violations += [f"after kill {round_no + 1}: {p}" for p in found]
+                    for problem in found:
+                        campaign.violations.append(f"after kill {round_no + 1}: {problem}")
+                        say(f"  {kind}: VIOLATION after kill {round_no + 1}: {problem}")
                     if (round_no + 1) % 25 == 0:
                         say(f"  {kind}: {round_no + 1} kills, {dict(campaign.states)}, "
                             f"{len(campaign.violations)} violations")
-            finally:
+            finally:  # also on Ctrl-C or SIGTERM: no paying child, fork server or database is left
+                if pid is not None:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 forks.stdin.close()
-                forks.wait(30)
+                try:
+                    forks.wait(30)
+                except subprocess.TimeoutExpired:
+                    forks.kill()
     finally:
         if scratch is not None:
             scratch.drop()
@@ -341,6 +356,7 @@ def main() -> int:
     parser.add_argument("--max-delay", type=float, default=0.4, help="longest time a child pays before the kill (s)")
     args = parser.parse_args()
     admin_url = os.environ.get("STATION_BENCH_POSTGRES", DEFAULT_PG_ADMIN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of a stopped campaign
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     failed = False
     for kind in kinds:
