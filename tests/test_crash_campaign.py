@@ -17,4 +17,6 @@ def test_ten_kills_of_a_paying_station_leave_no_violation():
                             say=lambda _: None)
     assert campaign.kills == 10 and campaign.start_failures == 0
     assert campaign.violations == []
+    # campaign.unresolved_events (a charged card payment left UNKNOWN while the terminal enquiry
+    # fails after a kill) is a known open problem, reported by bench/crash.py, not asserted here.
     assert campaign.states["SUCCEEDED"] > 0 and campaign.charges > 0, "the children paid nothing before the kills"
