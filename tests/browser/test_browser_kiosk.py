@@ -120,3 +120,21 @@ def test_home_fits_the_screen_with_touch_targets_of_48_px(context, page, station
     page.goto(station.url + "/login/vneid")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(ARTIFACTS / f"vneid-{size['width']}x{size['height']}.png"))
+
+
+def test_free_text_fields_get_a_vietnamese_telex_keyboard(page, station):
+    """Every free-text field gets the docked keyboard; typing Telex gives Vietnamese letters."""
+    page.goto(f"{station.url}/s/security/tip")
+    field = page.locator("textarea, input[type='text'], input:not([type])").first
+    field.click()
+    osk = page.locator("#osk")
+    assert osk.is_visible()
+    for key in "Nhaf vawn hoas":
+        if key.isupper():
+            page.click("#osk [data-osk-key='shift']")
+        page.click(f"#osk [data-osk-key='{key.lower()}']")
+    assert field.input_value() == "Nhà văn hoá"
+    box = page.locator("#osk [data-osk-key='q']").bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+    page.click("#osk [data-osk-key='done']")
+    assert not osk.is_visible()

@@ -96,6 +96,53 @@
     });
   });
 
+  // ---- on-screen keyboard for every free-text and number field ------------------------
+  // Text fields type Vietnamese with Telex (telex.js); number fields (inputmode="numeric")
+  // get the digits only. Fields with their own keypad (data-keypad) or data-osk="off" are left alone.
+  var osk = document.getElementById("osk");
+  if (osk) {
+    var oskTarget = null, shift = false;
+    var selector = 'input:not([type]), input[type="text"], input[type="search"], input[type="tel"], ' +
+      'input[type="number"], textarea';
+    var wants = function (el) {
+      return el && el.matches && el.matches(selector) && !el.hasAttribute("data-keypad") &&
+        !el.readOnly && !el.disabled && el.getAttribute("data-osk") !== "off";
+    };
+    var numeric = function (el) {
+      return el.getAttribute("inputmode") === "numeric" || el.getAttribute("inputmode") === "decimal" ||
+        el.type === "number" || el.getAttribute("data-osk") === "digits";
+    };
+    var openFor = function (el) {
+      oskTarget = el;
+      osk.classList.toggle("osk-numeric", numeric(el));
+      osk.hidden = false;
+      document.body.classList.add("osk-open");
+    };
+    var close = function () { osk.hidden = true; oskTarget = null; document.body.classList.remove("osk-open"); };
+    document.addEventListener("focusin", function (e) { if (wants(e.target)) { openFor(e.target); } });
+    osk.addEventListener("pointerdown", function (e) { e.preventDefault(); });  // keep the field focused
+    osk.addEventListener("mousedown", function (e) { e.preventDefault(); });
+    osk.querySelectorAll("[data-osk-key]").forEach(function (key) {
+      key.addEventListener("click", function () {
+        if (!oskTarget) { return; }
+        var k = key.getAttribute("data-osk-key");
+        var el = oskTarget, max = el.maxLength > 0 ? el.maxLength : Infinity;
+        if (k === "done") { close(); el.blur(); return; }
+        if (k === "shift") { shift = !shift; key.setAttribute("aria-pressed", shift ? "true" : "false"); return; }
+        if (k === "back") { el.value = Array.from(el.value).slice(0, -1).join(""); }
+        else {
+          var ch = shift ? k.toUpperCase() : k;
+          var next = (!numeric(el) && window.StationTelex && /[a-z]/i.test(ch))
+            ? window.StationTelex.telexType(el.value, ch) : el.value + ch;
+          if (Array.from(next).length <= max) { el.value = next; }
+          if (shift) { shift = false; osk.querySelector('[data-osk-key="shift"]').setAttribute("aria-pressed", "false"); }
+        }
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+        el.focus();
+      });
+    });
+  }
+
   // ---- pages that wait on something outside (a call being answered) reload themselves ----
   var reloadAfter = document.querySelector("[data-refresh-seconds]");
   if (reloadAfter) {
