@@ -43,7 +43,7 @@ def shoot_kiosk_journeys(browser, url: str, out: Path) -> None:  # type: ignore[
     page.screenshot(path=str(out / "kiosk/emergency-call-115-vi.png"), full_page=True)
     page.goto(url + "/s/security/tip")
     page.locator("textarea").first.tap()
-    for key in "Nhaf vawn hoas toor 5":
+    for key in "nhaf vawn hoas toor 5":
         page.tap(f"#osk [data-osk-key='{key}']")
     page.screenshot(path=str(out / "kiosk/keyboard-telex-vi.png"))
     page.close()
