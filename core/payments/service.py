@@ -547,7 +547,7 @@ class PaymentService:
         try:
             answer = driver.enquire(int(payment.terminal_reference))
         except HalError as exc:
-            log.warning("payment %s: terminal enquiry failed (%s)", payment.id, type(exc).__name__)
+            log.warning("payment %s: terminal enquiry failed (%s: %s)", payment.id, type(exc).__name__, exc)
             return self._mark_unknown(payment, actor, "enquiry_failed") if payment.state == PENDING else payment
         if answer.outcome == "approved":
             if answer.amount_vnd is not None and answer.amount_vnd != int(payment.amount_vnd):

@@ -109,6 +109,11 @@ class Simulator:
         """The host opened the port (in-process transport only). Default: nothing."""
         self.now = now
 
+    def discard_output(self) -> None:
+        """Drop answers queued but not yet sent (the connection they were meant for is gone)."""
+        self._outbox.clear()
+        self._notify()
+
     # -- scripted physical events ---------------------------------------------------------
 
     def unplug(self) -> None:

@@ -312,6 +312,9 @@ class ZvtTcpServer:
 
     def _serve_connection(self, conn: socket.socket) -> None:
         sim = self.simulator
+        # A new TCP connection starts clean: answers queued for a connection that is gone
+        # (its host was killed mid-exchange) must not reach the next host.
+        sim.discard_output()
         sim.reset()
         generation = sim.generation
         while not self._stop.is_set():

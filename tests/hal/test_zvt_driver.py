@@ -199,6 +199,27 @@ def test_tcp_declined_payment():
             driver.close()
 
 
+def test_answers_for_a_vanished_host_never_reach_the_next_connection():
+    """A host killed mid-exchange: the next connection gets only its own answers (crash-campaign bug)."""
+    import socket
+
+    sim = PaymentTerminalSimulator("ok", {"transport": "tcp"})
+    with ZvtTcpServer(sim) as server:
+        # A host registers and dies before the terminal's (slightly delayed) answers go out.
+        with socket.create_connection((server.host, server.port)) as doomed:
+            doomed.sendall(bytes(zvt.encode_registration(zvt.Registration(0))))
+        with socket.create_connection((server.host, server.port)) as fresh:
+            fresh.settimeout(0.3)
+            with pytest.raises(TimeoutError):  # a terminal never speaks first on a new connection
+                fresh.recv(64)
+        driver = _tcp_driver(server)
+        try:
+            assert driver.authorise(50_000, reference=5).approved
+            assert driver.enquire(5).approved
+        finally:
+            driver.close()
+
+
 # --------------------------------------------------------------------------- pseudo-terminal
 
 
