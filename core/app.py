@@ -120,9 +120,17 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                 "site_name": pick_for_page(config.site["name_vi"], config.site["name_en"])}
     with app.app_context():
         apply_saved_settings(station)
+        apply_hub_overrides()
         plugins.load(app, station.info_for)
     check_declared_access(app)
     return app
+
+
+def apply_hub_overrides() -> None:
+    """Site values the fleet hub's desired configuration set (public URL, opening hours)."""
+    from core.fleet.desired import make_live, stored_overrides
+
+    make_live(stored_overrides())
 
 
 def install_proxy_support(app: Flask, config: Config) -> None:

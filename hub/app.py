@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Flask, jsonify
 
 from core.errors import StationError
-from hub.config import HubConfig, load_session_key, load_witness_key
+from hub.config import HubConfig, load_config_signer, load_session_key, load_witness_key
 from hub.db import hub_database, open_hub_database
 
 
@@ -22,7 +22,8 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.config["SECRET_KEY"] = load_session_key(config)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.extensions["hub"] = {"config": config, "clock": clock, "witness": load_witness_key(config)}
+    app.extensions["hub"] = {"config": config, "clock": clock, "witness": load_witness_key(config),
+                             "config_signer": load_config_signer(config)}
     app.register_blueprint(api)
     app.register_blueprint(console)
 

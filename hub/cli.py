@@ -63,6 +63,66 @@ def add_staff_command(username: str, password_stdin: bool) -> None:
     click.echo(f"hub staff {username} added")
 
 
+@hub.group("config")
+def config_group() -> None:
+    """Desired configuration for the fleet, a group or one station (see docs/fleet.md)."""
+
+
+@config_group.command("set")
+@click.argument("scope")
+@click.argument("document", type=click.File("r", encoding="utf-8"))
+@click.option("--actor", default=None, help="Who makes the change (default: the operating-system user).")
+def config_set(scope: str, document: click.utils.LazyFile, actor: str | None) -> None:
+    """Make DOCUMENT (a JSON file, - for standard input) the configuration of SCOPE
+    (fleet, group:<name> or station:<id>); prints what changed."""
+    import json
+
+    from core.audit.api import os_actor
+    from hub.db import open_hub_database
+    from hub.desired_config import set_scope
+
+    try:
+        payload = json.load(document)
+    except ValueError as error:
+        raise click.UsageError(f"{document.name}: not valid JSON ({error})") from None
+    open_hub_database(_config().database_url)
+    changes = set_scope(scope, payload, actor or os_actor(), time.time())
+    click.echo("\n".join(changes) if changes else "no change")
+
+
+@config_group.command("show")
+@click.argument("scope")
+def config_show(scope: str) -> None:
+    """Print SCOPE's own document, or a station's effective one (station:<id> --effective)."""
+    import json
+
+    from hub.db import ConfigScope, open_hub_database
+    from hub.desired_config import check_scope, effective
+
+    open_hub_database(_config().database_url)
+    check_scope(scope)
+    row = ConfigScope.get_or_none(ConfigScope.scope == scope)
+    click.echo(json.dumps(json.loads(row.document) if row else {}, ensure_ascii=False, indent=2, sort_keys=True))
+    if scope.startswith("station:"):
+        version, merged = effective(scope.split(":", 1)[1])
+        click.echo(f"# effective (version {version}):")
+        click.echo(json.dumps(merged, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@config_group.command("groups")
+@click.argument("station_id")
+@click.argument("groups", nargs=-1)
+def config_groups(station_id: str, groups: tuple[str, ...]) -> None:
+    """Put STATION_ID in GROUPS (replacing its groups; none removes it from all)."""
+    from core.audit.api import os_actor
+    from hub.db import open_hub_database
+    from hub.desired_config import set_groups
+
+    open_hub_database(_config().database_url)
+    set_groups(station_id, list(groups), os_actor(), time.time())
+    click.echo(f"{station_id}: groups {', '.join(groups) or 'none'}")
+
+
 @hub.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=int)

@@ -1,8 +1,8 @@
 """The hub's configuration: environment variables only, the same in every hub process.
 
 - ``HUB_DATABASE_URL`` — ``postgresql://user@host:port/db`` (required);
-- ``HUB_SECRETS`` — folder holding ``witness.key`` (the witness's C2SP signer key) and
-  ``session.key``; every hub process behind one load balancer mounts the same folder;
+- ``HUB_SECRETS`` — folder holding ``witness.key`` (the witness's C2SP signer key),
+  ``config.key`` (signs desired configuration) and ``session.key``; every hub process behind one load balancer mounts the same folder;
 - ``HUB_WITNESS_NAME`` — the witness key's name (default ``citizen-station-hub``);
 - ``HUB_PUBLIC_URL`` — the URL stations use (``https://hub.example.vn``); request
   signatures cover it, so it must be set when a proxy rewrites the host or scheme.
@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core.audit.cosignature import WitnessKey
+from core.audit.note import NoteSigner
 from core.errors import UserInputError
 from core.secrets import _write_new
 
@@ -50,6 +51,16 @@ def ensure_hub_secrets(secrets_dir: Path) -> None:
     secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     _write_new(secrets_dir / "witness.key", Ed25519PrivateKey.generate().private_bytes_raw())
     _write_new(secrets_dir / "session.key", secrets.token_bytes(32))
+    _write_new(secrets_dir / "config.key", Ed25519PrivateKey.generate().private_bytes_raw())
+
+
+def load_config_signer(config: HubConfig) -> NoteSigner:
+    """The key that signs the desired configuration sent to stations (not the witness key:
+    one key, one purpose)."""
+    path = config.secrets_dir / "config.key"
+    if not path.exists():
+        raise UserInputError(f"{path} is missing; run `station-hub init-db` once")
+    return NoteSigner(f"{config.witness_name}-config", Ed25519PrivateKey.from_private_bytes(path.read_bytes()))
 
 
 def load_witness_key(config: HubConfig) -> WitnessKey:

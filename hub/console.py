@@ -129,6 +129,47 @@ def acknowledge(alert_id: int) -> Any:
     return redirect(url_for("hub_console.overview"))
 
 
+@console.route("/config", methods=["GET", "POST"])
+@staff_required
+def config_page() -> Any:
+    """Desired configuration of one scope: see it, preview the diff of an edit, save it (audited)."""
+    import json
+
+    from core.errors import StationError
+    from hub.db import ConfigScope, GroupMember, HubEvent
+    from hub.desired_config import check_scope, diff, set_scope, validate_document
+
+    scope = request.values.get("scope", "fleet")
+    error, changes, saved = None, None, False
+    try:
+        check_scope(scope)
+    except StationError as problem:
+        abort(404, str(problem))
+    row = ConfigScope.get_or_none(ConfigScope.scope == scope)
+    current = json.loads(row.document) if row else {}
+    text = json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True)
+    if request.method == "POST":
+        _check_csrf()
+        text = request.form.get("document", "")
+        try:
+            document = json.loads(text)
+            if request.form.get("action") == "save":
+                changes = set_scope(scope, document, session["staff"], _now())
+                saved = True
+            else:
+                changes = diff(current, validate_document(document))
+        except ValueError as problem:
+            error = f"JSON không hợp lệ / not valid JSON: {problem}"
+        except StationError as problem:
+            error = str(problem)
+    groups = sorted({m.group_name for m in GroupMember.select(GroupMember.group_name)})
+    stations = [(s["id"], s["site_id"]) for s in service.fleet_overview(_now())]
+    events = list(HubEvent.select().where(HubEvent.object_ref == scope).order_by(HubEvent.id.desc()).limit(20))
+    return render_template("hub/config.html", scope=scope, text=text, error=error, changes=changes, saved=saved,
+                           groups=groups, stations=stations, events=events, csrf_token=session["csrf"],
+                           when=_format_time, loads=json.loads, username=session["staff"]), 400 if error else 200
+
+
 def _format_time(epoch: float | None) -> str:
     if epoch is None:
         return "—"

@@ -158,3 +158,60 @@ def migrate_hub() -> list[int]:
 
 
 HUB_TABLES = [EnrolmentCode, Station, StationMessage, WitnessedLog, Alert, HubStaff]
+
+
+# ---- desired configuration (hub migration 0003) --------------------------------------
+
+
+class ConfigScope(HubModel):
+    """Desired configuration for a scope: ``fleet``, ``group:<name>`` or ``station:<id>``."""
+
+    scope = peewee.CharField(max_length=100, primary_key=True)
+    document = peewee.TextField()  # canonical JSON (sorted keys)
+    revision = peewee.IntegerField(default=1)
+    updated_at = peewee.DoubleField()
+    updated_by = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "hub_config_scopes"
+
+
+class GroupMember(HubModel):
+    """A station's membership in a named group (a ward, a district, a canary set)."""
+
+    station_id = peewee.CharField(max_length=32)
+    group_name = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "hub_group_members"
+        indexes = ((("station_id", "group_name"), True),)
+
+
+class ConfigReport(HubModel):
+    """What a station last reported about the configuration it was sent."""
+
+    station_id = peewee.CharField(max_length=32, primary_key=True)
+    version = peewee.BigIntegerField()
+    status = peewee.CharField(max_length=16)  # applied | refused
+    problems = peewee.TextField(default="[]")
+    reported_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_config_reports"
+
+
+class HubEvent(HubModel):
+    """The hub's own audit trail of staff and operator actions (who, what, when, details)."""
+
+    id = peewee.AutoField()
+    at = peewee.DoubleField()
+    actor = peewee.CharField(max_length=128)
+    action = peewee.CharField(max_length=64)
+    object_ref = peewee.CharField(max_length=200, default="")
+    details = peewee.TextField(default="{}")
+
+    class Meta:
+        table_name = "hub_events"
+
+
+DESIRED_CONFIG_TABLES = [ConfigScope, GroupMember, ConfigReport, HubEvent]

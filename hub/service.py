@@ -17,7 +17,7 @@ from core.errors import NotFoundError, PermissionDenied, UserInputError
 from hub.db import Alert, EnrolmentCode, Station, StationMessage, WitnessedLog, hub_database
 
 CODE_LIFETIME_SECONDS = 7 * 24 * 3600
-MESSAGE_KINDS = ("heartbeat",)
+MESSAGE_KINDS = ("heartbeat", "config_report")
 
 
 class EnrolmentRefused(PermissionDenied):
@@ -105,6 +105,10 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                              (Station.health_at.is_null()) | (Station.health_at < float(created))).execute())
             if newest:
                 check_reported_log(station_id, body.get("checkpoint"), now)
+        elif fresh and kind == "config_report":
+            from hub.desired_config import record_report
+
+            record_report(station_id, body, now)
         Station.update(last_seen=now).where(Station.id == station_id).execute()
     return fresh
 
@@ -164,6 +168,9 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
     open_alerts: dict[str, int] = {}
     for alert in Alert.select(Alert.station_id).where(Alert.acknowledged_at.is_null()):
         open_alerts[alert.station_id] = open_alerts.get(alert.station_id, 0) + 1
+    from hub.db import ConfigReport
+
+    reports = {r.station_id: r for r in ConfigReport.select()}
     rows = []
     for station in Station.select().order_by(Station.site_id):
         health = json.loads(station.health) if station.health else {}
@@ -176,6 +183,8 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
                      "online": station.last_seen is not None and now - station.last_seen <= offline_after,
                      "version": health.get("version"), "plugins": health.get("plugins") or {},
                      "disk": health.get("disk"), "checkpoint": health.get("checkpoint"),
-                     "attention": attention, "alerts": open_alerts.get(station.id, 0)})
+                     "attention": attention, "alerts": open_alerts.get(station.id, 0),
+                     "config": ({"version": reports[station.id].version, "status": reports[station.id].status}
+                                if station.id in reports else None)})
     return rows
 

@@ -11,6 +11,7 @@ from core.errors import UserInputError
 from core.fleet.httpsig import SignatureError, verify_request
 from hub import service
 from hub.db import hub_database
+from hub.desired_config import signed_document
 from hub.witness import add_checkpoint
 
 api = Blueprint("hub_api", __name__)
@@ -56,7 +57,8 @@ def enrol() -> tuple[Response, int]:
     station = service.enrol_station(str(payload.get("code", "")), str(payload.get("site_id", "")),
                                     key.encode(), _hub()["clock"]())
     return jsonify(station_id=station.id, origin=station.origin,
-                   witness_key=_hub()["witness"].verifier_key()), 201
+                   witness_key=_hub()["witness"].verifier_key(),
+                   config_key=_hub()["config_signer"].verifier_key.encode()), 201
 
 
 @api.post("/api/v1/messages")
@@ -76,6 +78,17 @@ def messages() -> tuple[Response, int]:
             (accepted if fresh else duplicates).append(message["id"])
         service.touch(station_id, now)
     return jsonify(accepted=accepted, duplicates=duplicates), 200
+
+
+@api.get("/api/v1/config")
+def desired_config() -> Response:
+    """The station's desired configuration as a note signed by the hub's config key (ETag)."""
+    station_id = _signed_station()
+    note, etag = signed_document(station_id, _hub()["config_signer"])
+    service.touch(station_id, _hub()["clock"]())
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers={"ETag": etag})
+    return Response(note, status=200, content_type="text/plain; charset=utf-8", headers={"ETag": etag})
 
 
 @api.post("/add-checkpoint")

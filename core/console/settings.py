@@ -127,9 +127,18 @@ def save_settings(station: Any, record: PluginRecord, form: Any, actor: str) -> 
     if record.manifest is None or not record.manifest.settings:
         raise UserInputError(f"plugin {record.id} has no settings")
     values = parse_settings_form(record.manifest.settings, form)
+    return store_settings(station, record, values, actor)
+
+
+def store_settings(station: Any, record: PluginRecord, values: dict[str, Any], actor: str) -> dict[str, Any]:
+    """Check typed ``values`` (manifest rules and the plugin's ``settings_schema``), store them
+    as the site's saved settings of ``record`` (audited) and make them live; returns the
+    effective settings. Used by the console form and by the hub's desired configuration."""
+    if record.manifest is None or not record.manifest.settings:
+        raise UserInputError(f"plugin {record.id} has no settings")
     site = station.config.plugin_settings.get(record.id, {})
     effective = resolve_settings(record.manifest, {**site, **values})
-    validate_with_hook(station, record, values)
+    validate_with_hook(station, record, effective)
     now = station.clock()
     with transaction():
         (ConsolePluginSettings.insert(plugin_id=record.id, values=json.dumps(values, sort_keys=True),

@@ -66,13 +66,35 @@ def witness(ctx: click.Context) -> None:
         click.echo(f"checkpoint of size {client.witness()} cosigned")
 
 
+@hub_group.command("config")
+@click.pass_context
+def config(ctx: click.Context) -> None:
+    """Fetch the hub's desired configuration now, and apply it if it is new and valid."""
+    app, client = _client(ctx)
+    with app.app_context():
+        outcome = client.pull_config()
+        _flush(client)
+    _say_config(outcome)
+
+
+def _say_config(outcome: Any) -> None:
+    if outcome.status == "applied":
+        click.echo(f"configuration {outcome.version} applied" + "".join(f"\n  {c}" for c in outcome.changes))
+    elif outcome.status == "refused":
+        click.echo(f"configuration {outcome.version} refused:" + "".join(f"\n  {p}" for p in outcome.problems),
+                   err=True)
+    else:
+        click.echo(f"configuration unchanged (version {outcome.version})")
+
+
 @hub_group.command("agent")
 @click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds between heartbeats.")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 @click.pass_context
 def agent(ctx: click.Context, interval: float, once: bool) -> None:
-    """Every INTERVAL seconds: heartbeat, replay the outbox, witness the latest checkpoint."""
+    """Every INTERVAL seconds: heartbeat, replay the outbox, witness the latest checkpoint,
+    apply new desired configuration."""
     app, client = _client(ctx)
     while True:
         with app.app_context():
@@ -83,6 +105,13 @@ def agent(ctx: click.Context, interval: float, once: bool) -> None:
                 client.witness()
             except StationError as error:
                 click.echo(f"witness: {error}", err=True)
+            try:
+                outcome = client.pull_config()
+                if outcome.status != "unchanged":
+                    _say_config(outcome)
+                    _flush(client)
+            except StationError as error:
+                click.echo(f"config: {error}", err=True)
         if once:
             return
         time.sleep(interval)

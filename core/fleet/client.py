@@ -26,6 +26,9 @@ from core.audit.log import transaction
 from core.audit.note import parse_checkpoint, parse_note
 from core.audit.store import AuditCheckpoint
 from core.errors import StationError, UserInputError
+from core.fleet.desired import ConfigOutcome, open_note, remember_config_key
+from core.fleet.desired import apply as apply_config
+from core.fleet.desired import state as desired_state
 from core.fleet.httpsig import sign_request
 from core.fleet.models import AuditCosignature, HubLink, HubOutbox
 
@@ -104,6 +107,7 @@ class HubClient:
                                   witness_key=answer["witness_key"], enrolled_at=self._now(), witnessed_size=0)
             self.station.audit.record("hub.enrolled", actor=os_actor(), object_ref=answer["station_id"],
                                       details={"hub": base, "witness_key": answer["witness_key"]})
+            remember_config_key(answer.get("config_key"))
         return link
 
     def link(self) -> HubLink:
@@ -112,6 +116,38 @@ class HubClient:
         if link is None:
             raise NotEnrolled("this station is not enrolled with a hub; run `station hub enrol URL CODE`")
         return link
+
+    # ---- desired configuration ------------------------------------------------------
+
+    def pull_config(self) -> ConfigOutcome:
+        """Fetch the desired configuration (ETag), verify, check, apply and report it to the hub."""
+        link = self.link()
+        row = desired_state()
+        if not row.config_key:
+            raise HubRefused("this station has no hub configuration key (enrolled before the hub had "
+                             "one): enrol again with a new code to receive desired configuration")
+        url = f"{link.hub_url}/api/v1/config"
+        headers = sign_request("GET", url, b"", self._key, link.station_id, int(self._now()))
+        if row.etag:
+            headers["If-None-Match"] = row.etag
+        status, text = self.transport("GET", url, headers, b"")
+        if status >= 500:
+            raise HubUnreachable(f"the hub answered {status}; try again later")
+        if status == 304:
+            return ConfigOutcome("unchanged", row.version)
+        if status != 200:
+            raise HubRefused(f"the hub refused the configuration request ({status}): {_error_of(text)}")
+        try:
+            version, document = open_note(text, row.config_key, link.station_id)
+        except UserInputError as error:
+            self.station.audit.record("hub.config.refused", actor="hub", object_ref="hub-config",
+                                      outcome="failed", details={"problems": [str(error)]})
+            raise HubRefused(str(error)) from None
+        outcome = apply_config(self.station, version, document, etag=_etag_of(text))
+        if outcome.status != "unchanged":
+            self.enqueue("config_report", {"version": outcome.version, "status": outcome.status,
+                                           "problems": outcome.problems})
+        return outcome
 
     # ---- outbox --------------------------------------------------------------------
 
@@ -209,6 +245,14 @@ def collect_health(station: Any) -> dict[str, Any]:
                   if latest is not None else None)
     return {"site_id": station.config.site_id, "version": station_version, "plugins": plugins, "devices": devices,
             "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint}
+
+
+def _etag_of(note: str) -> str:
+    """The ETag the hub gives this note (the same digest of its text, without signatures)."""
+    import hashlib
+
+    text = note.split("\n\n", 1)[0] + "\n"
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
 def _error_of(text: str) -> str:

@@ -47,3 +47,20 @@ class AuditCosignature(BaseModel):
 
     class Meta:
         table_name = "audit_cosignatures"
+
+
+class HubDesiredConfig(BaseModel):
+    """The hub's configuration key and the last desired configuration this station applied
+    (one row, id 1; core migration 0019)."""
+
+    id = peewee.IntegerField(primary_key=True)
+    config_key = peewee.TextField(null=True)
+    version = peewee.BigIntegerField(default=0)
+    etag = peewee.CharField(max_length=80, null=True)
+    document = peewee.TextField(default="{}")
+    checked_at = peewee.DoubleField(null=True)
+    status = peewee.CharField(max_length=16, default="none")  # none | applied | refused
+    problems = peewee.TextField(default="[]")
+
+    class Meta:
+        table_name = "hub_desired_config"

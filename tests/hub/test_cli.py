@@ -31,3 +31,23 @@ def test_sqlite_or_missing_url_is_refused_with_exit_2(monkeypatch, capsys, tmp_p
     monkeypatch.setenv("HUB_SECRETS", str(tmp_path))
     assert main(["init-db"]) == 2
     assert "PostgreSQL only" in capsys.readouterr().err
+
+
+def test_config_set_prints_the_diff_and_bad_input_exits_2(hub_config, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("HUB_DATABASE_URL", hub_config.database_url)
+    monkeypatch.setenv("HUB_SECRETS", str(hub_config.secrets_dir))
+    document = tmp_path / "fleet.json"
+    document.write_text('{"opening_hours": {"mon": "07:30-17:00"}}', encoding="utf-8")
+    assert main(["config", "set", "fleet", str(document), "--actor", "lan"]) == 0
+    assert capsys.readouterr().out.strip() == '+ opening_hours.mon: "07:30-17:00"'
+    assert main(["config", "set", "fleet", str(document)]) == 0
+    assert capsys.readouterr().out.strip() == "no change"
+    document.write_text("{not json", encoding="utf-8")
+    assert main(["config", "set", "fleet", str(document)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    document.write_text('{"opening_hours": {"mon": "25:00-26:00"}}', encoding="utf-8")
+    assert main(["config", "set", "fleet", str(document)]) == 2
+    assert "opening_hours.mon" in capsys.readouterr().err
+    assert main(["config", "set", "nowhere", str(document)]) == 2
+    assert main(["config", "groups", "st-0000000000000000", "ward-1"]) == 2
+    assert "no enrolled station" in capsys.readouterr().err
