@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -21,7 +22,7 @@ from core.audit.log import transaction
 from core.cli_context import station_app, station_home
 from core.config import CONFIG_FILENAME, config_from_dict, load_config
 from core.demo import DEMO_STATION_TOML
-from core.errors import StationError
+from core.errors import StationError, UserInputError
 from core.permissions import STAFF_ROLE_NAMES
 from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
@@ -105,6 +106,11 @@ def init(ctx: click.Context, demo: bool, force: bool, site_id: str, name_vi: str
         click.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
         text = DEMO_STATION_TOML if demo else station_toml(site_id, name_vi, name_en, address, timezone)
+        if demo and ctx.get_parameter_source("site_id") is click.core.ParameterSource.COMMANDLINE:
+            # several demo stations side by side (scripts/demo-fleet.sh): each its own audit log origin
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", site_id):
+                raise UserInputError("site.id: must be 2-63 characters a-z, 0-9 or '-'")
+            text = text.replace('id = "demo-hoan-kiem-01"', f'id = "{site_id}"', 1)
         config_from_dict(tomllib.loads(text), home, "station init")  # bad --site-id etc. exit 2, nothing written
         path.write_text(text, encoding="utf-8")
         wrote = True
