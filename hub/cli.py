@@ -63,6 +63,18 @@ def add_staff_command(username: str, password_stdin: bool) -> None:
     click.echo(f"hub staff {username} added")
 
 
+@hub.command("sweep")
+def sweep() -> None:
+    """Open an 'offline' alert for each station silent longer than HUB_OFFLINE_MINUTES (run it
+    from a timer every minute; the console also sweeps when it shows the fleet)."""
+    from hub.db import open_hub_database
+    from hub.service import sweep_offline
+
+    config = _config()
+    open_hub_database(config.database_url)
+    click.echo(f"{sweep_offline(time.time(), config.offline_after)} offline alerts opened")
+
+
 @hub.group("config")
 def config_group() -> None:
     """Desired configuration for the fleet, a group or one station (see docs/fleet.md)."""

@@ -4,6 +4,7 @@
 - ``HUB_SECRETS`` — folder holding ``witness.key`` (the witness's C2SP signer key),
   ``config.key`` (signs desired configuration) and ``session.key``; every hub process behind one load balancer mounts the same folder;
 - ``HUB_WITNESS_NAME`` — the witness key's name (default ``citizen-station-hub``);
+- ``HUB_OFFLINE_MINUTES`` — a station silent this long is offline and alerted (default 10);
 - ``HUB_PUBLIC_URL`` — the URL stations use (``https://hub.example.vn``); request
   signatures cover it, so it must be set when a proxy rewrites the host or scheme.
 """
@@ -34,6 +35,7 @@ class HubConfig:
     secrets_dir: Path
     witness_name: str = DEFAULT_WITNESS_NAME
     public_url: str | None = None
+    offline_after: float = 600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubConfig:
@@ -42,8 +44,12 @@ class HubConfig:
         url = env.get("HUB_DATABASE_URL", "")
         if not url:
             raise UserInputError("set HUB_DATABASE_URL to the hub's PostgreSQL database (postgresql://...)")
+        minutes = env.get("HUB_OFFLINE_MINUTES", "10")
+        if not minutes.isdigit() or not 1 <= int(minutes) <= 10080:
+            raise UserInputError("HUB_OFFLINE_MINUTES must be a whole number of minutes from 1 to 10080")
         return cls(url, Path(env.get("HUB_SECRETS", "hub-secrets")),
-                   env.get("HUB_WITNESS_NAME", DEFAULT_WITNESS_NAME), env.get("HUB_PUBLIC_URL") or None)
+                   env.get("HUB_WITNESS_NAME", DEFAULT_WITNESS_NAME), env.get("HUB_PUBLIC_URL") or None,
+                   offline_after=int(minutes) * 60.0)
 
 
 def ensure_hub_secrets(secrets_dir: Path) -> None:

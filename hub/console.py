@@ -114,7 +114,9 @@ def logout() -> Any:
 def overview() -> Any:
     """Every station: last seen, health, devices needing attention, open alerts."""
     now = _now()
-    stations = service.fleet_overview(now)
+    offline_after = current_app.extensions["hub"]["config"].offline_after
+    service.sweep_offline(now, offline_after)
+    stations = service.fleet_overview(now, offline_after)
     alerts = list(Alert.select().where(Alert.acknowledged_at.is_null()).order_by(Alert.created_at.desc()).limit(200))
     return render_template("hub/overview.html", stations=stations, alerts=alerts, csrf_token=session["csrf"],
                            when=_format_time, username=session["staff"])

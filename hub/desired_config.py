@@ -230,9 +230,9 @@ def record_report(station_id: str, body: dict[str, Any], now: float) -> None:
                   where=(ConfigReport.version <= version))
      .execute())
     if status == "refused":
-        from hub.service import _alert_once
+        from hub.service import alert_once
 
-        _alert_once(station_id, "config-refused", "the station refused its configuration: "
+        alert_once(station_id, "config-refused", "the station refused its configuration: "
                     + "; ".join(problems)[:1500], now)
 
 

@@ -99,17 +99,20 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                     .on_conflict_ignore().execute())
         fresh = inserted is not None  # PostgreSQL: RETURNING id, nothing when the row existed
         if fresh and kind == "heartbeat":
+            previous = Station.select(Station.health).where(Station.id == station_id).scalar()
             health = json.dumps(_clean_health(body), ensure_ascii=False, sort_keys=True)
             newest = (Station.update(health=health, health_at=float(created))
                       .where(Station.id == station_id,
                              (Station.health_at.is_null()) | (Station.health_at < float(created))).execute())
             if newest:
                 check_reported_log(station_id, body.get("checkpoint"), now)
+                before = (json.loads(previous) if previous else {}).get("devices")
+                check_devices(station_id, before, body.get("devices"), now)
         elif fresh and kind == "config_report":
             from hub.desired_config import record_report
 
             record_report(station_id, body, now)
-        Station.update(last_seen=now).where(Station.id == station_id).execute()
+        touch(station_id, now)
     return fresh
 
 
@@ -132,23 +135,74 @@ def check_reported_log(station_id: str, checkpoint: Any, now: float) -> None:
         return
     size, root = checkpoint["size"], checkpoint.get("root")
     if size < log.size:
-        _alert_once(station_id, "audit-rollback", f"the station reports an audit log of {size} entries after the "
+        alert_once(station_id, "audit-rollback", f"the station reports an audit log of {size} entries after the "
                     f"witness cosigned {log.size}: its log was rolled back", now)
     elif size == log.size and isinstance(root, str) and log.root is not None \
             and root != base64.b64encode(bytes(log.root)).decode():
-        _alert_once(station_id, "audit-fork", f"the station reports another root for size {size} than the one "
+        alert_once(station_id, "audit-fork", f"the station reports another root for size {size} than the one "
                     "the witness cosigned: its log forked", now)
 
 
-def _alert_once(station_id: str, kind: str, message: str, now: float) -> None:
-    if not Alert.select().where(Alert.station_id == station_id, Alert.kind == kind,
-                                Alert.acknowledged_at.is_null()).exists():
-        raise_alert(station_id, kind, message, now)
+#: device states that need someone at the station (hal.model.Status)
+TROUBLE_STATES = ("NOT_READY", "ERROR")
+
+
+def check_devices(station_id: str, before: Any, devices: Any, now: float) -> None:
+    """Alert when a device gets into trouble (paper out, unplugged, failed) or its reason
+    changes; close the device's open alert by itself when it is ready again. Only changes
+    alert, so an acknowledged alert does not come back with every heartbeat."""
+    if not isinstance(devices, dict):
+        return
+    before = before if isinstance(before, dict) else {}
+    for device_id, info in sorted(devices.items()):
+        if not isinstance(info, dict):
+            continue
+        kind = f"device:{str(device_id)[:25]}"
+        old = before.get(device_id) if isinstance(before.get(device_id), dict) else {}
+        if info.get("status") in TROUBLE_STATES:
+            if (old.get("status"), old.get("reason")) != (info.get("status"), info.get("reason")):
+                reason = str(info.get("reason") or "")[:200]
+                alert_once(station_id, kind, f"{str(info.get('kind', ''))[:32]} {str(device_id)[:64]}: "
+                           f"{info['status']} {reason}".strip(), now)
+        elif old.get("status") in TROUBLE_STATES:
+            Alert.update(acknowledged_at=now, acknowledged_by="(thiết bị đã sẵn sàng / device ready)").where(
+                Alert.station_id == station_id, Alert.kind == kind, Alert.acknowledged_at.is_null()).execute()
+
+
+def sweep_offline(now: float, offline_after: float = 600.0) -> int:
+    """Open an ``offline`` alert for every enrolled station silent for ``offline_after``
+    seconds (once, until acknowledged); returns how many were opened. Safe to run from any
+    number of hub processes: a duplicate is only a second open alert of the same kind, which
+    the check below makes rare, and harmless."""
+    opened = 0
+    silent = Station.select(Station.id, Station.last_seen).where(
+        Station.revoked_at.is_null(), Station.last_seen.is_null(False), Station.last_seen < now - offline_after)
+    for station in silent:
+        minutes = int((now - station.last_seen) // 60)
+        if alert_once(station.id, "offline", f"no word from the station for {minutes} minutes", now):
+            opened += 1
+    return opened
+
+
+def _back_online(station_id: str, now: float) -> None:
+    """The station spoke again: its open ``offline`` alert closes by itself."""
+    Alert.update(acknowledged_at=now, acknowledged_by="(trạm đã kết nối lại / back online)").where(
+        Alert.station_id == station_id, Alert.kind == "offline", Alert.acknowledged_at.is_null()).execute()
+
+
+def alert_once(station_id: str, kind: str, message: str, now: float) -> bool:
+    """Open an alert unless one of the same kind is open for the station; True if opened."""
+    if Alert.select().where(Alert.station_id == station_id, Alert.kind == kind,
+                            Alert.acknowledged_at.is_null()).exists():
+        return False
+    raise_alert(station_id, kind, message, now)
+    return True
 
 
 def touch(station_id: str, now: float) -> None:
-    """Record that the station was heard from."""
+    """Record that the station was heard from (and close its ``offline`` alert)."""
     Station.update(last_seen=now).where(Station.id == station_id).execute()
+    _back_online(station_id, now)
 
 
 def raise_alert(station_id: str, kind: str, message: str, now: float) -> None:
@@ -177,7 +231,7 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
         devices = health.get("devices") or {}
         attention = [{"id": device_id, "status": info.get("status"), "reason": info.get("reason", "")}
                      for device_id, info in sorted(devices.items())
-                     if isinstance(info, dict) and info.get("status") not in ("ok", None)]
+                     if isinstance(info, dict) and info.get("status") in TROUBLE_STATES]
         rows.append({"id": station.id, "site_id": station.site_id, "revoked": station.revoked_at is not None,
                      "last_seen": station.last_seen,
                      "online": station.last_seen is not None and now - station.last_seen <= offline_after,

@@ -30,8 +30,8 @@ def test_overview_needs_login_and_shows_stations_health_and_alerts(hub_apps, mak
     station.enrol(hub_apps[0].test_client(), create_enrolment_code(hub_clock()))
     station.signed(hub_apps[0].test_client(), "/api/v1/messages", {"messages": [
         {"id": "beat-000001", "kind": "heartbeat", "created": hub_clock(),
-         "body": {"version": "0.1.0", "devices": {"printer-1": {"status": "error", "reason": "hết giấy"},
-                                                   "card-1": {"status": "ok", "reason": ""}}}}]})
+         "body": {"version": "0.1.0", "devices": {"printer-1": {"status": "ERROR", "reason": "hết giấy"},
+                                                   "card-1": {"status": "READY", "reason": ""}}}}]})
     raise_alert(station.station_id, "audit-fork", "the log forked", hub_clock())
 
     client = hub_apps[1].test_client()
@@ -40,12 +40,14 @@ def test_overview_needs_login_and_shows_stations_health_and_alerts(hub_apps, mak
     assert _login(client).status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert "hn-hoankiem-01" in page and "0.1.0" in page and "trực tuyến / online" in page
-    assert "printer-1: error (hết giấy)" in page and "card-1" not in page
+    assert "printer-1: lỗi / error (hết giấy)" in page and "card-1" not in page
     assert "audit-fork" in page
-    hub_clock.advance(301)
-    assert "mất kết nối / offline" in client.get("/").get_data(as_text=True)
+    hub_clock.advance(601)  # HUB_OFFLINE_MINUTES: 10 by default
+    page = client.get("/").get_data(as_text=True)
+    assert "mất kết nối / offline" in page and "offline: no word from the station for 10 minutes" in page
+    assert "device:printer-1" in page  # the printer's trouble was alerted
 
-    alert = Alert.get()
+    alert = Alert.get(Alert.kind == "audit-fork")
     refused = client.post(f"/alerts/{alert.id}/acknowledge", data={"csrf_token": "forged"})
     assert refused.status_code == 400 and Alert.get_by_id(alert.id).acknowledged_at is None
     token = _csrf(client.get("/"))
