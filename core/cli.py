@@ -392,8 +392,10 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--witness", is_flag=True,
+              help="Also check the checkpoints the fleet hub's witness cosigned (rollback and fork).")
 @click.pass_context
-def audit_verify(ctx: click.Context, quiet: bool) -> None:
+def audit_verify(ctx: click.Context, quiet: bool, witness: bool) -> None:
     """Recompute every leaf and root, check checkpoint signatures and consistency.
 
     Exit 0 when all holds, 1 naming the first bad entry index or checkpoint.
@@ -415,16 +417,43 @@ def audit_verify(ctx: click.Context, quiet: bool) -> None:
     if report.unsigned:
         click.echo(f"note: the newest {report.unsigned} entries are not yet covered by a signed checkpoint "
                    "(`station audit checkpoint` makes one)")
+    if witness:
+        _verify_witnessed(ctx, app)
+
+
+def _verify_witnessed(ctx: click.Context, app: Any) -> None:
+    from core.fleet.models import HubLink
+    from core.fleet.witnessed import verify_witnessed
+
+    with app.app_context():
+        if HubLink.get_or_none(HubLink.id == 1) is None:
+            raise UserInputError("this station is not enrolled with a hub, so nothing is witnessed "
+                                 "(`station hub enrol URL CODE`)")
+        log = app.extensions["station"].audit
+        witnessed = verify_witnessed(log)
+        size = log.size()
+    for problem in witnessed.problems:
+        click.echo(f"FAILED: {problem}", err=True)
+    if not witnessed.ok:
+        ctx.exit(1)
+    if not witnessed.checked:
+        click.echo("FAILED: no checkpoint has been cosigned by the witness yet (`station hub witness`)", err=True)
+        ctx.exit(1)
+    click.echo(f"OK: {witnessed.checked} cosigned checkpoints verified; the witness has seen the first "
+               f"{witnessed.newest_size} of {size} entries")
 
 
 @audit.command("proof")
 @click.argument("index", type=click.IntRange(min=0))
 @click.pass_context
 def audit_proof(ctx: click.Context, index: int) -> None:
-    """Inclusion proof of entry INDEX (JSON) relative to the latest signed checkpoint."""
+    """Inclusion proof of entry INDEX (JSON) relative to the latest signed checkpoint, and
+    ("witnessed") to the newest checkpoint the fleet hub's witness cosigned, when there is one."""
+    from core.fleet.witnessed import inclusion_with_witness
+
     app = _app(ctx)
     with app.app_context():
-        click.echo(json.dumps(app.extensions["station"].audit.inclusion(index), indent=2))
+        click.echo(json.dumps(inclusion_with_witness(app.extensions["station"].audit, index), indent=2))
 
 
 @audit.command("export")

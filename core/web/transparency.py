@@ -24,8 +24,11 @@ def checkpoint() -> Response:
 @transparency.route("/proof/<int:index>")
 @public
 def proof(index: int) -> Response:
-    """Inclusion proof of entry ``index`` relative to the latest checkpoint (JSON)."""
-    return jsonify(audit_log().inclusion(index))
+    """Inclusion proof of entry ``index`` relative to the latest checkpoint (JSON), and
+    (``witnessed``) to the newest checkpoint the fleet hub's witness cosigned, if any."""
+    from core.fleet.witnessed import inclusion_with_witness
+
+    return jsonify(inclusion_with_witness(audit_log(), index))
 
 
 @transparency.route("/pubkey")

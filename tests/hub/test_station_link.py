@@ -157,3 +157,60 @@ def test_station_hub_cli_against_a_real_hub_process(hub_config, hub_clock, tmp_p
     assert "messages kept in the outbox" in capsys.readouterr().err
     assert main(["--home", home, "hub", "status"]) == 0
     assert "1 messages waiting" in capsys.readouterr().out
+
+
+def test_proofs_name_the_cosigned_checkpoint_and_verify_witness_catches_a_rollback(linked, hub_apps):
+    import base64
+
+    from core.audit.merkle import verify_inclusion
+    from core.audit.note import parse_checkpoint
+    from core.audit.store import AuditCheckpoint, AuditHead
+    from core.fleet.witnessed import inclusion_with_witness, verify_witnessed
+
+    app, client, _ = linked
+    station = app.extensions["station"]
+    with app.app_context():
+        for n in range(6):
+            station.audit.record("test.event", actor="os:test", object_ref=f"o{n}")
+        size = client.witness()
+        assert verify_witnessed(station.audit).ok and verify_witnessed(station.audit).newest_size == size
+        # the public proof a receipt links to carries the cosigned checkpoint and a proof to it
+        answer = app.test_client().get("/audit/proof/2").get_json()
+        witnessed = answer["witnessed"]
+        assert witnessed["tree_size"] == size and "— citizen-station-hub " in witnessed["checkpoint"]
+        assert witnessed == inclusion_with_witness(station.audit, 2)["witnessed"]
+        root = parse_checkpoint(parse_note(witnessed["checkpoint"]).text).root_hash
+        leaf = AuditEntry.get_by_id(2).leaf_hash
+        verify_inclusion(2, size, bytes(leaf), [base64.b64decode(h) for h in witnessed["inclusion_proof"]], root)
+
+        # a cosignature that does not verify is named
+        row = AuditCosignature.get_by_id(size)
+        line = [x for x in row.note.split("\n") if x.startswith("— citizen-station-hub ")][0]
+        raw = bytearray(base64.b64decode(line.split(" ")[2]))
+        raw[-1] ^= 1
+        forged = f"— citizen-station-hub {base64.b64encode(bytes(raw)).decode()}"
+        AuditCosignature.update(note=row.note.replace(line, forged)).execute()
+        assert "cosignature does not verify" in verify_witnessed(station.audit).problems[0]
+        AuditCosignature.update(note=row.note).execute()
+
+        # the station's log rolled back below what the witness cosigned: caught locally too
+        AuditEntry.delete().where(AuditEntry.idx >= size - 2).execute()
+        AuditCheckpoint.delete().where(AuditCheckpoint.size >= size - 2).execute()
+        AuditHead.update(size=size - 2, checkpoint_size=0).execute()
+        report = verify_witnessed(station.audit)
+    assert not report.ok and "rolled back" in report.problems[0]
+
+
+def test_station_audit_verify_witness_cli(linked, capsys):
+    from core.cli import main
+
+    app, client, _ = linked
+    home = str(app.extensions["station"].config.home)
+    with app.app_context():
+        app.extensions["station"].audit.record("test.event", actor="os:test", object_ref="x")
+    assert main(["--home", home, "audit", "verify", "--witness"]) == 1
+    assert "no checkpoint has been cosigned" in capsys.readouterr().err
+    with app.app_context():
+        size = client.witness()
+    assert main(["--home", home, "audit", "verify", "--witness"]) == 0
+    assert f"the witness has seen the first {size} of" in capsys.readouterr().out
