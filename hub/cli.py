@@ -50,17 +50,61 @@ def enrol_code(label: str) -> None:
 
 @hub.command("add-staff")
 @click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), default="admin", show_default=True,
+              help="viewer sees; operator also acknowledges alerts; admin also changes configuration.")
+@click.option("--totp", is_flag=True, help="Require an authenticator code; prints the QR code once.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def add_staff_command(username: str, password_stdin: bool) -> None:
+def add_staff_command(username: str, role: str, totp: bool, password_stdin: bool) -> None:
     """Create a hub console account."""
-    from hub.console import add_staff
+    from hub.config import load_staff_key
     from hub.db import open_hub_database
+    from hub.events import record_event
+    from hub.staff import add_staff
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
         "password", hide_input=True, confirmation_prompt=True)
-    open_hub_database(_config().database_url)
-    add_staff(username, password, time.time())
-    click.echo(f"hub staff {username} added")
+    config = _config()
+    open_hub_database(config.database_url)
+    uri = add_staff(username, password, time.time(), role=role, with_totp=totp,
+                    staff_key=load_staff_key(config) if totp else None)
+    record_event(_os_actor(), "staff.add", f"staff:{username}", {"role": role, "totp": totp}, time.time())
+    click.echo(f"hub staff {username} added ({role})")
+    if uri:
+        _show_totp(uri)
+
+
+@hub.command("totp-reset")
+@click.argument("username")
+def totp_reset(username: str) -> None:
+    """Give USERNAME a new authenticator secret (prints the QR code once)."""
+    from hub.config import load_staff_key
+    from hub.db import open_hub_database
+    from hub.events import record_event
+    from hub.staff import reset_totp
+
+    config = _config()
+    open_hub_database(config.database_url)
+    uri = reset_totp(username, load_staff_key(config))
+    record_event(_os_actor(), "staff.totp_reset", f"staff:{username}", {}, time.time())
+    _show_totp(uri)
+
+
+def _show_totp(uri: str) -> None:
+    import io
+
+    import segno
+
+    out = io.StringIO()
+    segno.make(uri, error="m").terminal(out=out, compact=True)
+    click.echo("Scan this QR code with the authenticator app now (shown once):")
+    click.echo(out.getvalue())
+    click.echo(f"or enter: {uri}")
+
+
+def _os_actor() -> str:
+    from core.audit.api import os_actor
+
+    return os_actor()
 
 
 @hub.command("sweep")
@@ -89,7 +133,6 @@ def config_set(scope: str, document: click.utils.LazyFile, actor: str | None) ->
     (fleet, group:<name> or station:<id>); prints what changed."""
     import json
 
-    from core.audit.api import os_actor
     from hub.db import open_hub_database
     from hub.desired_config import set_scope
 
@@ -98,7 +141,7 @@ def config_set(scope: str, document: click.utils.LazyFile, actor: str | None) ->
     except ValueError as error:
         raise click.UsageError(f"{document.name}: not valid JSON ({error})") from None
     open_hub_database(_config().database_url)
-    changes = set_scope(scope, payload, actor or os_actor(), time.time())
+    changes = set_scope(scope, payload, actor or _os_actor(), time.time())
     click.echo("\n".join(changes) if changes else "no change")
 
 
@@ -126,12 +169,11 @@ def config_show(scope: str) -> None:
 @click.argument("groups", nargs=-1)
 def config_groups(station_id: str, groups: tuple[str, ...]) -> None:
     """Put STATION_ID in GROUPS (replacing its groups; none removes it from all)."""
-    from core.audit.api import os_actor
     from hub.db import open_hub_database
     from hub.desired_config import set_groups
 
     open_hub_database(_config().database_url)
-    set_groups(station_id, list(groups), os_actor(), time.time())
+    set_groups(station_id, list(groups), _os_actor(), time.time())
     click.echo(f"{station_id}: groups {', '.join(groups) or 'none'}")
 
 

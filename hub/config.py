@@ -2,7 +2,8 @@
 
 - ``HUB_DATABASE_URL`` — ``postgresql://user@host:port/db`` (required);
 - ``HUB_SECRETS`` — folder holding ``witness.key`` (the witness's C2SP signer key),
-  ``config.key`` (signs desired configuration) and ``session.key``; every hub process behind one load balancer mounts the same folder;
+  ``config.key`` (signs desired configuration), ``staff.key`` (seals staff TOTP secrets)
+  and ``session.key``; every hub process behind one load balancer mounts the same folder;
 - ``HUB_WITNESS_NAME`` — the witness key's name (default ``citizen-station-hub``);
 - ``HUB_OFFLINE_MINUTES`` — a station silent this long is offline and alerted (default 10);
 - ``HUB_PUBLIC_URL`` — the URL stations use (``https://hub.example.vn``); request
@@ -58,6 +59,15 @@ def ensure_hub_secrets(secrets_dir: Path) -> None:
     _write_new(secrets_dir / "witness.key", Ed25519PrivateKey.generate().private_bytes_raw())
     _write_new(secrets_dir / "session.key", secrets.token_bytes(32))
     _write_new(secrets_dir / "config.key", Ed25519PrivateKey.generate().private_bytes_raw())
+    _write_new(secrets_dir / "staff.key", secrets.token_bytes(32))
+
+
+def load_staff_key(config: HubConfig) -> bytes:
+    """The AES-256-GCM key that seals hub staff TOTP secrets at rest."""
+    path = config.secrets_dir / "staff.key"
+    if not path.exists():
+        raise UserInputError(f"{path} is missing; run `station-hub init-db` once")
+    return path.read_bytes()
 
 
 def load_config_signer(config: HubConfig) -> NoteSigner:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import (
     Blueprint,
     abort,
@@ -25,52 +24,45 @@ from flask import (
     url_for,
 )
 
-from core.identity.passwords import check_password_rules
-from core.identity.staff import HASHER, _dummy_hash
-from hub import service
+from hub import service, staff
+from hub.config import load_staff_key
 from hub.db import Alert, HubStaff
 
 console = Blueprint("hub_console", __name__, template_folder="templates")
 SESSION_LIFETIME = 8 * 3600
 
 
-def add_staff(username: str, password: str, now: float) -> None:
+def add_staff(username: str, password: str, now: float, role: str = "admin") -> None:
     """Create a hub console account (same password rules and hash as station staff)."""
-    from core.errors import UserInputError
-
-    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise UserInputError("usernames are 1-64 letters, digits, '.', '-' or '_'")
-    check_password_rules(password, username)
-    if HubStaff.select().where(HubStaff.username == username).exists():
-        raise UserInputError(f"user {username!r} already exists")
-    HubStaff.create(username=username, password_hash=HASHER.hash(password), created_at=now)
+    staff.add_staff(username, password, now, role=role)
 
 
-def authenticate(username: str, password: str) -> bool:
-    """True for a known, enabled account and its password; the same argon2 work otherwise."""
-    user = HubStaff.get_or_none(HubStaff.username == username)
-    try:
-        HASHER.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-    return user is not None and not user.disabled
+def _staff_key() -> bytes:
+    return load_staff_key(current_app.extensions["hub"]["config"])
 
 
 def _now() -> float:
     return current_app.extensions["hub"]["clock"]()
 
 
-def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Only a logged-in, still-enabled staff member within the session lifetime."""
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        username, since = session.get("staff"), session.get("since", 0)
-        if not username or _now() - since > SESSION_LIFETIME or not HubStaff.select().where(
-                HubStaff.username == username, HubStaff.disabled == False).exists():  # noqa: E712
-            session.clear()
-            return redirect(url_for("hub_console.login"))
-        return view(*args, **kwargs)
-    return wrapper
+def staff_required(view: Callable[..., Any] | None = None, *, role: str = "viewer") -> Any:
+    """Only a logged-in, still-enabled staff member within the session lifetime whose role
+    includes ``role`` (viewer < operator < admin); others get 403 with the reason."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            username, since = session.get("staff"), session.get("since", 0)
+            user = HubStaff.get_or_none(HubStaff.username == username, HubStaff.disabled == False) \
+                if username else None  # noqa: E712
+            if user is None or _now() - since > SESSION_LIFETIME:
+                session.clear()
+                return redirect(url_for("hub_console.login"))
+            if not staff.role_at_least(user.role, role):
+                abort(403, f"Vai trò {user.role} không được làm việc này / the {user.role} role cannot do this "
+                           f"(needs {role})")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate(view) if view is not None else decorate
 
 
 def _check_csrf() -> None:
@@ -90,13 +82,14 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         _check_csrf()
-        if authenticate(request.form.get("username", ""), request.form.get("password", "")):
+        if staff.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                              request.form.get("code", ""), _staff_key(), _now()):
             session.clear()
             session["staff"] = request.form["username"]
             session["since"] = _now()
             session["csrf"] = secrets.token_urlsafe(24)
             return redirect(url_for("hub_console.overview"))
-        error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password."
+        error = "Sai tên đăng nhập, mật khẩu hoặc mã xác thực. / Wrong username, password or code."
     return render_template("hub/login.html", csrf_token=_login_csrf(), error=error), 401 if error else 200
 
 
@@ -123,7 +116,7 @@ def overview() -> Any:
 
 
 @console.post("/alerts/<int:alert_id>/acknowledge")
-@staff_required
+@staff_required(role="operator")
 def acknowledge(alert_id: int) -> Any:
     """Acknowledge an alert."""
     _check_csrf()
@@ -156,6 +149,9 @@ def config_page() -> Any:
         try:
             document = json.loads(text)
             if request.form.get("action") == "save":
+                user = HubStaff.get(HubStaff.username == session["staff"])
+                if not staff.role_at_least(user.role, "admin"):
+                    abort(403, "Chỉ quản trị viên được đổi cấu hình / only an admin can change configuration")
                 changes = set_scope(scope, document, session["staff"], _now())
                 saved = True
             else:

@@ -119,6 +119,10 @@ class HubStaff(HubModel):
     password_hash = peewee.TextField()
     created_at = peewee.DoubleField()
     disabled = peewee.BooleanField(default=False)
+    # hub migration 0004: viewer < operator < admin; TOTP sealed under HUB_SECRETS/staff.key
+    role = peewee.CharField(max_length=16, default="admin")
+    totp_secret = peewee.TextField(default="")
+    totp_last_step = peewee.BigIntegerField(default=0)
 
     class Meta:
         table_name = "hub_staff"

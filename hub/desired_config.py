@@ -28,7 +28,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.audit.note import NoteSigner, sign_note
 from core.errors import NotFoundError, UserInputError
-from hub.db import ConfigReport, ConfigScope, GroupMember, HubEvent, Station, hub_database
+from hub.db import ConfigReport, ConfigScope, GroupMember, Station, hub_database
+from hub.events import record_event
 
 NOTE_HEADER = "citizen-station/hub-config/v1"
 _PLUGIN_ID = r"^[a-z][a-z0-9_]{0,63}$"
@@ -110,12 +111,6 @@ def check_scope(scope: str) -> str:
     if scope.startswith("station:") and Station.get_or_none(Station.id == scope.split(":", 1)[1]) is None:
         raise NotFoundError(f"no enrolled station {scope.split(':', 1)[1]}")
     return scope
-
-
-def record_event(actor: str, action: str, object_ref: str, details: dict[str, Any], now: float) -> None:
-    """Append to the hub's audit trail (inside the caller's transaction)."""
-    HubEvent.create(at=now, actor=actor[:128], action=action, object_ref=object_ref[:200],
-                    details=json.dumps(details, ensure_ascii=False, sort_keys=True))
 
 
 def set_scope(scope: str, document: dict[str, Any], actor: str, now: float) -> list[str]:

@@ -211,10 +211,14 @@ def raise_alert(station_id: str, kind: str, message: str, now: float) -> None:
 
 
 def acknowledge_alert(alert_id: int, username: str, now: float) -> None:
-    """Mark an alert as seen by ``username``."""
-    if not Alert.update(acknowledged_at=now, acknowledged_by=username).where(
-            Alert.id == alert_id, Alert.acknowledged_at.is_null()).execute():
-        raise NotFoundError("no open alert with this id")
+    """Mark an alert as seen by ``username`` (recorded in the hub's audit trail)."""
+    from hub.events import record_event
+
+    with hub_database.atomic():
+        if not Alert.update(acknowledged_at=now, acknowledged_by=username).where(
+                Alert.id == alert_id, Alert.acknowledged_at.is_null()).execute():
+            raise NotFoundError("no open alert with this id")
+        record_event(username, "alert.acknowledge", f"alert:{alert_id}", {}, now)
 
 
 def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, Any]]:
