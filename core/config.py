@@ -47,6 +47,11 @@ class _SiteSchema(Schema):
     address = fields.String(load_default="")
     ward_police_phone = fields.String(load_default="113")
     timezone = fields.String(load_default="Asia/Ho_Chi_Minh", validate=_known_timezone)
+    # where the station stands, for the fleet hub (list, filters, map)
+    province = fields.String(load_default="", validate=validate.Length(max=100))
+    ward = fields.String(load_default="", validate=validate.Length(max=100))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
 
 
 class _DatabaseSchema(Schema):

@@ -11,6 +11,10 @@ id = "demo-hoan-kiem-01"
 name_vi = "Trạm Công dân số phường Hoàn Kiếm (mô phỏng)"
 name_en = "Hoan Kiem Ward Digital Citizen Station (simulated)"
 address = "Số 1 phố Mô Phỏng, phường Hoàn Kiếm, Hà Nội (địa chỉ mô phỏng)"
+province = "Hà Nội"
+ward = "Phường Hoàn Kiếm"
+latitude = 21.0285
+longitude = 105.8542
 ward_police_phone = "113"
 
 [database]

@@ -39,6 +39,11 @@ address = {_toml_string(address)}
 # and exports are shown in it.
 timezone = {_toml_string(timezone)}
 ward_police_phone = "113"
+# Where the station stands, for the fleet hub's list, filters and map (optional):
+# province = "Hà Nội"
+# ward = "Phường Hoàn Kiếm"
+# latitude = 21.0285
+# longitude = 105.8542
 
 [database]
 # SQLite in the site folder, or postgresql://user:password@host:5432/station

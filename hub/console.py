@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 
-from hub import service, staff
+from hub import fleet_views, service, staff
 from hub.config import load_staff_key
 from hub.db import Alert, HubStaff
 
@@ -109,10 +109,28 @@ def overview() -> Any:
     now = _now()
     offline_after = current_app.extensions["hub"]["config"].offline_after
     service.sweep_offline(now, offline_after)
-    stations = service.fleet_overview(now, offline_after)
+    everyone = service.fleet_overview(now, offline_after)
+    province, ward = request.args.get("province", ""), request.args.get("ward", "")
+    stations = fleet_views.filter_stations(everyone, province, ward)
     alerts = list(Alert.select().where(Alert.acknowledged_at.is_null()).order_by(Alert.created_at.desc()).limit(200))
+    shown = {s["id"] for s in stations}
+    alerts = [a for a in alerts if a.station_id in shown or not (province or ward)]
     return render_template("hub/overview.html", stations=stations, alerts=alerts, csrf_token=session["csrf"],
-                           when=_format_time, username=session["staff"])
+                           when=_format_time, username=session["staff"], places=fleet_views.places(everyone),
+                           province=province, ward=ward, station_map=fleet_views.station_map(stations))
+
+
+@console.get("/usage")
+@staff_required
+def usage() -> Any:
+    """Usage across the fleet (or a province/ward): the station console's charts, summed."""
+    everyone = service.fleet_overview(_now(), current_app.extensions["hub"]["config"].offline_after)
+    province, ward = request.args.get("province", ""), request.args.get("ward", "")
+    stations = fleet_views.filter_stations(everyone, province, ward)
+    totals = fleet_views.fleet_usage([s["id"] for s in stations])
+    return render_template("hub/usage.html", usage=totals, charts=fleet_views.usage_charts(totals),
+                           places=fleet_views.places(everyone), province=province, ward=ward,
+                           username=session["staff"])
 
 
 @console.post("/alerts/<int:alert_id>/acknowledge")

@@ -218,4 +218,19 @@ class HubEvent(HubModel):
         table_name = "hub_events"
 
 
-DESIRED_CONFIG_TABLES = [ConfigScope, GroupMember, ConfigReport, HubEvent]
+# tables made by migrations after 0001 (which builds HUB_TABLES); the tests empty both lists
+LATER_TABLES = [ConfigScope, GroupMember, ConfigReport, HubEvent]
+
+
+class StationUsage(HubModel):
+    """A station's latest usage counts (hub migration 0005): aggregates only, no person."""
+
+    station_id = peewee.CharField(max_length=32, primary_key=True)
+    body = peewee.TextField()
+    created = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_station_usage"
+
+
+LATER_TABLES.append(StationUsage)

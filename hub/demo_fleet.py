@@ -25,6 +25,9 @@ from pathlib import Path
 DEMO_DATABASE = "citizen_hub_demo"
 DEMO_STAFF = ("demo", "demo-fleet-mô-phỏng-2026")
 STATIONS = 3
+# made-up sites in three Hà Nội wards (the demo's coordinates are only for the hub's map)
+PLACES = [("Phường Hoàn Kiếm", 21.0285, 105.8542), ("Phường Cửa Nam", 21.0245, 105.8412),
+          ("Phường Ba Đình", 21.0368, 105.8342)]
 
 
 def _bin(name: str) -> str:
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             home = folder / f"station-{number}"
             env = dict(os.environ, STATION_HOME=str(home))
             _run([_bin("station"), "init", "--demo", "--site-id", f"demo-fleet-0{number}"], env)
+            _place(home / "station.toml", *PLACES[number - 1])
             code = _run([_bin("station-hub"), "enrol-code", "--label", f"demo {number}"], hub_env).strip()
             _run([_bin("station"), "hub", "enrol", hub_url, code], env)
             homes.append((home, env))
@@ -139,6 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _place(toml: Path, ward: str, latitude: float, longitude: float) -> None:
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('ward = "Phường Hoàn Kiếm"', f'ward = "{ward}"', 1)
+    text = text.replace("latitude = 21.0285", f"latitude = {latitude}", 1)
+    text = text.replace("longitude = 105.8542", f"longitude = {longitude}", 1)
+    toml.write_text(text, encoding="utf-8")
 
 
 def _stations(hub_env: dict[str, str]) -> dict[str, str]:

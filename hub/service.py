@@ -17,7 +17,7 @@ from core.errors import NotFoundError, PermissionDenied, UserInputError
 from hub.db import Alert, EnrolmentCode, Station, StationMessage, WitnessedLog, hub_database
 
 CODE_LIFETIME_SECONDS = 7 * 24 * 3600
-MESSAGE_KINDS = ("heartbeat", "config_report")
+MESSAGE_KINDS = ("heartbeat", "config_report", "usage")
 
 
 class EnrolmentRefused(PermissionDenied):
@@ -108,6 +108,8 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 check_reported_log(station_id, body.get("checkpoint"), now)
                 before = (json.loads(previous) if previous else {}).get("devices")
                 check_devices(station_id, before, body.get("devices"), now)
+        elif fresh and kind == "usage":
+            store_usage(station_id, body, float(created))
         elif fresh and kind == "config_report":
             from hub.desired_config import record_report
 
@@ -116,9 +118,28 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
     return fresh
 
 
+def store_usage(station_id: str, body: dict[str, Any], created: float) -> None:
+    """Keep the station's newest usage counts (a late replay of older ones changes nothing)."""
+    from hub.db import StationUsage
+
+    days, transactions = body.get("days"), body.get("transactions")
+    if not isinstance(days, list) or not isinstance(transactions, dict) or len(days) > 62 or not all(
+            isinstance(values, list) and len(values) == len(days) and all(isinstance(v, int) for v in values)
+            for values in transactions.values()):
+        raise UserInputError("usage: 'days' and per-plugin counts of the same length")
+    clean = {"days": [str(d)[:10] for d in days], "transactions": {str(k)[:64]: v for k, v in transactions.items()},
+             "screenings": [int(v) for v in body.get("screenings") or []][:len(days)],
+             "payments": {str(k)[:16]: int(v) for k, v in (body.get("payments") or {}).items()}}
+    (StationUsage.insert(station_id=station_id, body=json.dumps(clean), created=created)
+     .on_conflict(conflict_target=[StationUsage.station_id],
+                  update={StationUsage.body: json.dumps(clean), StationUsage.created: created},
+                  where=(StationUsage.created < created))
+     .execute())
+
+
 def _clean_health(body: dict[str, Any]) -> dict[str, Any]:
     """Keep the health fields the hub understands (no personal data is ever sent)."""
-    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id")
+    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id", "site")
     return {key: body[key] for key in allowed if key in body}
 
 
@@ -221,6 +242,10 @@ def acknowledge_alert(alert_id: int, username: str, now: float) -> None:
         record_event(username, "alert.acknowledge", f"alert:{alert_id}", {}, now)
 
 
+def _coordinate(value: Any, limit: float) -> float | None:
+    return float(value) if isinstance(value, int | float) and -limit <= value <= limit else None
+
+
 def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, Any]]:
     """Every station with last seen, online state, health and devices needing attention."""
     open_alerts: dict[str, int] = {}
@@ -236,7 +261,11 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
         attention = [{"id": device_id, "status": info.get("status"), "reason": info.get("reason", "")}
                      for device_id, info in sorted(devices.items())
                      if isinstance(info, dict) and info.get("status") in TROUBLE_STATES]
+        site = health.get("site") if isinstance(health.get("site"), dict) else {}
         rows.append({"id": station.id, "site_id": station.site_id, "revoked": station.revoked_at is not None,
+                     "name": str(site.get("name_vi") or ""), "province": str(site.get("province") or ""),
+                     "ward": str(site.get("ward") or ""), "latitude": _coordinate(site.get("latitude"), 90),
+                     "longitude": _coordinate(site.get("longitude"), 180),
                      "last_seen": station.last_seen,
                      "online": station.last_seen is not None and now - station.last_seen <= offline_after,
                      "version": health.get("version"), "plugins": health.get("plugins") or {},

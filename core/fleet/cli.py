@@ -100,6 +100,7 @@ def agent(ctx: click.Context, interval: float, once: bool) -> None:
         with app.app_context():
             client.link()
             client.enqueue_heartbeat()
+            client.enqueue_usage_if_due()
             _flush(client)
             try:
                 client.witness()

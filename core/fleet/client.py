@@ -162,6 +162,14 @@ class HubClient:
         """Queue the station's current health."""
         return self.enqueue("heartbeat", collect_health(self.station))
 
+    def enqueue_usage_if_due(self) -> str | None:
+        """Queue the usage counts when the last were queued an hour ago or more."""
+        last = (HubOutbox.select(HubOutbox.created_at).where(HubOutbox.kind == "usage")
+                .order_by(HubOutbox.id.desc()).scalar())
+        if last is not None and self._now() - last < USAGE_EVERY_SECONDS:
+            return None
+        return self.enqueue("usage", collect_usage())
+
     def flush(self) -> int:
         """Send queued messages in order until none is left; returns how many were acknowledged.
 
@@ -243,8 +251,26 @@ def collect_health(station: Any) -> dict[str, Any]:
     latest = AuditCheckpoint.select().order_by(AuditCheckpoint.size.desc()).first()
     checkpoint = ({"size": latest.size, "root": base64.b64encode(bytes(latest.root)).decode()}
                   if latest is not None else None)
+    site = station.config.site
+    place = {key: site.get(key) for key in ("name_vi", "province", "ward", "latitude", "longitude")
+             if site.get(key) not in (None, "")}
     return {"site_id": station.config.site_id, "version": station_version, "plugins": plugins, "devices": devices,
-            "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint}
+            "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint, "site": place}
+
+
+USAGE_DAYS = 14
+USAGE_EVERY_SECONDS = 3600
+
+
+def collect_usage() -> dict[str, Any]:
+    """Counts for the fleet's usage charts (the console's, last 14 days): transactions per
+    plugin and day, screenings per day, payments per method. Aggregates only, no person."""
+    from core.console.usage import usage_for
+
+    usage = usage_for(USAGE_DAYS)
+    return {"days": usage.days, "transactions": usage.transactions_series(),
+            "screenings": usage.screenings_series(),
+            "payments": {method: int(count) for method, count in usage.payments_count.items()}}
 
 
 def _etag_of(note: str) -> str:

@@ -12,7 +12,7 @@ from core.audit.note import Checkpoint, NoteSigner, sign_checkpoint
 from core.fleet.httpsig import sign_request
 from hub.app import create_app
 from hub.config import HubConfig, ensure_hub_secrets
-from hub.db import DESIRED_CONFIG_TABLES, HUB_TABLES, hub_database, migrate_hub, open_hub_database
+from hub.db import LATER_TABLES, HUB_TABLES, hub_database, migrate_hub, open_hub_database
 from sdk.testing import FakeClock, TemporaryPostgresDatabase, require_postgres
 
 
@@ -35,7 +35,7 @@ def hub_clock():
 def hub_config(hub_db_url, tmp_path):
     secrets = tmp_path / "hub-secrets"
     ensure_hub_secrets(secrets)
-    for model in [*reversed(DESIRED_CONFIG_TABLES), *reversed(HUB_TABLES)]:
+    for model in [*reversed(LATER_TABLES), *reversed(HUB_TABLES)]:
         model.delete().execute()
     return HubConfig(hub_db_url, secrets)
 
