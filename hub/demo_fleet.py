@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 def _place(toml: Path, ward: str, latitude: float, longitude: float) -> None:
     text = toml.read_text(encoding="utf-8")
     text = text.replace('ward = "Phường Hoàn Kiếm"', f'ward = "{ward}"', 1)
+    text = text.replace('name_vi = "Trạm Công dân số phường Hoàn Kiếm (mô phỏng)"',
+                        f'name_vi = "Trạm Công dân số {ward[0].lower() + ward[1:]} (mô phỏng)"', 1)
     text = text.replace("latitude = 21.0285", f"latitude = {latitude}", 1)
     text = text.replace("longitude = 105.8542", f"longitude = {longitude}", 1)
     toml.write_text(text, encoding="utf-8")

@@ -44,9 +44,10 @@ def station_map(stations: list[dict[str, Any]]) -> Markup:
                       'No station has coordinates yet.</p>')
     lats = [s["latitude"] for s in located]
     lons = [s["longitude"] for s in located]
-    south, north = min(lats) - 0.05, max(lats) + 0.05
-    west, east = min(lons) - 0.05, max(lons) + 0.05
-    span = max(north - south, east - west)
+    span = max(max(lats) - min(lats), max(lons) - min(lons)) + 0.02
+    # a square view centred on the stations (degrees of latitude and longitude drawn alike)
+    south = (min(lats) + max(lats)) / 2 - span / 2
+    west = (min(lons) + max(lons)) / 2 - span / 2
     scale = (MAP_WIDTH - 2 * MARGIN) / span
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
@@ -76,7 +77,8 @@ def station_map(stations: list[dict[str, Any]]) -> Markup:
         body.append(f'<g class="station {state}" data-site="{escape(station["site_id"])}">{ring}'
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7"><title>{label} — '
                     f'{state_text}{alerts_text}</title></circle>'
-                    f'<text x="{x + 10:.1f}" y="{y + 4:.1f}" class="label">{label}</text></g>')
+                    f'<text x="{x + 10 if x < MAP_WIDTH * 0.55 else x - 10:.1f}" y="{y + 4:.1f}" class="label" '
+                    f'text-anchor="{"start" if x < MAP_WIDTH * 0.55 else "end"}">{label}</text></g>')
     return Markup(f'<svg id="station-map" role="img" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" '
                   f'width="{MAP_WIDTH}" height="{MAP_HEIGHT}"><title>Bản đồ trạm / Station map</title>'
                   + "".join(body) + "</svg>")
@@ -104,11 +106,16 @@ def fleet_usage(station_ids: list[str]) -> dict[str, Any]:
             "payments": dict(sorted(payments.items())), "stations": len(rows)}
 
 
-def usage_charts(usage: dict[str, Any]) -> list[Markup]:
-    """The charts of :func:`fleet_usage` (day labels dd/mm)."""
+def usage_charts(usage: dict[str, Any]) -> list[tuple[str, Markup]]:
+    """(title, chart) pairs for :func:`fleet_usage` (day labels dd/mm)."""
     labels = [f"{day[8:10]}/{day[5:7]}" for day in usage["days"]]
-    return [stacked_bars("fleet-transactions", "Giao dịch theo dịch vụ / Transactions by service", labels,
-                         usage["transactions"], empty_text="Chưa có số liệu / No data"),
-            bars("fleet-screenings", "Lượt khám sàng lọc / Health screenings", labels, usage["screenings"]),
-            bars("fleet-payments", "Thanh toán theo hình thức / Payments by method", list(usage["payments"]),
-                 list(usage["payments"].values()))]
+    empty = "Chưa có số liệu / No data"
+    charts = [("Giao dịch theo dịch vụ / Transactions by service",
+               lambda title: stacked_bars("fleet-transactions", title, labels, usage["transactions"],
+                                          empty_text=empty)),
+              ("Lượt khám sàng lọc / Health screenings",
+               lambda title: bars("fleet-screenings", title, labels, usage["screenings"], empty_text=empty)),
+              ("Thanh toán theo hình thức (14 ngày) / Payments by method (14 days)",
+               lambda title: bars("fleet-payments", title, list(usage["payments"]),
+                                  list(usage["payments"].values()), empty_text=empty))]
+    return [(title, draw(title)) for title, draw in charts]

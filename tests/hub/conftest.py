@@ -12,7 +12,7 @@ from core.audit.note import Checkpoint, NoteSigner, sign_checkpoint
 from core.fleet.httpsig import sign_request
 from hub.app import create_app
 from hub.config import HubConfig, ensure_hub_secrets
-from hub.db import LATER_TABLES, HUB_TABLES, hub_database, migrate_hub, open_hub_database
+from hub.db import HUB_TABLES, LATER_TABLES, hub_database, migrate_hub, open_hub_database
 from sdk.testing import FakeClock, TemporaryPostgresDatabase, require_postgres
 
 
