@@ -17,7 +17,7 @@ from core.errors import NotFoundError, PermissionDenied, UserInputError
 from hub.db import Alert, EnrolmentCode, Station, StationMessage, WitnessedLog, hub_database
 
 CODE_LIFETIME_SECONDS = 7 * 24 * 3600
-MESSAGE_KINDS = ("heartbeat", "config_report", "usage")
+MESSAGE_KINDS = ("heartbeat", "config_report", "usage", "stats")
 
 
 class EnrolmentRefused(PermissionDenied):
@@ -110,6 +110,10 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 check_devices(station_id, before, body.get("devices"), now)
         elif fresh and kind == "usage":
             store_usage(station_id, body, float(created))
+        elif fresh and kind == "stats":
+            from hub.open_data import store_counts
+
+            store_counts(station_id, body, float(created))
         elif fresh and kind == "config_report":
             from hub.desired_config import record_report
 

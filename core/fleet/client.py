@@ -162,6 +162,20 @@ class HubClient:
         """Queue the station's current health."""
         return self.enqueue("heartbeat", collect_health(self.station))
 
+    def enqueue_stats_if_due(self) -> list[str]:
+        """Queue the planners' counts of this month and the last, once an hour."""
+        from zoneinfo import ZoneInfo
+
+        from core.fleet.stats import collect_stats, periods_to_send
+
+        last = (HubOutbox.select(HubOutbox.created_at).where(HubOutbox.kind == "stats")
+                .order_by(HubOutbox.id.desc()).scalar())
+        if last is not None and self._now() - last < USAGE_EVERY_SECONDS:
+            return []
+        zone = ZoneInfo(self.station.config.site.get("timezone") or "Asia/Ho_Chi_Minh")
+        return [self.enqueue("stats", collect_stats(self.station, period))
+                for period in periods_to_send(self._now(), zone)]
+
     def enqueue_usage_if_due(self) -> str | None:
         """Queue the usage counts when the last were queued an hour ago or more."""
         last = (HubOutbox.select(HubOutbox.created_at).where(HubOutbox.kind == "usage")
