@@ -122,6 +122,15 @@ def planning_counts(period_start: float, period_end: float) -> list[dict[str, An
 
 
 @hookspec
+def open_observations(since: float, until: float) -> list[dict[str, Any]] | None:
+    """Environmental observations taken in ``[since, until)`` for open data (fleet hub,
+    OGC SensorThings): ``[{"sensor": "geiger_counter", "quantity": "dose_rate", "unit": "µSv/h",
+    "time": 1790000000.0, "value": 0.12, "exceeds": False}, ...]``; ``exceeds`` marks a value over
+    the site's warning threshold (the hub raises an alert). Never personal data. (sdk 1.3)
+    """
+
+
+@hookspec
 def cli_commands(group: click.Group) -> None:
     """Add ``station`` sub-commands: ``group`` is the plugin's own click group
     (``station <plugin id> ...``)."""

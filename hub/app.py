@@ -16,6 +16,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     """A hub process: its routes bound to the shared database; nothing kept in memory that matters."""
     from hub.console import console
     from hub.open_data_web import open_data_pages
+    from hub.sensorthings import sensorthings
     from hub.web import api
 
     open_hub_database(config.database_url)
@@ -28,6 +29,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.register_blueprint(api)
     app.register_blueprint(console)
     app.register_blueprint(open_data_pages)
+    app.register_blueprint(sensorthings)
 
     @app.errorhandler(StationError)
     def station_error(error: StationError):  # noqa: ANN202 — Flask handler

@@ -292,3 +292,23 @@ class Release(HubModel):
 
 
 LATER_TABLES.extend([StatCount, PrivacyBudget, Release])
+
+
+class Observation(HubModel):
+    """An environmental observation a station sent (hub migration 0007): open data."""
+
+    id = peewee.BigAutoField()
+    station_id = peewee.CharField(max_length=32)
+    sensor = peewee.CharField(max_length=40)
+    quantity = peewee.CharField(max_length=40)
+    unit = peewee.CharField(max_length=40)
+    phenomenon_time = peewee.DoubleField()
+    value = peewee.DoubleField()
+    received = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_observations"
+        indexes = ((("station_id", "sensor", "quantity", "phenomenon_time"), True),)
+
+
+LATER_TABLES.append(Observation)
