@@ -38,8 +38,15 @@ open_data_pages = Blueprint("hub_open_data", __name__, template_folder="template
 @open_data_pages.get("/open-data")
 def index() -> str:
     """Every published release, newest first (public)."""
+    from hub import fleet_views, service
+
     releases = list(Release.select().order_by(Release.id.desc()).limit(500))
-    return render_template("hub/open_data.html", releases=releases, when=_format_time)
+    stations = [s for s in service.fleet_overview(_now()) if not s["revoked"]]
+    readings = fleet_views.latest_readings([s["id"] for s in stations])
+    notes = {station_id: fleet_views.reading_note(values) for station_id, values in readings.items()}
+    environment = [(s, readings[s["id"]]) for s in stations if s["id"] in readings]
+    return render_template("hub/open_data.html", releases=releases, when=_format_time, environment=environment,
+                           environment_map=fleet_views.station_map([s for s, _ in environment], notes))
 
 
 @open_data_pages.get("/open-data/<int:release_id>.json")

@@ -65,6 +65,8 @@ def test_readings_reach_the_hub_once_and_are_served_as_sensorthings(station_fact
     assert public.get("/sta/v1.1/Nonsense").status_code == 404
     assert public.get("/sta/v1.1/Observations?$top=x").status_code == 400
     assert public.get("/sta/v1.1/Things").headers["Access-Control-Allow-Origin"] == "*"
+    page = public.get("/open-data").get_data(as_text=True)  # the public page: latest readings per station
+    assert "0,098" in page and 'id="environment"' in page
     assert not Alert.select().exists()
 
 
