@@ -36,13 +36,14 @@ def _bp_counts(station_id, clock, ward="Phường Hoàn Kiếm", counts=None):
 def test_a_release_adds_noise_spends_the_budget_and_refuses_past_it(hub_config, hub_clock):
     _bp_counts("st-0000000000000001", hub_clock)
     _bp_counts("st-0000000000000002", hub_clock)
-    first = release("Hà Nội", "Phường Hoàn Kiếm", "2026-12", "bp_category", 0.5, "lan", hub_clock())
+    first = release("Hà Nội", "Phường Hoàn Kiếm", "2026-12", "bp_category", 0.5, "lan", hub_clock(), min_count=60)
     cells = {c["cell"]["category"]: c["count"] for c in json.loads(first.cells)}
-    # every category of the fixed list is there; counts are near the true sums, not equal to all of them
+    # every category of the fixed list is there; counts are near the true sums (noise scale 4:
+    # a deviation over 60 has probability e^-15)
     assert set(cells) == {"low", "optimal", "normal", "high_normal", "grade_1", "grade_2", "grade_3"}
     assert abs(cells["normal"] - 800) <= 60 and abs(cells["grade_1"] - 300) <= 60
-    assert cells["grade_3"] is None or cells["grade_3"] >= 10  # 6 in truth: suppressed unless noise lifted it
-    assert cells["low"] is None  # 0 in truth, below the minimum: suppressed (almost surely)
+    # true counts 6 and 0 are below the minimum of 60 and suppressed (noise reaching 54: p ≈ e^-13)
+    assert cells["grade_3"] is None and cells["low"] is None
     assert first.scale == pytest.approx(2 / 0.5) and first.stations == 2 and "OpenDP" in first.method
     release("Hà Nội", "Phường Hoàn Kiếm", "2026-12", "demand", 0.5, "lan", hub_clock())
     with pytest.raises(BudgetExhausted, match="budget"):
