@@ -78,10 +78,21 @@ def enable(plugin_id: str) -> Response:
     return _switch(plugin_id, True)
 
 
-@plugin_pages.route("/<plugin_id>/disable", methods=["POST"])
+@plugin_pages.route("/<plugin_id>/disable", methods=["GET", "POST"])
 @requires("console.plugins.change")
-def disable(plugin_id: str) -> Response:
-    """Switch a plugin off for this site (its routes answer 404 and its tile goes at once)."""
+def disable(plugin_id: str) -> Response | str:
+    """Switch a plugin off for this site, after a page naming the effect (its routes answer
+    404 and its tile goes at once)."""
+    from core.console.confirm import confirm_page, confirmed
+
+    record = current_station().plugins.get(plugin_id)
+    if not confirmed():
+        name = localized(record.manifest.name, current_language()) if record.manifest else plugin_id
+        return confirm_page(_("Disable %(plugin)s", plugin=name),
+                            _("%(plugin)s stops at once: its tile leaves the kiosk's home page and citizens can no "
+                              "longer use it. Its data is kept; you can enable it again.", plugin=name),
+                            url_for("console.plugins.disable", plugin_id=plugin_id), _("Disable"), "plugins",
+                            back=url_for("console.plugins.index") + f"#plugin-{plugin_id}")
     return _switch(plugin_id, False)
 
 

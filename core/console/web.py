@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import flask_login
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from core.console.access import may
 from core.console.audit import audit_pages, audit_summary
 from core.console.devices import device_pages
+from core.console.operations import operation_pages
 from core.console.plugins import plugin_pages
+from core.console.staff import staff_pages
 from core.console.usage import usage_pages
 from core.permissions import requires
 from core.plugins import State
@@ -39,6 +41,56 @@ def open_alerts_badge() -> int | None:
     if not user.is_authenticated or not current_station().policy.allows(user.roles, "payments.alerts"):
         return None
     return current_app.extensions["payments"].open_alert_count()
+
+
+@console.before_request
+def ask_for_a_new_password() -> Response | None:
+    """A member whose password a manager set must choose their own before anything else."""
+    user = flask_login.current_user
+    if getattr(user, "must_change_password", False) and request.endpoint != "console.password":
+        return redirect(url_for("console.password"))
+    return None
+
+
+@console.route("/password", methods=["GET", "POST"])
+@requires("console.open")
+def password() -> Response | str | tuple[str, int]:
+    """The logged-in member changes their own password (the other sessions end)."""
+    from core.audit.log import transaction
+    from core.errors import UserInputError
+    from core.i18n import _
+    from core.identity.staff import StaffDirectory
+    from core.sessions import _hash
+
+    user = flask_login.current_user
+    forced = bool(getattr(user, "must_change_password", False))
+    if request.method == "GET":
+        return render_template("console/password_change.html", forced=forced, error=None, page="password")
+    station = current_station()
+    error = None
+    account = station.staff.get(user.username)
+    if not StaffDirectory._password_ok(account, request.form.get("current", "")):
+        error = _("The current password is wrong.")
+    elif request.form.get("password", "") != request.form.get("again", ""):
+        error = _("The two new passwords differ.")
+    elif account.must_change_password and StaffDirectory._password_ok(account, request.form.get("password", "")):
+        error = _("Choose a password different from the one the manager set.")
+    else:
+        try:
+            sid = getattr(session, "sid", None)
+            with transaction():
+                station.staff.set_password(user.username, request.form.get("password", ""),
+                                           keep_session=_hash(sid) if sid else None)
+                station.audit.record("users.passwd", actor=f"staff:{user.username}",
+                                     object_ref=f"staff:{user.username}", details={"own": True})
+        except UserInputError as exc:
+            error = str(exc)
+    if error:
+        return render_template("console/password_change.html", forced=forced, error=error, page="password"), 400
+    from flask import flash
+
+    flash(_("Your password is changed."), "ok")
+    return redirect(url_for("console.index"))
 
 
 @console.route("/")
@@ -84,5 +136,5 @@ def panels_for(user: Any) -> list[dict[str, str]]:
     return sorted(panels, key=lambda p: (p["order"], p["title"]))
 
 
-for _pages in (plugin_pages, device_pages, audit_pages, usage_pages):
+for _pages in (plugin_pages, device_pages, audit_pages, usage_pages, staff_pages, operation_pages):
     console.register_blueprint(_pages)

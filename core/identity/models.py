@@ -31,6 +31,7 @@ class StaffUser(BaseModel):
     created_at = peewee.DoubleField()
     totp_secret = peewee.TextField(default="")  # AES-GCM sealed; empty = no TOTP
     totp_last_step = peewee.BigIntegerField(default=0)  # last TOTP time step used (once per code)
+    must_change_password = peewee.BooleanField(default=False)  # set by a manager's reset: change at next login
 
     class Meta:
         table_name = "staff_user"

@@ -34,6 +34,7 @@ class StaffPrincipal(flask_login.UserMixin):
     roles: tuple[str, ...] = field(default_factory=tuple)
     assurance: str = "high"
     kind: str = "staff"
+    must_change_password: bool = False  # a manager reset the password: the console asks for a new one first
 
     def get_id(self) -> str:
         return f"s:{self.staff_id}"
@@ -51,7 +52,8 @@ def load_principal(user_id: str) -> CitizenPrincipal | StaffPrincipal | None:
         staff = StaffUser.get_or_none((StaffUser.id == int(raw_id)) & (StaffUser.active == True))  # noqa: E712
         if staff is None:
             return None
-        return StaffPrincipal(staff.id, staff.username, tuple(staff.role_list))
+        return StaffPrincipal(staff.id, staff.username, tuple(staff.role_list),
+                              must_change_password=bool(staff.must_change_password))
     return None
 
 

@@ -121,12 +121,15 @@ class StaffDirectory:
             raise NotFoundError(f"no staff user {username!r}")
         return user
 
-    def set_password(self, username: str, password: str, keep_session: str | None = None) -> StaffUser:
+    def set_password(self, username: str, password: str, keep_session: str | None = None,
+                     must_change: bool = False) -> StaffUser:
         """Change the password and end the account's sessions (all but ``keep_session``, a
-        session id hash: the one that made the change)."""
+        session id hash: the one that made the change). ``must_change``: a manager set it, so
+        the member must choose a new one at the next login."""
         check_password_rules(password, username)
         user = self.get(username)
         user.password_hash = HASHER.hash(password)
+        user.must_change_password = must_change
         user.save()
         end_sessions_of(f"s:{user.id}", keep=keep_session)
         return user

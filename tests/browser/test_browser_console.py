@@ -20,6 +20,7 @@ def test_manager_disables_and_enables_a_plugin_and_its_tile_follows(context, pag
     try:
         page.click("#nav-plugins")
         page.click("#disable-traffic")
+        page.click("#confirm-button")  # the confirmation page names the effect first
         page.wait_for_selector("#plugin-traffic[data-enabled=false]")
         kiosk.goto(station.url + "/")
         assert kiosk.locator("a.tile[data-plugin=traffic]").count() == 0
@@ -41,6 +42,7 @@ def test_enabling_a_plugin_not_loaded_at_start_says_restart_required(page, stati
     page.wait_for_selector("#restart-required")
     assert page.locator("#plugin-fx_example .badge.restart").count() == 1
     page.click("#disable-fx_example")
+    page.click("#confirm-button")
     page.wait_for_selector("#plugin-fx_example[data-enabled=false]")
     assert page.locator("#restart-required").count() == 0
 

@@ -31,8 +31,14 @@ def test_plugins_page_lists_what_each_plugin_wants(manager):
     assert 'id="enable-fx_future_sdk" disabled' in page
 
 
-def test_disabling_a_plugin_is_audited_and_removes_its_tile_at_once(web_station, manager, csrf_token):
-    response = manager.post("/console/plugins/traffic/disable", data={"csrf_token": csrf_token(manager)})
+def test_disabling_a_plugin_is_confirmed_audited_and_removes_its_tile_at_once(web_station, manager, csrf_token):
+    page = manager.get("/console/plugins/traffic/disable")
+    assert page.status_code == 200 and "tile leaves the kiosk" in page.get_data(as_text=True)
+    unconfirmed = manager.post("/console/plugins/traffic/disable", data={"csrf_token": csrf_token(manager)})
+    assert unconfirmed.status_code == 200 and 'id="confirm-button"' in unconfirmed.get_data(as_text=True)
+    assert 'data-plugin="traffic"' in web_station.test_client().get("/").get_data(as_text=True)
+    response = manager.post("/console/plugins/traffic/disable",
+                            data={"csrf_token": csrf_token(manager), "confirmed": "1"})
     assert response.status_code == 302
     last = _entries(web_station)[-1]
     assert (last["action"], last["actor"], last["object"]) == ("plugin.disable", "staff:boss", "plugin:traffic")
@@ -124,7 +130,7 @@ def test_unplugged_device_is_not_ready_and_its_test_read_fails_and_is_audited(we
 
 
 def test_audit_page_filters_entries(web_station, manager, csrf_token):
-    manager.post("/console/plugins/traffic/disable", data={"csrf_token": csrf_token(manager)})
+    manager.post("/console/plugins/traffic/disable", data={"csrf_token": csrf_token(manager), "confirmed": "1"})
     manager.post("/console/plugins/traffic/enable", data={"csrf_token": csrf_token(manager)})
     page = manager.get("/console/audit/?action=plugin.&actor=staff:boss").get_data(as_text=True)
     assert page.count("<tr data-index=") == 2 and "plugin.enable" in page and "plugin.disable" in page
