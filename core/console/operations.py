@@ -20,7 +20,16 @@ from datetime import date, datetime
 from typing import Any
 
 import flask_login
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from core.audit.log import transaction
 from core.console.confirm import confirm_page, confirmed
