@@ -185,6 +185,10 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     host = host or config.server["host"]
     port = port or config.server["port"]
     click.echo(f"Citizen Station '{config.site_id}' serving at http://{host}:{port}/", err=False)
+    from core.health import startup_notes
+
+    for note in startup_notes(app.extensions["station"]):
+        click.echo(f"warning: {note}", err=True)
     sys.stdout.flush()
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)

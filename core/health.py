@@ -101,3 +101,19 @@ def station_health(station: Any) -> tuple[dict[str, Any], int]:
             "safe_mode": bool(config.safe_mode), "card_login": card_login, "causes": causes,
             "plugins": plugins, "devices": devices}
     return body, 503 if database != "ok" else 200
+
+
+def startup_notes(station: Any) -> list[str]:
+    """What a manager must know at start-up (printed by ``station run``, shown as console banners):
+    safe mode, and chip-card login being off for want of a CSCA certificate."""
+    config = station.config
+    notes = []
+    if config.safe_mode:
+        notes.append("SAFE MODE: only built-in plugins are loaded (started with --safe-mode or "
+                     "[plugins] safe_mode = true)")
+    card_login = card_login_state(config.home / config.identity["trust_store"])
+    if card_login != "on":
+        notes.append(f"chip-card login is OFF ({card_login.removeprefix('off: ')}): copy the national CSCA "
+                     f"certificates into {config.home / config.identity['trust_store']} (docs/operations.md, "
+                     "'Chip ID cards')")
+    return notes

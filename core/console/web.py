@@ -29,7 +29,25 @@ console = Blueprint("console", __name__, url_prefix="/console")
 
 @console.app_context_processor
 def console_context() -> dict[str, Any]:
-    return {"console_may": may, "console_alerts": open_alerts_badge}
+    return {"console_may": may, "console_alerts": open_alerts_badge, "console_banners": console_banners}
+
+
+def console_banners() -> list[dict[str, str]]:
+    """Banners on every console page: safe mode, chip-card login off (with what to do)."""
+    from core.health import card_login_state
+    from core.i18n import _
+
+    config = current_station().config
+    banners = []
+    if config.safe_mode:
+        banners.append({"id": "banner-safe-mode", "text": _(
+            "Safe mode: only built-in plugins are loaded. Restart the station without --safe-mode "
+            "(and with [plugins] safe_mode = false) to load the others.")})
+    if card_login_state(config.home / config.identity["trust_store"]) != "on":
+        banners.append({"id": "banner-card-login-off", "text": _(
+            "Chip-card login is off: the station has no CSCA certificate. Copy the national CSCA "
+            "certificates into the trust/csca folder of the station (see the manager's guide).")})
+    return banners
 
 
 def open_alerts_badge() -> int | None:

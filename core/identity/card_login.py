@@ -17,6 +17,7 @@ from core.identity.card_identity import CardIdentity, card_identity_from_files
 from core.identity.passive_auth import (
     PassiveAuthResult,
     TrustStore,
+    TrustStoreError,
     load_trust_store,
     passive_authenticate,
 )
@@ -65,12 +66,39 @@ class CardLoginResult:
     passive_auth: PassiveAuthResult
 
 
+class CardLoginOff(StationError):
+    """The station has no CSCA certificate (or cannot read its trust store): chip-card login is
+    off. Told to the citizen without any file path; the manager sees the cause on /healthz and
+    in the console."""
+
+    http_status = 503
+    exit_code = 2
+    code = "card_login_off"
+
+    def __init__(self) -> None:
+        super().__init__("Login with the chip ID card is not available at this station yet. Please use the "
+                         "VNeID app or ask the staff for help.")
+        self.vi = ("Trạm này chưa bật đăng nhập bằng thẻ căn cước gắn chip. Xin dùng ứng dụng VNeID hoặc "
+                   "nhờ nhân viên hỗ trợ.")
+
+
 class CardLogin:
     """Reads and verifies a chip ID card; the station's trust store holds the CSCA certificates."""
 
     def __init__(self, trust_store_dir: Path) -> None:
         self.trust_store_dir = trust_store_dir
         self._trust_store: TrustStore | None = None
+
+    def is_on(self) -> bool:
+        """Whether the trust store can be read and holds at least one CSCA certificate
+        (read afresh each time, so certificates copied in take effect without a restart)."""
+        try:
+            store = load_trust_store(self.trust_store_dir)
+        except TrustStoreError:
+            return False
+        if store.certificates and store != self._trust_store:
+            self._trust_store = store
+        return bool(store.certificates)
 
     @property
     def trust_store(self) -> TrustStore:

@@ -49,9 +49,13 @@ def choose() -> str:
 def card() -> Response | str | tuple[str, int]:
     """Read the chip ID card (MRZ scanned by the reader, or numbers typed on the keypad)."""
     step_up = request.values.get("step_up") == "1"
+    station = current_station()
+    if not station.card_login.is_on():  # no CSCA certificate: say so in words, never a file path
+        from core.identity.card_login import CardLoginOff
+
+        return render_template("login_card.html", error=CardLoginOff(), next=_next_url(), step_up=step_up), 503
     if request.method == "GET":
         return render_template("login_card.html", error=None, next=_next_url(), step_up=step_up)
-    station = current_station()
     action = "login.step_up" if step_up else "login.card"
 
     def read_card(reader: Any) -> Any:
