@@ -241,9 +241,11 @@ def _station_is_running(host: str, port: int) -> bool:
 
 
 @station.command()
+@click.option("--no-backup", is_flag=True, help="Do not take a backup first (you made one yourself).")
 @click.pass_context
-def migrate(ctx: click.Context) -> None:
-    """Apply pending schema migrations of the core and of every enabled plugin."""
+def migrate(ctx: click.Context, no_backup: bool) -> None:
+    """Apply pending schema migrations of the core and of every enabled plugin (a backup of the
+    database is taken first, into <home>/backups)."""
     from core.app import create_app
     from core.startup import check_secret_files
 
@@ -255,6 +257,16 @@ def migrate(ctx: click.Context) -> None:
                    "to tables while they change", err=True)
     database = db.open_database(config.database_url, config.home)
     db.bind_database(database)
+    if not no_backup and db.SchemaMigration.table_exists():
+        from core.backup.service import BackupError, backup
+
+        try:
+            folder = backup(config, config.home / "backups")
+        except BackupError as exc:  # one taken this very second (migrate run twice): that one stands
+            click.echo(f"backup: {exc}; using it")
+        else:
+            click.echo(f"backup taken first: {folder} (restore it with `station restore {folder}` if the "
+                       "upgrade goes wrong)")
     applied = db.migrate(db.core_migrations())
     app = create_app(config)  # loading applies each enabled plugin's migrations
     del app

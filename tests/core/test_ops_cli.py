@@ -88,3 +88,13 @@ def test_the_systemd_units_run_as_their_own_user_restart_and_protect_the_file_sy
     assert purge["ExecStart"].endswith("station privacy purge --yes") and purge["User"] == "citizen-station"
     assert "OnCalendar" in _unit("citizen-station-purge.timer")["Timer"]
     assert "--kiosk" in _unit("kiosk-browser.desktop")["Desktop Entry"]["Exec"]
+
+
+def test_migrate_takes_a_backup_first_unless_told_not_to(home, capsys):
+    assert main(["--home", str(home), "migrate"]) == 0
+    out = capsys.readouterr().out
+    assert "backup taken first:" in out
+    folders = list((home / "backups").iterdir())
+    assert len(folders) == 1 and (folders[0] / "manifest.json").is_file()
+    assert main(["--home", str(home), "migrate", "--no-backup"]) == 0
+    assert "backup" not in capsys.readouterr().out and len(list((home / "backups").iterdir())) == 1
