@@ -197,7 +197,8 @@ def _export_context() -> dict[str, Any]:
         station.audit.record("audit.export", actor=_actor(), object_ref="audit-log",
                              details={"since": since.isoformat(), "until": until.isoformat(),
                                       "format": request.args.get("format", "html")})
-    return {"since": since, "until": until, "zone": zone, "rows": export_rows(since, until, zone, current_language()),
+    lang = "vi" if request.args.get("format") == "csv" else current_language()  # CSV: dd/mm/yyyy HH:mm:ss always
+    return {"since": since, "until": until, "zone": zone, "rows": export_rows(since, until, zone, lang),
             "checkpoint": station.audit.checkpoint(), "pubkey": station.audit.verifier_key().encode(),
             "site": station.config.site_id}
 

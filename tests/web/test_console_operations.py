@@ -23,6 +23,8 @@ def app(make_station):
 def manager(app, login_staff):
     client = app.test_client()
     login_staff(client, roles=("manager",), username="boss")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
     return client
 
 

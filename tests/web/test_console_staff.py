@@ -21,6 +21,8 @@ def app(make_station):
 def manager(app, login_staff):
     client = app.test_client()
     login_staff(client, roles=("manager",), username="boss")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
     return client
 
 
@@ -32,6 +34,8 @@ def _audit(app, prefix="users."):
 
 def _login(app, csrf_token, username, password, code=""):
     client = app.test_client()
+    with client.session_transaction() as session:
+        session["lang"] = "en"
     response = client.post("/staff/login", data={"username": username, "password": password, "code": code,
                                                  "csrf_token": csrf_token(client)})
     return client, response

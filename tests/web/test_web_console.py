@@ -33,7 +33,7 @@ def test_plugins_page_lists_what_each_plugin_wants(manager):
 
 def test_disabling_a_plugin_is_confirmed_audited_and_removes_its_tile_at_once(web_station, manager, csrf_token):
     page = manager.get("/console/plugins/traffic/disable")
-    assert page.status_code == 200 and "tile leaves the kiosk" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "biến mất khỏi trang chủ" in page.get_data(as_text=True)
     unconfirmed = manager.post("/console/plugins/traffic/disable", data={"csrf_token": csrf_token(manager)})
     assert unconfirmed.status_code == 200 and 'id="confirm-button"' in unconfirmed.get_data(as_text=True)
     assert 'data-plugin="traffic"' in web_station.test_client().get("/").get_data(as_text=True)
