@@ -100,7 +100,12 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.register_blueprint(console)
     app.register_blueprint(login)
     install_simulators(app)
-    install_payments(app)
+    payments = install_payments(app)
+    from core.alerts.push import AlertPusher
+
+    pusher = AlertPusher(config.alerts, config.site_id, config.secrets_dir)
+    app.extensions["alert_push"] = pusher
+    payments.on_alert = pusher.push  # queued for the webhook / e-mail worker; never blocks the request
     app.register_blueprint(privacy)
     simulated = is_simulated(config)
     install_formatting_filters(app)

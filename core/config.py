@@ -141,6 +141,25 @@ class _PrivacySchema(Schema):
                                  load_default=dict)
 
 
+class _AlertsSchema(Schema):
+    """``[alerts]``: optional push of manager alerts by webhook (HTTP POST JSON) and e-mail (SMTP)."""
+
+    class Meta:
+        unknown = RAISE
+
+    webhook_url = fields.String(load_default="", validate=validate.Regexp(
+        r"^(https?://\S+)?$", error="must be empty or an http(s) URL"))
+    email_to = fields.List(fields.Email(), load_default=list)
+    email_from = fields.String(load_default="citizen-station@localhost")
+    smtp_host = fields.String(load_default="")
+    smtp_port = fields.Integer(load_default=25, validate=validate.Range(min=1, max=65535))
+    smtp_starttls = fields.Boolean(load_default=False)
+    smtp_username = fields.String(load_default="")  # the password, if any, is secrets/smtp.password
+    attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+    retry_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0))
+    timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.1, max=120))
+
+
 class _ConfigSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -153,6 +172,7 @@ class _ConfigSchema(Schema):
     audit = fields.Nested(_AuditSchema, load_default=lambda: _AuditSchema().load({}))
     identity = fields.Nested(_IdentitySchema, load_default=lambda: _IdentitySchema().load({}))
     privacy = fields.Nested(_PrivacySchema, load_default=lambda: _PrivacySchema().load({}))
+    alerts = fields.Nested(_AlertsSchema, load_default=lambda: _AlertsSchema().load({}))
     devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
     roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
@@ -179,6 +199,7 @@ class Config:
     connectors: dict[str, dict[str, Any]]
     plugin_settings: dict[str, dict[str, Any]]
     source: str = field(default="")
+    alerts: dict[str, Any] = field(default_factory=lambda: _AlertsSchema().load({}))
 
     @property
     def site_id(self) -> str:
@@ -250,6 +271,7 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         connectors=data["connectors"],
         plugin_settings=data["plugin_settings"],
         source=source,
+        alerts=data["alerts"],
     )
 
 

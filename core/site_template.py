@@ -83,6 +83,18 @@ checkpoint_seconds = 300    # ... or every N seconds
 # your legal adviser; a category left out is kept for ever.
 retention_days = {{ {retention} }}
 
+# [alerts]
+# Push manager alerts (printer out of paper, repeated failed staff logins, late transfers...)
+# besides the console's list: a webhook gets an HTTP POST of JSON, e-mail goes through SMTP.
+# Delivery runs in the background with retries; the console list is always complete.
+# webhook_url = "https://chat.example.vn/hooks/tram-phuong"
+# email_to = ["quanly@example.vn"]
+# email_from = "tram-phuong@example.vn"
+# smtp_host = "smtp.example.vn"
+# smtp_port = 587
+# smtp_starttls = true
+# smtp_username = "tram-phuong"   # its password goes in secrets/smtp.password (mode 0600)
+
 # [roles]
 # Which permissions each staff role has, replacing the plugins' defaults per permission.
 # `station roles` prints the effective table; an unknown permission id stops the station.

@@ -239,6 +239,7 @@ class PaymentService:
         self.audit = audit
         self.clock = clock
         self.site = site
+        self.on_alert: Callable[[dict[str, Any]], None] | None = None  # push (core.alerts.push), never blocks
         self.terminal = terminal
         self.printer = printer
         self.bank = bank
@@ -737,8 +738,12 @@ class PaymentService:
                                                 & ManagerAlert.resolved_at.is_null())
             if existing is not None:
                 return existing
-            return ManagerAlert.create(created_at=self.clock(), source=source, kind=kind, object_ref=object_ref,
-                                       message_vi=message_vi, message_en=message_en)
+            alert = ManagerAlert.create(created_at=self.clock(), source=source, kind=kind, object_ref=object_ref,
+                                        message_vi=message_vi, message_en=message_en)
+        if self.on_alert is not None:
+            self.on_alert({"alert": alert.id, "created_at": alert.created_at, "source": source, "kind": kind,
+                           "object": object_ref, "message_vi": message_vi, "message_en": message_en})
+        return alert
 
     @staticmethod
     def open_alerts() -> list[ManagerAlert]:

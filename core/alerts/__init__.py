@@ -1,0 +1,1 @@
+"""Manager alerts pushed out of the station (webhook, e-mail)."""
