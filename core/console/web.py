@@ -14,6 +14,7 @@ import flask_login
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from core.console.access import may
+from core.console.alerts import alert_pages
 from core.console.audit import audit_pages, audit_summary
 from core.console.devices import device_pages
 from core.console.operations import operation_pages
@@ -154,5 +155,5 @@ def panels_for(user: Any) -> list[dict[str, str]]:
     return sorted(panels, key=lambda p: (p["order"], p["title"]))
 
 
-for _pages in (plugin_pages, device_pages, audit_pages, usage_pages, staff_pages, operation_pages):
+for _pages in (plugin_pages, device_pages, audit_pages, usage_pages, staff_pages, operation_pages, alert_pages):
     console.register_blueprint(_pages)
