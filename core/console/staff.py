@@ -83,9 +83,14 @@ def add() -> Response | str | tuple[str, int]:
     return redirect(url_for("console.staff.index"))
 
 
-def _enrolment(username: str, uri: str) -> str:
-    return render_template("console/totp_enrol.html", username=username, qr=qr_data_uri(uri),
-                           secret=uri.split("secret=")[1].split("&")[0], page="staff")
+def _enrolment(username: str, uri: str) -> Response:
+    """The QR code page, shown once and never cached (it holds the TOTP secret)."""
+    from flask import make_response
+
+    response = make_response(render_template("console/totp_enrol.html", username=username, qr=qr_data_uri(uri),
+                                             secret=uri.split("secret=")[1].split("&")[0], page="staff"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_pages.route("/<username>/password", methods=["POST"])
