@@ -35,7 +35,11 @@ def probe_statuses(devices: Any) -> list[dict[str, Any]]:
             driver.open()
         else:
             driver.heartbeat()
-    return [{k: d[k] for k in ("id", "kind", "status", "reason", "simulated")} for d in devices.statuses()]
+    from core.console.labels import device_reason, device_status
+
+    return [{**{k: d[k] for k in ("id", "kind", "status", "reason", "simulated")},
+             "status_label": device_status(d["status"]), "reason_label": device_reason(d["reason"])}
+            for d in devices.statuses()]
 
 
 @device_pages.route("/")

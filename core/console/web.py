@@ -30,7 +30,11 @@ console = Blueprint("console", __name__, url_prefix="/console")
 
 @console.app_context_processor
 def console_context() -> dict[str, Any]:
-    return {"console_may": may, "console_alerts": open_alerts_badge, "console_banners": console_banners}
+    from core.console import labels
+
+    return {"console_may": may, "console_alerts": open_alerts_badge, "console_banners": console_banners,
+            "device_status": labels.device_status, "device_kind": labels.device_kind,
+            "device_reason": labels.device_reason, "plugin_state": labels.plugin_state}
 
 
 def console_banners() -> list[dict[str, str]]:

@@ -50,6 +50,7 @@ class LoginFailed(StationError):
         super().__init__(message)
         self.reason = reason  # for the audit log only, never shown to the person at the door
         self.account_exists = account_exists
+        self.wait_seconds = 0  # throttled: how long to wait
 
 
 def _check_roles(roles: list[str]) -> None:
@@ -176,8 +177,10 @@ class StaffDirectory:
         if not self.throttle.begin(username, address):
             wait = max(1.0, self.throttle.wait_seconds(username, address))
             exists = StaffUser.select().where(StaffUser.username == username).exists()
-            raise LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.",
-                              "throttled", exists)
+            failure = LoginFailed(f"Too many failed attempts. Please wait {int(wait) + 1} seconds and try again.",
+                                  "throttled", exists)
+            failure.wait_seconds = int(wait) + 1
+            raise failure
         user = StaffUser.get_or_none(StaffUser.username == username)
         ok = self._password_ok(user, password)
         reason = "unknown_account" if user is None else "wrong_password"

@@ -33,11 +33,22 @@ def login() -> Response | str | tuple[str, int]:
                                           request.form.get("code", ""), request.remote_addr or "-")
     except LoginFailed as exc:
         _record_failure(station, username, exc)
-        return render_template("staff_login.html", error=str(exc), next=safe_next(request.form.get("next"), "")), 401
+        return render_template("staff_login.html", error=login_error_text(exc),
+                               next=safe_next(request.form.get("next"), "")), 401
     with transaction():
         login_staff(user)
         record("staff.login", actor=f"staff:{user.username}", object_ref=f"staff:{user.username}")
     return redirect(_safe_next(request.form.get("next")))
+
+
+def login_error_text(failure: LoginFailed) -> str:
+    """The one generic message (in the page's language); a throttled attempt says how long to wait."""
+    from core.i18n import _
+
+    if failure.reason == "throttled":
+        return _("Too many failed attempts. Please wait %(seconds)s seconds and try again.",
+                 seconds=failure.wait_seconds)
+    return _("Wrong username, password or code.")
 
 
 def _record_failure(station: object, username: str, failure: LoginFailed) -> None:

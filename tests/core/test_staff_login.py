@@ -54,7 +54,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(app, csrf_token, us
     client = app.test_client()
     response = _login(client, csrf_token, username=username, password=password)
     assert response.status_code == 401
-    assert "Wrong username, password or code." in response.get_data(as_text=True)
+    assert "Sai tên đăng nhập, mật khẩu hoặc mã." in response.get_data(as_text=True)
     assert _sent_to_login(client.get("/console/"))
 
 
@@ -84,7 +84,7 @@ def test_failed_attempts_are_throttled_then_released_after_a_short_wait(app, csr
         assert _login(client, csrf_token, password="wrong password!").status_code == 401
     throttled = _login(client, csrf_token)  # even the right password must wait now
     assert throttled.status_code == 401
-    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    assert "Đăng nhập sai quá nhiều lần" in throttled.get_data(as_text=True)
     station_clock.advance(16)
     assert _login(client, csrf_token).status_code == 302
 

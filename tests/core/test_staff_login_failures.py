@@ -36,7 +36,7 @@ def test_each_failure_is_audited_with_the_account_and_the_reason(app, csrf_token
     assert _login(app, csrf_token, "lan", password="wrong password!!").status_code == 401
     assert _login(app, csrf_token, "minh", code="").status_code == 401
     response = _login(app, csrf_token, "correct horse battery")  # a password typed as the user name
-    assert response.status_code == 401 and "Wrong username, password or code." in response.get_data(as_text=True)
+    assert response.status_code == 401 and "Sai tên đăng nhập, mật khẩu hoặc mã." in response.get_data(as_text=True)
     with app.app_context():
         app.extensions["station"].staff.disable("lan")
     assert _login(app, csrf_token, "lan").status_code == 401
@@ -55,7 +55,7 @@ def test_repeated_failures_raise_one_manager_alert_and_throttled_attempts_are_au
     assert [(a.kind, a.object_ref) for a in alerts] == [("staff.login_failures", "staff:lan")]
     assert "tài khoản lan" in alerts[0].message_vi
     response = _login(app, csrf_token, "lan")  # right password, but now throttled
-    assert response.status_code == 401 and "Too many failed attempts" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "Đăng nhập sai quá nhiều lần" in response.get_data(as_text=True)
     assert _refusals(app)[-1] == ("staff:lan", "throttled")
     with app.app_context():
         assert len(app.extensions["payments"].open_alerts()) == 1

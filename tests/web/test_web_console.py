@@ -26,7 +26,7 @@ def manager(web_station, login_staff):
 
 def test_plugins_page_lists_what_each_plugin_wants(manager):
     page = manager.get("/console/plugins/").get_data(as_text=True)
-    assert 'id="plugin-healthcare"' in page and "healthcare.dispense" in page and "blood_pressure" in page
+    assert 'id="plugin-healthcare"' in page and "healthcare.dispense" in page and "máy đo huyết áp" in page
     assert 'data-plugin="fx_future_sdk"' in page and 'data-state="incompatible"' in page
     assert 'id="enable-fx_future_sdk" disabled' in page
 

@@ -222,9 +222,9 @@
             var row = deviceTable.querySelector('tr[data-device="' + d.id + '"]');
             if (!row) { return; }
             var badge = row.querySelector(".status .badge");
-            if (badge) { badge.textContent = d.status; badge.className = "badge status-" + d.status; }
+            if (badge) { badge.textContent = d.status_label || d.status; badge.className = "badge status-" + d.status; }
             var reason = row.querySelector(".reason");
-            if (reason) { reason.textContent = d.reason; }
+            if (reason) { reason.textContent = d.reason_label || d.reason; }
           });
         })
         .catch(function () {})

@@ -1,0 +1,53 @@
+"""Vietnamese (and English) words for what the console shows as codes: device states, device
+kinds and reasons, plugin states. Templates call these through the console's context; the
+live device refresh gets the same labels in its JSON."""
+
+from __future__ import annotations
+
+from core.device_messages import KIND_NAMES, REASONS
+from core.i18n import current_language
+
+DEVICE_STATUS: dict[str, tuple[str, str]] = {
+    "READY": ("Sẵn sàng", "Ready"), "NOT_READY": ("Chưa sẵn sàng", "Not ready"), "ERROR": ("Lỗi", "Error"),
+    "CONNECTING": ("Đang kết nối", "Connecting"), "BUSY": ("Đang dùng", "Busy"),
+}
+
+PLUGIN_STATE: dict[str, tuple[str, str]] = {
+    "active": ("đang chạy", "active"), "disabled": ("đang tắt", "disabled"), "failed": ("lỗi khi nạp", "failed"),
+    "invalid": ("khai báo không hợp lệ", "invalid"), "incompatible": ("không tương thích", "incompatible"),
+    "missing_device": ("thiếu thiết bị", "missing device"),
+}
+
+DEVICE_REASON_TEXT: dict[str, tuple[str, str]] = {
+    "ok": ("bình thường", "ok"), "not opened yet": ("chưa mở", "not opened yet"),
+    "not configured": ("chưa cấu hình", "not configured"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str | None = None) -> str:
+    return pair[1] if (lang or current_language()) == "en" else pair[0]
+
+
+def device_status(status: str, lang: str | None = None) -> str:
+    """``READY`` → "Sẵn sàng" (vi) / "Ready" (en); unknown values as they are."""
+    return _pick(DEVICE_STATUS[status], lang) if status in DEVICE_STATUS else status
+
+
+def device_kind(kind: str, lang: str | None = None) -> str:
+    """``receipt_printer`` → "máy in biên nhận" / "receipt printer"."""
+    return _pick(KIND_NAMES[kind], lang) if kind in KIND_NAMES else kind
+
+
+def device_reason(reason: str, lang: str | None = None) -> str:
+    """A driver's reason: a known code or phrase in words, else as reported."""
+    key = (reason or "").strip()
+    if key in REASONS:
+        return _pick(REASONS[key], lang)
+    if key.lower() in DEVICE_REASON_TEXT:
+        return _pick(DEVICE_REASON_TEXT[key.lower()], lang)
+    return reason
+
+
+def plugin_state(state: str, lang: str | None = None) -> str:
+    """``failed`` → "lỗi khi nạp" / "failed"."""
+    return _pick(PLUGIN_STATE[state], lang) if state in PLUGIN_STATE else state

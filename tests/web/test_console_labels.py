@@ -1,0 +1,35 @@
+"""The console says device states, device kinds, reasons and plugin states in Vietnamese
+(English when chosen), also in the live device refresh; staff login errors too (issue 23)."""
+
+from __future__ import annotations
+
+from core.console.labels import device_kind, device_reason, device_status, plugin_state
+
+
+def test_codes_become_words_in_both_languages():
+    assert (device_status("NOT_READY", "vi"), device_status("NOT_READY", "en")) == ("Chưa sẵn sàng", "Not ready")
+    assert device_kind("receipt_printer", "vi") == "máy in biên nhận"
+    assert device_reason("paper_out", "vi").startswith("Máy in hết giấy")
+    assert plugin_state("missing_device", "vi") == "thiếu thiết bị" and plugin_state("weird", "vi") == "weird"
+
+
+def test_devices_page_and_live_json_use_the_words(make_station, login_staff):
+    app = make_station(plugins=[], devices=[{"id": "printer-1", "kind": "receipt_printer",
+                                             "url": "sim://receipt_printer?profile=ok&instance=labels"}])
+    client = app.test_client()
+    login_staff(client, roles=("manager",))
+    page = client.get("/console/devices/").get_data(as_text=True)
+    assert "máy in biên nhận" in page
+    devices = client.get("/console/devices/status.json").get_json()["devices"]
+    assert devices[0]["status"] == "READY" and devices[0]["status_label"] == "Sẵn sàng"
+
+
+def test_staff_login_error_is_in_the_pages_language(make_station, csrf_token):
+    app = make_station(plugins=[])
+    client = app.test_client()
+    response = client.post("/staff/login", data={"username": "x", "password": "y", "csrf_token": csrf_token(client)})
+    assert "Sai tên đăng nhập, mật khẩu hoặc mã." in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    response = client.post("/staff/login", data={"username": "x", "password": "y", "csrf_token": csrf_token(client)})
+    assert "Wrong username, password or code." in response.get_data(as_text=True)
