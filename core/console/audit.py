@@ -53,9 +53,10 @@ def clean_filters(args: Any) -> dict[str, str]:
     return {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
 
 
-def entry_matches(entry: dict[str, Any], filters: dict[str, str]) -> bool:
+def entry_matches(entry: dict[str, Any], filters: dict[str, str], zone: str = "UTC") -> bool:
     """Whether an entry passes every filter: prefixes for action/actor/object, exact
-    plugin and outcome, ``since``/``until`` as ``YYYY-MM-DD`` (inclusive, UTC day)."""
+    plugin and outcome, ``since``/``until`` as ``YYYY-MM-DD`` (inclusive, the day in ``zone``,
+    the station's time zone — as the page shows the times)."""
     if "action" in filters and not str(entry.get("action", "")).startswith(filters["action"]):
         return False
     if "actor" in filters and not str(entry.get("actor", "")).startswith(filters["actor"]):
@@ -67,6 +68,11 @@ def entry_matches(entry: dict[str, Any], filters: dict[str, str]) -> bool:
     if "outcome" in filters and entry.get("outcome") != filters["outcome"]:
         return False
     day = str(entry.get("time", ""))[:10]
+    if zone != "UTC" and ("since" in filters or "until" in filters):
+        from core.formatting import station_time
+
+        local = station_time(entry.get("time"), zone)
+        day = local.date().isoformat() if isinstance(local, datetime) else day
     if "since" in filters and day < filters["since"]:
         return False
     return not ("until" in filters and day > filters["until"])
@@ -90,13 +96,14 @@ def entries_newest_first(before: int) -> Iterator[dict[str, Any]]:
 def browse(filters: dict[str, str], before: int | None, size: int) -> tuple[list[dict[str, Any]], int | None]:
     """One page of matching entries and the cursor of the next (older) page, or None."""
     start = size if before is None else min(before, size)
+    zone = current_station().config.site.get("timezone") or "UTC"
     found: list[dict[str, Any]] = []
     scanned = 0
     cursor = start
     for entry in entries_newest_first(start):
         scanned += 1
         cursor = entry["i"]
-        if entry_matches(entry, filters):
+        if entry_matches(entry, filters, zone):
             found.append(entry)
             if len(found) == PAGE_SIZE:
                 break

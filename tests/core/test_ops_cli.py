@@ -3,6 +3,7 @@
 
 import configparser
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -98,3 +99,18 @@ def test_migrate_takes_a_backup_first_unless_told_not_to(home, capsys):
     assert len(folders) == 1 and (folders[0] / "manifest.json").is_file()
     assert main(["--home", str(home), "migrate", "--no-backup"]) == 0
     assert "backup" not in capsys.readouterr().out and len(list((home / "backups").iterdir())) == 1
+
+
+def test_audit_export_csv_has_local_times_and_is_audited_with_the_os_user(home, capsys):
+    import csv
+    import io
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    assert main(["--home", str(home), "audit", "export", "--csv", "--since", today, "--until", today]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and rows[0]["action"] == "station.init" and rows[0]["actor"].startswith("os:")
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", rows[0]["time_local"])
+    assert main(["--home", str(home), "audit", "export", "--csv", "--since", "2026-02-02",
+                 "--until", "2026-01-01"]) == 2

@@ -147,6 +147,12 @@ def test_entry_filters(filters, expected):
     assert entry_matches(entry, filters) is expected
 
 
+def test_day_filters_use_the_station_time_zone():
+    entry = {"time": "2026-01-01T20:00:00.000Z", "action": "x"}  # 03:00 on 2 January in Ha Noi
+    assert entry_matches(entry, {"since": "2026-01-02"}, "Asia/Ho_Chi_Minh")
+    assert not entry_matches(entry, {"since": "2026-01-02"})
+
+
 def test_verify_now_reports_progress_and_finds_a_changed_entry(web_station, manager, csrf_token):
     web_station.config["CONSOLE_JOB_RUNNER"] = lambda job: job()  # run at once, in this thread
     response = manager.post("/console/audit/verify", data={"csrf_token": csrf_token(manager)})
