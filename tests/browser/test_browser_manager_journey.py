@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from browser_kit import ARTIFACTS
+from browser_kit import ARTIFACTS, run_axe
 
 SHOTS = ARTIFACTS / "console"
 DESKTOP = {"width": 1366, "height": 900}
@@ -102,6 +102,7 @@ def test_manager_journey_on_a_fresh_site(context, page, fresh_site):
     row = page.locator("#console-alerts tr[data-kind=paper_out]")
     assert number in row.inner_text() and "Máy in biên lai" in row.inner_text()
     page.screenshot(path=str(SHOTS / "03-alert-printer-out-of-paper.png"))
+    assert run_axe(page) == []
     control.simulator(fresh_site["printer"]).load_paper()
     row.locator("button[id^=reprint-]").click()
     page.wait_for_selector("#no-alerts")
@@ -125,10 +126,12 @@ def test_manager_journey_on_a_fresh_site(context, page, fresh_site):
     page.click("#confirm-button")
     page.wait_for_selector("#staff-minh[data-active=false]")
     page.screenshot(path=str(SHOTS / "07-staff-accounts.png"), full_page=True)
+    assert run_axe(page) == []
 
     # 4. the audit log for an inspector: printable page and CSV
     page.click("#nav-operations")
     page.screenshot(path=str(SHOTS / "08-operations.png"), full_page=True)
+    assert run_axe(page) == []
     page.click("#export-print")
     page.wait_for_selector("#export-checkpoint")
     text = page.inner_text("#export-entries")
