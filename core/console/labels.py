@@ -4,6 +4,8 @@ live device refresh gets the same labels in its JSON."""
 
 from __future__ import annotations
 
+import re
+
 from core.device_messages import KIND_NAMES, REASONS
 from core.i18n import current_language
 
@@ -51,3 +53,27 @@ def device_reason(reason: str, lang: str | None = None) -> str:
 def plugin_state(state: str, lang: str | None = None) -> str:
     """``failed`` → "lỗi khi nạp" / "failed"."""
     return _pick(PLUGIN_STATE[state], lang) if state in PLUGIN_STATE else state
+
+
+_PLUGIN_REASONS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
+    (re.compile(r"^disabled for this site$"), ("đã tắt cho trạm này", "disabled for this site")),
+    (re.compile(r"^safe mode: only built-in plugins are loaded$"),
+     ("chế độ an toàn: chỉ nạp các dịch vụ có sẵn", "safe mode: only built-in plugins are loaded")),
+    (re.compile(r"^needs sdk (?P<want>.+); this station provides (?P<have>.+)$"),
+     ("cần sdk {want}; trạm này có sdk {have}", "needs sdk {want}; this station provides {have}")),
+    (re.compile(r"^invalid manifest: (?P<rest>.+)$"),
+     ("tệp khai báo (manifest) không hợp lệ: {rest}", "invalid manifest: {rest}")),
+    (re.compile(r"^(?P<step>[a-z_ ]+) failed: (?P<rest>.+)$"),
+     ("lỗi ở bước {step}: {rest}", "{step} failed: {rest}")),
+    (re.compile(r"^(?P<need>(needs|optionally wants) [a-z_]+.*)$"),
+     ("thiếu thiết bị — {need}", "{need}")),
+]
+
+
+def plugin_reason(reason: str, lang: str | None = None) -> str:
+    """Why a plugin is not running, in the console's language (technical details kept as they are)."""
+    for pattern, (vi, en) in _PLUGIN_REASONS:
+        match = pattern.match(reason)
+        if match:
+            return _pick((vi, en), lang).format(**match.groupdict())
+    return reason

@@ -34,7 +34,8 @@ def console_context() -> dict[str, Any]:
 
     return {"console_may": may, "console_alerts": open_alerts_badge, "console_banners": console_banners,
             "device_status": labels.device_status, "device_kind": labels.device_kind,
-            "device_reason": labels.device_reason, "plugin_state": labels.plugin_state}
+            "device_reason": labels.device_reason, "plugin_state": labels.plugin_state,
+            "plugin_reason": labels.plugin_reason}
 
 
 def console_banners() -> list[dict[str, str]]:

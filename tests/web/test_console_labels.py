@@ -33,3 +33,13 @@ def test_staff_login_error_is_in_the_pages_language(make_station, csrf_token):
         session["lang"] = "en"
     response = client.post("/staff/login", data={"username": "x", "password": "y", "csrf_token": csrf_token(client)})
     assert "Wrong username, password or code." in response.get_data(as_text=True)
+
+
+def test_plugin_reasons_are_worded_in_vietnamese():
+    from core.console.labels import plugin_reason
+
+    assert plugin_reason("needs sdk >=2,<3; this station provides 1.3", "vi") == "cần sdk >=2,<3; trạm này có sdk 1.3"
+    assert plugin_reason("disabled for this site", "vi") == "đã tắt cho trạm này"
+    assert plugin_reason("start failed: RuntimeError: boom", "vi") == "lỗi ở bước start: RuntimeError: boom"
+    assert plugin_reason("something else", "vi") == "something else"
+    assert plugin_reason("needs blood_pressure: no blood_pressure in inventory", "vi").startswith("thiếu thiết bị — ")
