@@ -53,7 +53,9 @@ def card() -> Response | str | tuple[str, int]:
     if not station.card_login.is_on():  # no CSCA certificate: say so in words, never a file path
         from core.identity.card_login import CardLoginOff
 
-        return render_template("login_card.html", error=CardLoginOff(), next=_next_url(), step_up=step_up), 503
+        off = CardLoginOff()  # the page itself answers (200); a card sent anyway is refused (503)
+        page = render_template("login_card.html", error=off, next=_next_url(), step_up=step_up)
+        return (page, off.http_status) if request.method == "POST" else page
     if request.method == "GET":
         return render_template("login_card.html", error=None, next=_next_url(), step_up=step_up)
     action = "login.step_up" if step_up else "login.card"

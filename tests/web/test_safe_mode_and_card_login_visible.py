@@ -6,6 +6,14 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 
 from core.health import startup_notes
+
+
+def _token(client):
+    import secrets
+
+    with client.session_transaction() as session:
+        session.setdefault("_csrf", secrets.token_urlsafe(32))
+        return session["_csrf"]
 from hal.testpki import generate_test_pki
 
 
@@ -21,7 +29,9 @@ def test_without_a_csca_certificate_card_login_is_off_everywhere(make_station, l
         session["lang"] = "vi"
     response = kiosk.get("/login/card")
     page = response.get_data(as_text=True)
-    assert response.status_code == 503 and "chưa bật đăng nhập bằng thẻ căn cước gắn chip" in page
+    assert response.status_code == 200 and "chưa bật đăng nhập bằng thẻ căn cước gắn chip" in page
+    refused = kiosk.post("/login/card", data={"mode": "scan", "csrf_token": _token(kiosk)})
+    assert refused.status_code == 503 and "chưa bật đăng nhập" in refused.get_data(as_text=True)
     assert "trust" not in page.split("<main")[-1] and str(station.config.home) not in page
     manager = app.test_client()
     login_staff(manager, roles=("manager",))
