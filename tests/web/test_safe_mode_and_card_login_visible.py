@@ -6,6 +6,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 
 from core.health import startup_notes
+from hal.testpki import generate_test_pki
 
 
 def _token(client):
@@ -14,7 +15,6 @@ def _token(client):
     with client.session_transaction() as session:
         session.setdefault("_csrf", secrets.token_urlsafe(32))
         return session["_csrf"]
-from hal.testpki import generate_test_pki
 
 
 def test_without_a_csca_certificate_card_login_is_off_everywhere(make_station, login_staff):
