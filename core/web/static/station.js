@@ -32,10 +32,23 @@
       lastPing = Date.now();
       fetch("/ping", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
     };
+    // The overlay is opaque and everything behind it is hidden from assistive technology and
+    // made inert, so a passer-by sees no personal data while the countdown runs.
+    var behind = Array.prototype.slice.call(body.children).filter(function (el) {
+      return el !== overlay && el.tagName !== "SCRIPT";
+    });
+    var cover = function (on) {
+      overlay.hidden = !on;
+      body.classList.toggle("idle-covered", on);
+      behind.forEach(function (el) {
+        if (on) { el.setAttribute("aria-hidden", "true"); el.inert = true; }
+        else { el.removeAttribute("aria-hidden"); el.inert = false; }
+      });
+    };
     var reset = function () {
       if (ended) { return; }
       last = Date.now();
-      if (overlay && !overlay.hidden) { overlay.hidden = true; ping(); }
+      if (overlay && !overlay.hidden) { cover(false); ping(); }
       else if (Date.now() - lastPing > 15000) { ping(); }
     };
     ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
@@ -50,10 +63,64 @@
       var left = Math.ceil(idle - (Date.now() - last) / 1000);
       if (left <= 0) { ended = true; finish("idle"); return; }
       if (left <= warnAt && overlay) {
-        if (overlay.hidden) { overlay.hidden = false; if (stay) { stay.focus(); } }
+        if (overlay.hidden) { cover(true); if (stay) { stay.focus(); } }
         if (counter) { counter.textContent = String(left); }
       }
     }, 250);
+  }
+
+  // ---- "call staff": raise the alert without leaving the page --------------------------
+  var helpForm = document.getElementById("help-form");
+  var helpStatus = document.getElementById("help-status");
+  if (helpForm && helpStatus) {
+    helpForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch(helpForm.action, { method: "POST", body: new FormData(helpForm), credentials: "same-origin",
+                               headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (j) { helpStatus.textContent = j.message || ""; helpStatus.hidden = false; })
+        .catch(function () { helpForm.submit(); });
+    });
+  }
+
+  // ---- read aloud: the page's marked instructions (else its heading and lead) ------------
+  var readButton = document.getElementById("read-aloud");
+  if (readButton) {
+    var player = null;
+    var pageText = function () {
+      var regions = document.querySelectorAll("main [data-read-aloud]");
+      var parts = [];
+      if (regions.length) {
+        regions.forEach(function (r) { parts.push(r.innerText); });
+      } else {
+        var h1 = document.querySelector("main h1");
+        var lead = document.querySelector("main .lead");
+        if (h1) { parts.push(h1.innerText); }
+        if (lead) { parts.push(lead.innerText); }
+      }
+      return parts.join(". ").replace(/\s+/g, " ").trim().slice(0, 780);
+    };
+    var stop = function () {
+      if (player) { player.pause(); player = null; }
+      readButton.setAttribute("aria-pressed", "false");
+    };
+    readButton.addEventListener("click", function () {
+      if (player) { stop(); return; }
+      readButton.setAttribute("aria-pressed", "true");
+      fetch("/speech", { method: "POST", credentials: "same-origin",
+                         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+                         body: JSON.stringify({ text: pageText(), lang: readButton.getAttribute("data-lang") }) })
+        .then(function (r) { if (!r.ok) { throw new Error("speech " + r.status); } return r.blob(); })
+        .then(function (blob) {
+          player = new Audio(URL.createObjectURL(blob));
+          player.addEventListener("ended", stop);
+          return player.play();
+        })
+        .catch(function () {
+          stop();
+          if (helpStatus) { helpStatus.textContent = readButton.getAttribute("data-failed-text"); helpStatus.hidden = false; }
+        });
+    });
   }
 
   // ---- on-screen keypad -----------------------------------------------------------------
