@@ -60,6 +60,8 @@
     if (finishNow) { finishNow.addEventListener("click", function () { ended = true; finish("finish"); }); }
     window.setInterval(function () {
       if (ended) { return; }
+      // a page where the citizen talks rather than taps (a video call) keeps the session alive
+      if (document.querySelector('[data-keep-awake="on"]')) { reset(); return; }
       var left = Math.ceil(idle - (Date.now() - last) / 1000);
       if (left <= 0) { ended = true; finish("idle"); return; }
       if (left <= warnAt && overlay) {

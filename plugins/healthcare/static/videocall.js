@@ -19,6 +19,7 @@
   var endForm = document.getElementById("end-call-form");
   var pc = new RTCPeerConnection({ iceServers: iceServers });
   var last = 0, done = false, connected = false;
+  root.setAttribute("data-keep-awake", "on");   // no idle logout while waiting or talking
 
   var say = function (state) {
     root.setAttribute("data-call-state", state);
@@ -73,6 +74,7 @@
   var hangup = function (tell) {
     if (done) { return; }
     done = true;
+    root.setAttribute("data-keep-awake", "off");
     pc.getSenders().forEach(function (s) { if (s.track) { s.track.stop(); } });
     if (local.srcObject) { local.srcObject.getTracks().forEach(function (t) { t.stop(); }); }
     pc.close();
