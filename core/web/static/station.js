@@ -230,11 +230,47 @@
 
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
+  // With data-busy-seconds a bar shows the time left ("About 25 seconds left"); with
+  // data-busy-lock="main" every other button of the page (Skip) is disabled meanwhile.
   document.querySelectorAll("form[data-busy]").forEach(function (form) {
     form.addEventListener("submit", function () {
+      var lock = form.getAttribute("data-busy-lock");
       window.setTimeout(function () {
         form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        if (lock) {
+          document.querySelectorAll(lock + " button").forEach(function (b) {
+            b.disabled = true;
+            b.setAttribute("aria-disabled", "true");
+          });
+        }
       }, 0);
+      var seconds = parseFloat(form.getAttribute("data-busy-seconds") || "0");
+      if (seconds > 0) {
+        var box = document.createElement("div");
+        box.className = "measure-progress";
+        var bar = document.createElement("progress");
+        bar.max = seconds;
+        bar.value = 0;
+        bar.id = "measure-progress";
+        bar.setAttribute("aria-label", form.getAttribute("data-busy") || "");
+        var left = document.createElement("p");
+        left.className = "measure-left big-text";
+        left.id = "measure-left";
+        box.appendChild(bar);
+        box.appendChild(left);
+        form.appendChild(box);
+        var began = Date.now();
+        var tick = function () {
+          var gone = (Date.now() - began) / 1000;
+          var remaining = Math.ceil(seconds - gone);
+          bar.value = Math.min(seconds, gone);
+          left.textContent = remaining > 0
+            ? (form.getAttribute("data-busy-remaining") || "{s}").replace("{s}", String(remaining))
+            : (form.getAttribute("data-busy-almost") || "");
+        };
+        tick();
+        window.setInterval(tick, 250);
+      }
       var note = document.createElement("p");
       note.className = "progress";
       note.setAttribute("role", "status");
