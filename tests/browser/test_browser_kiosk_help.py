@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from browser_kit import IDLE_SECONDS, login_staff, place_card
+from browser_kit import IDLE_SECONDS, login_staff, place_card, run_axe
 from PIL import Image
 
 
@@ -27,6 +27,7 @@ def test_greeting_then_idle_overlay_hides_personal_data_and_reminds_of_the_card(
         page.tap("#read-card")
         page.wait_for_url(re.compile(r".*/$"))
         assert page.inner_text("#greeting") == "Xin chào, Nguyễn Văn An"
+        assert run_axe(page) == []
         box = page.locator("#greeting").bounding_box()
         page.wait_for_selector("#idle-overlay:not([hidden])", timeout=IDLE_SECONDS * 1000)
         overlay = page.evaluate("""() => {
@@ -41,6 +42,7 @@ def test_greeting_then_idle_overlay_hides_personal_data_and_reminds_of_the_card(
         assert overlay["w"] >= 1080 and overlay["h"] >= 1920 and overlay["covered"]
         assert overlay["mainHidden"] == "true" and overlay["mainInert"] is True
         assert page.is_visible("#idle-card-reminder")
+        assert run_axe(page) == []
         # a screenshot of where the name was shows only the overlay's colour
         shot = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
         assert [colour for _, colour in shot.getcolors()] == [(10, 12, 16)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from browser_kit import login_with_vneid
+from browser_kit import login_with_vneid, run_axe
 
 
 def test_measuring_shows_time_left_and_disables_skip(page, station):
@@ -27,6 +27,7 @@ def test_measuring_shows_time_left_and_disables_skip(page, station):
     assert page.is_disabled("#skip") and page.get_attribute("#skip", "aria-disabled") == "true"
     assert page.is_disabled("#measure")
     assert re.fullmatch(r"Còn khoảng \d+ giây", page.inner_text("#measure-left"))
+    assert run_axe(page) == []
     first = page.evaluate("document.getElementById('measure-progress').value")
     page.wait_for_timeout(1300)
     assert page.evaluate("document.getElementById('measure-progress').value") > first
@@ -37,9 +38,10 @@ def test_measuring_shows_time_left_and_disables_skip(page, station):
     page.wait_for_url(re.compile(r".*/screening/\d+/pulse_oximeter$"))
     assert page.locator("li.done[data-kind=blood_pressure]").count() == 1
     while "/result" not in page.url:
-        page.click("#measure" if page.locator("#measure").count() else "#skip")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("#measure" if page.locator("#measure").count() else "#skip")
     size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('v-bp')).fontSize)")
     assert size >= 40                                                        # readable at arm's length
     assert page.locator(".verdict[data-verdict=blood_pressure]").count() == 1
+    assert run_axe(page) == []
     assert not page.problems

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_kit import CHROMIUM, CHROMIUM_ARGS, login_staff, login_with_vneid
+from browser_kit import CHROMIUM, CHROMIUM_ARGS, login_staff, login_with_vneid, run_axe
 
 MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
               "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required"]
@@ -56,6 +56,7 @@ def test_kiosk_and_doctor_see_each_other_and_the_call_is_audited(media_browser, 
         kiosk.goto(station.url + "/s/healthcare/tele")
         kiosk.tap("#video-now")
         kiosk.wait_for_selector("#video-consent")
+        assert run_axe(kiosk) == []
         kiosk.tap("#video-agree")
         kiosk.wait_for_url(re.compile(r".*/tele/video/\d+$"))
         kiosk.wait_for_selector("#video-call[data-call-state=waiting]")
@@ -76,6 +77,7 @@ def test_kiosk_and_doctor_see_each_other_and_the_call_is_audited(media_browser, 
         assert kinds == ["audio", "video"]
         width = kiosk.evaluate("() => document.getElementById('remote-video').videoWidth")
         assert width > 0
+        assert run_axe(kiosk) == [] and run_axe(doctor) == []
 
         kiosk.tap("#end-call")
         kiosk.wait_for_url(re.compile(r".*/s/healthcare/tele$"))
