@@ -79,5 +79,8 @@ def test_read_aloud_plays_the_pages_instructions(page, station):
     response = answer.value
     assert response.status == 200 and response.headers["content-type"] == "audio/wav"
     assert int(response.headers["content-length"]) > 10_000
+    sent = response.request.post_data_json
+    assert sent["lang"] == "vi" and sent["text"].startswith("Xin chào! Bạn cần làm gì hôm nay?")
+    assert "Chọn một dịch vụ" in sent["text"] or "Hãy chọn" in sent["text"]
     page.wait_for_function("() => document.getElementById('read-aloud').getAttribute('aria-pressed') === 'true'")
     assert not page.problems  # the blob: audio is allowed by the CSP

@@ -91,13 +91,14 @@
     var player = null;
     var pageText = function () {
       var regions = document.querySelectorAll("main [data-read-aloud]");
+      var h1 = document.querySelector("main h1");
       var parts = [];
+      var inRegion = h1 && Array.prototype.some.call(regions, function (r) { return r.contains(h1); });
+      if (h1 && !inRegion) { parts.push(h1.innerText); }
       if (regions.length) {
         regions.forEach(function (r) { parts.push(r.innerText); });
       } else {
-        var h1 = document.querySelector("main h1");
-        var lead = document.querySelector("main .lead");
-        if (h1) { parts.push(h1.innerText); }
+        var lead = document.querySelector("main .lead, main .subtitle");
         if (lead) { parts.push(lead.innerText); }
       }
       return parts.join(". ").replace(/\s+/g, " ").trim().slice(0, 780);
