@@ -24,6 +24,7 @@ assist = Blueprint("assist", __name__)
 
 HELP_MIN_INTERVAL = 60  # seconds between two calls from one session
 HELP_PER_HOUR = 5
+SPEECH_PER_MINUTE = 20  # read-aloud requests per session
 
 
 def help_calls_left(times: list[float], at: float) -> tuple[bool, list[float]]:
@@ -64,6 +65,11 @@ def speech() -> Any:
     """The given text read aloud in the kiosk language, as audio/wav."""
     from core.speech import SpeechError, SpeechUnavailable, render_wav
 
+    at = current_station().clock()
+    recent = [t for t in session.get("_speech_at", []) if isinstance(t, int | float) and at - t < 60]
+    if len(recent) >= SPEECH_PER_MINUTE:
+        return jsonify(message=_("Please wait a moment before reading aloud again.")), 429
+    session["_speech_at"] = [*recent, at]
     body = request.get_json(silent=True) or {}
     text = body.get("text") if isinstance(body, dict) else None
     lang = body.get("lang", current_language()) if isinstance(body, dict) else current_language()

@@ -112,3 +112,15 @@ def test_without_espeak_the_button_is_hidden_and_healthz_says_so(web_station, cs
     response = client.post("/speech", json={"text": "Xin chào", "lang": "vi"},
                            headers={"X-CSRF-Token": csrf_token(client)})
     assert response.status_code == 503 and response.get_json()["message"]
+
+
+def test_read_aloud_is_limited_per_session(web_station, csrf_token, monkeypatch, station_clock):
+    monkeypatch.setattr("core.speech.engine", lambda: None)   # the limit comes before the engine
+    client = web_station.test_client()
+    client.get("/")
+    headers = {"X-CSRF-Token": csrf_token(client)}
+    codes = [client.post("/speech", json={"text": "Xin chào", "lang": "vi"}, headers=headers).status_code
+             for _ in range(21)]
+    assert codes == [503] * 20 + [429]
+    station_clock.advance(61)
+    assert client.post("/speech", json={"text": "Xin chào", "lang": "vi"}, headers=headers).status_code == 503
