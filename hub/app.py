@@ -15,6 +15,7 @@ from hub.db import hub_database, open_hub_database
 def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Flask:
     """A hub process: its routes bound to the shared database; nothing kept in memory that matters."""
     from hub.console import console
+    from hub.supply.web import tuf_api
     from hub.web import api
 
     open_hub_database(config.database_url)
@@ -26,6 +27,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
                              "config_signer": load_config_signer(config)}
     app.register_blueprint(api)
     app.register_blueprint(console)
+    app.register_blueprint(tuf_api)
 
     @app.errorhandler(StationError)
     def station_error(error: StationError):  # noqa: ANN202 — Flask handler

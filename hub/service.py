@@ -108,6 +108,9 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 check_reported_log(station_id, body.get("checkpoint"), now)
                 before = (json.loads(previous) if previous else {}).get("devices")
                 check_devices(station_id, before, body.get("devices"), now)
+                from hub.supply.rollout import on_heartbeat
+
+                on_heartbeat(station_id, now)
         elif fresh and kind == "usage":
             store_usage(station_id, body, float(created))
         elif fresh and kind == "config_report":
@@ -139,7 +142,7 @@ def store_usage(station_id: str, body: dict[str, Any], created: float) -> None:
 
 def _clean_health(body: dict[str, Any]) -> dict[str, Any]:
     """Keep the health fields the hub understands (no personal data is ever sent)."""
-    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id", "site")
+    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id", "site", "unsigned_allowed")
     return {key: body[key] for key in allowed if key in body}
 
 
