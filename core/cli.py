@@ -194,6 +194,13 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     from core.payments.reconcile import start_reconciler
 
     station = app.extensions["station"]
+    from core.supply.trust import record_unsigned_switch
+
+    with app.app_context():
+        if record_unsigned_switch(config.allow_unsigned, station.audit, station.clock()) or config.allow_unsigned:
+            if config.allow_unsigned:
+                click.echo("warning: [plugins] allow_unsigned = true — plugins without a valid signature load "
+                           "on this site", err=True)
     station.devices.start()
     reconciler = start_reconciler(app)  # settles UNKNOWN payments by asking terminal or bank
     app.config["STATION_RESTART"] = _restart_later
