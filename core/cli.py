@@ -368,6 +368,15 @@ def plugins_disable(ctx: click.Context, plugin_id: str) -> None:
     _switch(ctx, plugin_id, False)
 
 
+def _attach_supply_commands() -> None:
+    from core.supply.cli import add_supply_commands
+
+    add_supply_commands(plugins)
+
+
+_attach_supply_commands()
+
+
 @station.group()
 def devices() -> None:
     """The site's devices and their status."""

@@ -191,7 +191,7 @@ class PluginManager:
             dist = getattr(ep, "dist", None)
             source = f"installed ({dist.name} {dist.version})" if dist else "installed"
             record = PluginRecord(ep.name, source, ep.value, None)
-            path = _package_dir(ep.module)
+            path = _dist_package_dir(dist, ep.module) or _package_dir(ep.module)
             if path is None:
                 record.fail(State.INVALID, f"entry point {ep.name} = {ep.value}: module {ep.module!r} not found")
             else:
@@ -441,6 +441,15 @@ def bind_personal_models(plugin_id: str, package: str, manifest: Manifest) -> No
         if model.data_category not in declared:
             raise UndeclaredCategory(f"model {model.__name__} stores {model.data_category!r} data but the manifest "
                                      "does not declare that category in [[data]]")
+
+
+def _dist_package_dir(dist: Any, module: str) -> Path | None:
+    """The module's folder inside the entry point's own distribution (not whatever an earlier
+    import of the same name left in ``sys.modules``)."""
+    if dist is None or not hasattr(dist, "locate_file"):
+        return None
+    folder = Path(str(dist.locate_file(module.replace(".", "/"))))
+    return folder if (folder / "manifest.toml").exists() else None
 
 
 def _package_dir(module: str) -> Path | None:

@@ -31,16 +31,24 @@ def site_plugins_dir(home: Path) -> Path:
     return home / PLUGINS_DIR
 
 
+_ADDED: set[str] = set()
+
+
 def site_plugin_paths(home: Path) -> list[Path]:
-    """Every installed plugin's ``current`` folder, added to ``sys.path`` so entry points see it."""
+    """Every installed plugin's ``current`` folder, added to ``sys.path`` so entry points see it
+    (and those of another site this process opened before, removed)."""
     root = site_plugins_dir(home)
-    if not root.is_dir():
-        return []
-    paths = [child / CURRENT for child in sorted(root.iterdir()) if (child / CURRENT).is_dir()]
-    for path in paths:
-        resolved = str(path)
-        if resolved not in sys.path:
-            sys.path.append(resolved)
+    paths = [child / CURRENT for child in sorted(root.iterdir()) if (child / CURRENT).is_dir()] \
+        if root.is_dir() else []
+    wanted = {str(path) for path in paths}
+    for stale in _ADDED - wanted:
+        while stale in sys.path:
+            sys.path.remove(stale)
+    _ADDED.intersection_update(wanted)
+    for path in sorted(wanted):
+        if path not in sys.path:
+            sys.path.append(path)
+            _ADDED.add(path)
     return paths
 
 

@@ -178,9 +178,10 @@ def _publish(now: float, keys: OnlineKeys, changed: dict[str, int]) -> None:
     _check_signer(root, "snapshot", keys.snapshot)
     _check_signer(root, "timestamp", keys.timestamp)
     old = latest("snapshot")
-    snapshot = old.signed if old is not None else Snapshot(version=0)
+    snapshot = old.signed if old is not None else Snapshot(version=1, meta={})
+    if old is not None:
+        snapshot.version += 1
     snapshot.meta.update({name: MetaFile(version) for name, version in changed.items()})
-    snapshot.version += 1
     snapshot.expires = _expiry(now, "snapshot")
     snapshot_md = Metadata(snapshot)
     snapshot_md.sign(keys.snapshot)
@@ -190,8 +191,9 @@ def _publish(now: float, keys: OnlineKeys, changed: dict[str, int]) -> None:
 
 def _new_timestamp(now: float, keys: OnlineKeys, snapshot_version: int) -> None:
     old = latest("timestamp")
-    timestamp = old.signed if old is not None else Timestamp(version=0)
-    timestamp.version += 1
+    timestamp = old.signed if old is not None else Timestamp(version=1)
+    if old is not None:
+        timestamp.version += 1
     timestamp.snapshot_meta = MetaFile(snapshot_version)
     timestamp.expires = _expiry(now, "timestamp")
     md = Metadata(timestamp)
