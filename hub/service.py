@@ -110,6 +110,7 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 check_devices(station_id, before, body.get("devices"), now)
                 from hub.supply.rollout import on_heartbeat
 
+                touch(station_id, now)  # heard from now, before its rollout stage is judged
                 on_heartbeat(station_id, now)
         elif fresh and kind == "usage":
             store_usage(station_id, body, float(created))

@@ -6,12 +6,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tuf.api.exceptions import DownloadHTTPError
 from tuf.ngclient.fetcher import FetcherInterface
+
+from core.plugindev.sign import sign_wheels
+from core.supply.keys import new_signer, public_key_json, write_private_key
+from hub.supply import repository as repo
 
 FX_EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "plugins" / "fx_example"
 PUBLISHER_NAME = "Example Partner JSC"
@@ -97,3 +102,40 @@ def make_site(home: Path, allowed: list[str], site_id: str = "supply-test") -> P
     (home / "station.toml").write_text(SITE_TOML.format(site_id=site_id, allowed=json.dumps(allowed)),
                                        encoding="utf-8")
     return home
+
+
+class Hub:
+    """The hub's repository with two registered partners, as their tools would drive it."""
+
+    def __init__(self, app, config, clock, tmp: Path) -> None:  # noqa: ANN001
+        self.app, self.config, self.clock, self.tmp = app, config, clock, tmp
+        self.client = app.test_client()
+        self.offline = tmp / "offline"
+        self.root_json = repo.init_repository(self.offline, config.secrets_dir, clock(), "test-operator")
+        self.keys: dict[str, Path] = {}
+        self.current: dict[str, Path | None] = {}
+        for publisher, name in (("example-partner", PUBLISHER_NAME), ("other-partner", "Other Partner Co")):
+            self.register(publisher, name)
+
+    def online(self) -> repo.OnlineKeys:
+        return repo.OnlineKeys.load(self.config.secrets_dir)
+
+    def register(self, publisher: str, name: str) -> None:
+        signer = new_signer()
+        key = self.tmp / f"{publisher}.pem"
+        write_private_key(signer, key)
+        self.keys[publisher] = key
+        self.current[publisher] = None
+        repo.add_publisher(publisher, name, public_key_json(signer.public_key), self.offline / "targets.pem",
+                           self.online(), self.clock(), "test-operator")
+
+    def publish(self, publisher: str, *wheels: Path, as_publisher: str | None = None) -> list[str]:
+        """``station plugin sign`` by the partner, then ``station-hub publisher upload``."""
+        out = self.tmp / f"{publisher}-{time.monotonic_ns()}.json"
+        sign_wheels(as_publisher or publisher, list(wheels), self.keys[publisher], self.current[publisher], out)
+        added = repo.upload(as_publisher or publisher, out.read_bytes(), {w.name: w.read_bytes() for w in wheels},
+                            self.online(), self.clock(), f"partner:{publisher}")
+        self.current[publisher] = out
+        return added
+
+

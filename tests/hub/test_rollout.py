@@ -1,0 +1,119 @@
+"""Staged rollout with simulated stations: offers only to the stages reached, advance after the
+hold time, halt by itself past the failure threshold, one-action rollback; all in hub_events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+
+from core.fleet.httpsig import sign_request
+from core.supply.offers import open_offers
+from hub.db import HubEvent, RolloutStation
+from hub.desired_config import set_groups
+from hub.service import create_enrolment_code
+from hub.supply.rollout import rollback, start_rollout
+from tests.hub.supply_kit import Hub, build_wheel
+
+pytestmark = pytest.mark.postgres
+
+
+def offers(station, client, config_key: str) -> dict:
+    headers = sign_request("GET", "http://localhost/api/v1/plugins", b"", station.signer.private_key,
+                           station.station_id, int(station.clock()))
+    response = client.get("/api/v1/plugins", headers=headers)
+    assert response.status_code == 200
+    return open_offers(response.get_data(as_text=True), config_key, station.station_id)[1]
+
+
+def heartbeat(station, client, plugin: dict) -> None:
+    body = {"plugins": {"fx_example": plugin}, "devices": {}}
+    message = {"id": uuid.uuid4().hex, "kind": "heartbeat", "created": station.clock(), "body": body}
+    assert station.signed(client, "/api/v1/messages", {"messages": [message]}).status_code == 200
+
+
+@pytest.fixture
+def fleet(hub_apps, hub_config, hub_clock, tmp_path, make_station):
+    hub_clock.now = time.time()
+    hub = Hub(hub_apps[0], hub_config, hub_clock, tmp_path / "hub")
+    hub.publish("example-partner", build_wheel(tmp_path / "w", "2.0.1"), build_wheel(tmp_path / "w", "2.0.2"))
+    client = hub_apps[1].test_client()  # another hub process serves the stations
+    stations = {}
+    for name, groups in (("canary-1", ["canary"]), ("canary-2", ["canary"]), ("ward-1", ["hoan-kiem"]),
+                         ("ward-2", ["hoan-kiem"]), ("other-1", []), ("other-2", [])):
+        station = make_station(f"hn-{name}")
+        response = station.enrol(client, create_enrolment_code(hub_clock()))
+        config_key = response.get_json()["config_key"]
+        set_groups(station.station_id, groups, "test", hub_clock())
+        stations[name] = station
+    return hub, client, stations, config_key
+
+
+def test_stage_halts_past_the_threshold_and_no_station_outside_it_received_the_version(fleet):
+    hub, client, stations, key = fleet
+    rollout = start_rollout("fx_example", "2.0.2", ["canary", "hoan-kiem", "all"], hold_seconds=600,
+                            failure_threshold=0.4, now=hub.clock(), actor="staff:lan", previous_version="2.0.1")
+    got = {name: offers(s, client, key) for name, s in stations.items()}
+    assert got["canary-1"]["fx_example"] == {"version": "2.0.2", "publisher": "example-partner",
+                                             "rollout": rollout.id}
+    assert [name for name, o in got.items() if o] == ["canary-1", "canary-2"]
+
+    for step in (0, 300, 301):  # canary healthy, then healthy for the hold time (10 minutes)
+        hub.clock.advance(step)
+        for name in ("canary-1", "canary-2"):
+            heartbeat(stations[name], client, {"state": "active", "version": "2.0.2"})
+    got = {name: offers(s, client, key) for name, s in stations.items()}
+    assert [name for name, o in got.items() if o] == ["canary-1", "canary-2", "ward-1", "ward-2"]
+
+    heartbeat(stations["ward-1"], client, {"state": "active", "version": "2.0.2"})
+    heartbeat(stations["ward-2"], client, {"state": "failed", "version": "2.0.2"})  # 1 of 2 > 40 %
+    hub.clock.advance(3600)
+    heartbeat(stations["ward-1"], client, {"state": "active", "version": "2.0.2"})  # no advance once halted
+    got = {name: offers(s, client, key) for name, s in stations.items()}
+    assert not got["other-1"] and not got["other-2"]
+    offered = {r.station_id for r in RolloutStation.select().where(RolloutStation.offered_at.is_null(False))}
+    assert offered == {stations[n].station_id for n in ("canary-1", "canary-2", "ward-1", "ward-2")}
+    events = [(e.action, json.loads(e.details)) for e in HubEvent.select().order_by(HubEvent.id)
+              if e.action.startswith("rollout.")]
+    assert [a for a, _ in events] == ["rollout.start", "rollout.advance", "rollout.halt"]
+    assert events[2][1]["failed"] == [stations["ward-2"].station_id] and events[2][1]["stations"] == 2
+
+    rolled = rollback(rollout.id, hub.clock(), "staff:lan")  # one action
+    assert rolled.state == "rolled_back"
+    got = {name: offers(s, client, key) for name, s in stations.items()}
+    assert got["ward-2"]["fx_example"] == {"version": "2.0.1", "publisher": "example-partner",
+                                           "rollout": rollout.id, "rollback": True}
+    assert [name for name, o in got.items() if o] == ["canary-1", "canary-2", "ward-1", "ward-2"]
+    assert HubEvent.select().where(HubEvent.action == "rollout.rollback").count() == 1
+
+
+def test_failed_install_reported_by_heartbeat_counts_as_a_failure(fleet):
+    hub, client, stations, key = fleet
+    rollout = start_rollout("fx_example", "2.0.2", ["canary", "all"], hold_seconds=0, failure_threshold=0.0,
+                            now=hub.clock(), actor="staff:lan")
+    offers(stations["canary-1"], client, key)
+    heartbeat(stations["canary-1"], client, {"state": "active", "version": "2.0.1",
+                                             "install": {"version": "2.0.2", "outcome": "rolled_back"}})
+    assert rollout.__class__.get_by_id(rollout.id).state == "halted"
+
+
+def test_rollout_refuses_unpublished_versions_and_unknown_groups(fleet):
+    hub = fleet[0]
+    with pytest.raises(Exception, match="not published"):
+        start_rollout("fx_example", "9.9.9", ["all"], 0, 0.2, hub.clock(), "x")
+    with pytest.raises(Exception, match="unknown group"):
+        start_rollout("fx_example", "2.0.2", ["nowhere", "all"], 0, 0.2, hub.clock(), "x")
+
+
+def test_forged_or_foreign_offers_are_refused_by_the_station(fleet):
+    hub, client, stations, key = fleet
+    a, b = stations["canary-1"], stations["canary-2"]
+    headers = sign_request("GET", "http://localhost/api/v1/plugins", b"", a.signer.private_key, a.station_id,
+                           int(a.clock()))
+    note = client.get("/api/v1/plugins", headers=headers).get_data(as_text=True)
+    with pytest.raises(Exception, match="another station"):
+        open_offers(note, key, b.station_id)
+    with pytest.raises(Exception, match="not signed"):
+        open_offers(note.replace("{}", '{"fx_example":{"version":"6.6.6"}}'), key, a.station_id)
