@@ -37,7 +37,7 @@ def sign_wheels(publisher_id: str, wheels: list[Path], key: Path, current: Path 
         md = Metadata(Targets(version=1))
     for wheel in wheels:
         data = wheel.read_bytes()
-        name, version = parse_wheel_name(wheel.name)
+        _, version = parse_wheel_name(wheel.name)
         plugin = read_plugin_wheel(data, wheel.name)
         if plugin.manifest.version != version:
             raise UserInputError(f"{wheel.name}: the manifest says version {plugin.manifest.version}")
@@ -46,7 +46,6 @@ def sign_wheels(publisher_id: str, wheels: list[Path], key: Path, current: Path 
         info.unrecognized_fields["custom"] = {"plugin_id": plugin.plugin_id, "version": version,
                                               "publisher": plugin.manifest.publisher}
         md.signed.targets[path] = info
-        del name
     md.signed.expires = (datetime.now(UTC) + timedelta(days=expires_days)).replace(microsecond=0)
     md.signatures.clear()
     md.sign(signer)
