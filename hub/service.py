@@ -273,6 +273,10 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
                      "last_seen": station.last_seen,
                      "online": station.last_seen is not None and now - station.last_seen <= offline_after,
                      "version": health.get("version"), "plugins": health.get("plugins") or {},
+                     "unsigned_allowed": bool(health.get("unsigned_allowed")),
+                     "unsigned_plugins": sorted(pid for pid, p in (health.get("plugins") or {}).items()
+                                                if isinstance(p, dict) and p.get("signed") is False
+                                                and p.get("state") == "active"),
                      "disk": health.get("disk"), "checkpoint": health.get("checkpoint"),
                      "attention": attention, "alerts": open_alerts.get(station.id, 0),
                      "config": ({"version": reports[station.id].version, "status": reports[station.id].status}

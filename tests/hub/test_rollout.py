@@ -117,3 +117,16 @@ def test_forged_or_foreign_offers_are_refused_by_the_station(fleet):
         open_offers(note, key, b.station_id)
     with pytest.raises(Exception, match="not signed"):
         open_offers(note.replace("{}", '{"fx_example":{"version":"6.6.6"}}'), key, a.station_id)
+
+
+def test_hub_console_warns_about_a_station_that_allows_unsigned_plugins(fleet):
+    from hub.service import fleet_overview
+
+    hub, client, stations, key = fleet
+    station = stations["other-1"]
+    body = {"plugins": {"fx_example": {"state": "active", "version": "2.0.1", "signed": False}},
+            "devices": {}, "unsigned_allowed": True}
+    message = {"id": uuid.uuid4().hex, "kind": "heartbeat", "created": station.clock(), "body": body}
+    assert station.signed(client, "/api/v1/messages", {"messages": [message]}).status_code == 200
+    [row] = [r for r in fleet_overview(hub.clock()) if r["id"] == station.station_id]
+    assert row["unsigned_allowed"] and row["unsigned_plugins"] == ["fx_example"]
