@@ -622,15 +622,9 @@ def users_totp_reset(ctx: click.Context, username: str, off: bool, yes: bool) ->
 
 
 def _show_totp(uri: str) -> None:
-    import io
+    from core.identity.totp_qr import show_totp
 
-    import segno
-
-    out = io.StringIO()
-    segno.make(uri, error="m").terminal(out=out, compact=True)
-    click.echo("Scan this QR code with the authenticator app now (shown once):")
-    click.echo(out.getvalue())
-    click.echo(f"or enter: {uri}")
+    show_totp(uri)
 
 
 @users.command("list")

@@ -110,6 +110,27 @@ def audit_event(event: AuditEvent) -> None:
 
 
 @hookspec
+def planning_counts(period_start: float, period_end: float) -> list[dict[str, Any]] | None:
+    """Counts for planners over ``[period_start, period_end)`` (epoch seconds), sent to the
+    fleet hub and published there only with differential privacy (docs/open-data.md).
+
+    Return ``[{"statistic": "bp_category", "cell": {"category": "grade_1"}, "count": 3}, ...]``:
+    counts only, never a row about a person. Count each person at most once per statistic in
+    the period (e.g. their latest screening), so that one person changes one cell by one.
+    Statistic and cell names: lower-case ``[a-z0-9_]``; cell values short text. (sdk 1.3)
+    """
+
+
+@hookspec
+def open_observations(since: float, until: float) -> list[dict[str, Any]] | None:
+    """Environmental observations taken in ``[since, until)`` for open data (fleet hub,
+    OGC SensorThings): ``[{"sensor": "geiger_counter", "quantity": "dose_rate", "unit": "µSv/h",
+    "time": 1790000000.0, "value": 0.12, "exceeds": False}, ...]``; ``exceeds`` marks a value over
+    the site's warning threshold (the hub raises an alert). Never personal data. (sdk 1.3)
+    """
+
+
+@hookspec
 def cli_commands(group: click.Group) -> None:
     """Add ``station`` sub-commands: ``group`` is the plugin's own click group
     (``station <plugin id> ...``)."""

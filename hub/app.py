@@ -15,6 +15,8 @@ from hub.db import hub_database, open_hub_database
 def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Flask:
     """A hub process: its routes bound to the shared database; nothing kept in memory that matters."""
     from hub.console import console
+    from hub.open_data_web import open_data_pages
+    from hub.sensorthings import sensorthings
     from hub.supply.web import tuf_api
     from hub.web import api
 
@@ -28,6 +30,8 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.register_blueprint(api)
     app.register_blueprint(console)
     app.register_blueprint(tuf_api)
+    app.register_blueprint(open_data_pages)
+    app.register_blueprint(sensorthings)
 
     @app.errorhandler(StationError)
     def station_error(error: StationError):  # noqa: ANN202 — Flask handler

@@ -90,15 +90,9 @@ def totp_reset(username: str) -> None:
 
 
 def _show_totp(uri: str) -> None:
-    import io
+    from core.identity.totp_qr import show_totp
 
-    import segno
-
-    out = io.StringIO()
-    segno.make(uri, error="m").terminal(out=out, compact=True)
-    click.echo("Scan this QR code with the authenticator app now (shown once):")
-    click.echo(out.getvalue())
-    click.echo(f"or enter: {uri}")
+    show_totp(uri)
 
 
 def _os_actor() -> str:

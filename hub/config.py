@@ -6,6 +6,7 @@
   and ``session.key``; every hub process behind one load balancer mounts the same folder;
 - ``HUB_WITNESS_NAME`` — the witness key's name (default ``citizen-station-hub``);
 - ``HUB_OFFLINE_MINUTES`` — a station silent this long is offline and alerted (default 10);
+- ``HUB_DP_EPSILON_PER_MONTH`` — each ward's differential-privacy budget per month (1.0);
 - ``HUB_PUBLIC_URL`` — the URL stations use (``https://hub.example.vn``); request
   signatures cover it, so it must be set when a proxy rewrites the host or scheme.
 """
@@ -37,6 +38,7 @@ class HubConfig:
     witness_name: str = DEFAULT_WITNESS_NAME
     public_url: str | None = None
     offline_after: float = 600.0
+    epsilon_per_month: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubConfig:
@@ -48,9 +50,15 @@ class HubConfig:
         minutes = env.get("HUB_OFFLINE_MINUTES", "10")
         if not minutes.isdigit() or not 1 <= int(minutes) <= 10080:
             raise UserInputError("HUB_OFFLINE_MINUTES must be a whole number of minutes from 1 to 10080")
+        try:
+            epsilon = float(env.get("HUB_DP_EPSILON_PER_MONTH", "1.0"))
+        except ValueError:
+            epsilon = -1.0
+        if not 0 < epsilon <= 10:
+            raise UserInputError("HUB_DP_EPSILON_PER_MONTH must be a number above 0 and at most 10")
         return cls(url, Path(env.get("HUB_SECRETS", "hub-secrets")),
                    env.get("HUB_WITNESS_NAME", DEFAULT_WITNESS_NAME), env.get("HUB_PUBLIC_URL") or None,
-                   offline_after=int(minutes) * 60.0)
+                   offline_after=int(minutes) * 60.0, epsilon_per_month=epsilon)
 
 
 def ensure_hub_secrets(secrets_dir: Path) -> None:

@@ -320,3 +320,81 @@ class RolloutStation(HubModel):
 
 
 LATER_TABLES.extend([TufMetadata, TufTarget, Publisher, Rollout, RolloutStation])
+
+
+# ---- planning statistics and open data (hub migration 0006) ---------------------------
+
+
+class StatCount(HubModel):
+    """One count a station sent for a month (latest message wins); never a row about a person."""
+
+    station_id = peewee.CharField(max_length=32)
+    period = peewee.CharField(max_length=7)  # YYYY-MM
+    statistic = peewee.CharField(max_length=40)
+    cell = peewee.CharField(max_length=300)  # canonical JSON of the cell
+    count = peewee.IntegerField()
+    province = peewee.CharField(max_length=100, default="")
+    ward = peewee.CharField(max_length=100, default="")
+    received = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_stat_counts"
+        indexes = ((("station_id", "period", "statistic", "cell"), True), (("province", "ward", "period"), False))
+
+
+class PrivacyBudget(HubModel):
+    """The ε a ward may spend on releases about one month, and what was spent."""
+
+    province = peewee.CharField(max_length=100)
+    ward = peewee.CharField(max_length=100)
+    period = peewee.CharField(max_length=7)
+    epsilon_total = peewee.DoubleField()
+    epsilon_spent = peewee.DoubleField(default=0.0)
+
+    class Meta:
+        table_name = "hub_privacy_budgets"
+        indexes = ((("province", "ward", "period"), True),)
+
+
+class Release(HubModel):
+    """A published statistic: noisy counts (None = suppressed), with its ε and method."""
+
+    id = peewee.AutoField()
+    province = peewee.CharField(max_length=100)
+    ward = peewee.CharField(max_length=100)
+    period = peewee.CharField(max_length=7)
+    statistic = peewee.CharField(max_length=40)
+    epsilon = peewee.DoubleField()
+    scale = peewee.DoubleField()
+    min_count = peewee.IntegerField()
+    stations = peewee.IntegerField()
+    cells = peewee.TextField()  # JSON [{"cell": {...}, "count": n | null}]
+    method = peewee.TextField()
+    published_at = peewee.DoubleField()
+    published_by = peewee.CharField(max_length=128)
+
+    class Meta:
+        table_name = "hub_releases"
+
+
+LATER_TABLES.extend([StatCount, PrivacyBudget, Release])
+
+
+class Observation(HubModel):
+    """An environmental observation a station sent (hub migration 0007): open data."""
+
+    id = peewee.BigAutoField()
+    station_id = peewee.CharField(max_length=32)
+    sensor = peewee.CharField(max_length=40)
+    quantity = peewee.CharField(max_length=40)
+    unit = peewee.CharField(max_length=40)
+    phenomenon_time = peewee.DoubleField()
+    value = peewee.DoubleField()
+    received = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_observations"
+        indexes = ((("station_id", "sensor", "quantity", "phenomenon_time"), True),)
+
+
+LATER_TABLES.append(Observation)

@@ -28,6 +28,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.audit.note import NoteSigner, sign_note
 from core.errors import NotFoundError, UserInputError
+from core.fleet.desired import flatten_document
 from hub.db import ConfigReport, ConfigScope, GroupMember, Station, hub_database
 from hub.events import record_event
 
@@ -234,7 +235,7 @@ def record_report(station_id: str, body: dict[str, Any], now: float) -> None:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Human-readable changes between two documents (``- key: old`` / ``+ key: new``)."""
     lines: list[str] = []
-    flat_before, flat_after = _flatten(before), _flatten(after)
+    flat_before, flat_after = flatten_document(before), flatten_document(after)
     for key in sorted(set(flat_before) | set(flat_after)):
         old, new = flat_before.get(key), flat_after.get(key)
         if old == new:
@@ -244,14 +245,3 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if key in flat_after:
             lines.append(f"+ {key}: {json.dumps(new, ensure_ascii=False)}")
     return lines
-
-
-def _flatten(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in document.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and value:
-            flat.update(_flatten(value, path))
-        else:
-            flat[path] = value
-    return flat

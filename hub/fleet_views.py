@@ -13,6 +13,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any
 
+import peewee
 from markupsafe import Markup
 
 from core.console.charts import bars, stacked_bars
@@ -35,9 +36,10 @@ def places(stations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {province: sorted(w for w in wards if w) for province, wards in sorted(found.items())}
 
 
-def station_map(stations: list[dict[str, Any]]) -> Markup:
+def station_map(stations: list[dict[str, Any]], notes: dict[str, str] | None = None) -> Markup:
     """An SVG of the stations that have coordinates: green online, red offline, ringed when
-    an alert is open; each dot names its station (tooltip and accessible title)."""
+    an alert is open; each dot names its station (tooltip and accessible title). ``notes``
+    (station id → text) are added to the label (e.g. its latest readings)."""
     located = [s for s in stations if s["latitude"] is not None and s["longitude"] is not None]
     if not located:
         return Markup('<p id="map-empty">Chưa trạm nào có toạ độ (site.latitude/longitude) / '
@@ -71,6 +73,8 @@ def station_map(stations: list[dict[str, Any]]) -> Markup:
         x, y = xy(station["latitude"], station["longitude"])
         state = "on" if station["online"] else "off"
         label = escape(station["name"] or station["site_id"])
+        if notes and notes.get(station["id"]):
+            label += " — " + escape(notes[station["id"]])
         ring = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="11" class="alert-ring"/>' if station["alerts"] else ""
         state_text = "trực tuyến / online" if station["online"] else "mất kết nối / offline"
         alerts_text = f", {station['alerts']} cảnh báo / alerts" if station["alerts"] else ""
@@ -82,6 +86,31 @@ def station_map(stations: list[dict[str, Any]]) -> Markup:
     return Markup(f'<svg id="station-map" role="img" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" '
                   f'width="{MAP_WIDTH}" height="{MAP_HEIGHT}"><title>Bản đồ trạm / Station map</title>'
                   + "".join(body) + "</svg>")
+
+
+def latest_readings(station_ids: list[str]) -> dict[str, dict[str, tuple[float, str, float]]]:
+    """Station id → quantity → (value, unit, time) of its newest observation."""
+    from hub.db import Observation
+
+    newest = (Observation.select(Observation.station_id, Observation.quantity,
+                                 peewee.fn.MAX(Observation.phenomenon_time).alias("at"))
+              .where(Observation.station_id.in_(station_ids)).group_by(Observation.station_id, Observation.quantity))
+    found: dict[str, dict[str, tuple[float, str, float]]] = defaultdict(dict)
+    for row in newest:
+        reading = Observation.get(Observation.station_id == row.station_id, Observation.quantity == row.quantity,
+                                  Observation.phenomenon_time == row.at)
+        found[row.station_id][row.quantity] = (reading.value, reading.unit, reading.phenomenon_time)
+    return dict(found)
+
+
+def reading_note(readings: dict[str, tuple[float, str, float]]) -> str:
+    """``0,098 µSv/h · PM2.5 18 µg/m³`` for a label (Vietnamese decimal comma)."""
+    parts = []
+    if "dose_rate" in readings:
+        parts.append(f"{readings['dose_rate'][0]:.3f}".replace(".", ",") + " µSv/h")
+    if "pm25" in readings:
+        parts.append(f"PM2.5 {readings['pm25'][0]:.0f} µg/m³")
+    return " · ".join(parts)
 
 
 def fleet_usage(station_ids: list[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from core.errors import NotFoundError, PermissionDenied, UserInputError
 from hub.db import Alert, EnrolmentCode, Station, StationMessage, WitnessedLog, hub_database
 
 CODE_LIFETIME_SECONDS = 7 * 24 * 3600
-MESSAGE_KINDS = ("heartbeat", "config_report", "usage")
+MESSAGE_KINDS = ("heartbeat", "config_report", "usage", "stats", "observations")
 
 
 class EnrolmentRefused(PermissionDenied):
@@ -114,12 +114,43 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 on_heartbeat(station_id, now)
         elif fresh and kind == "usage":
             store_usage(station_id, body, float(created))
+        elif fresh and kind == "observations":
+            store_observations(station_id, body, now)
+        elif fresh and kind == "stats":
+            from hub.open_data import store_counts
+
+            store_counts(station_id, body, float(created))
         elif fresh and kind == "config_report":
             from hub.desired_config import record_report
 
             record_report(station_id, body, now)
         touch(station_id, now)
     return fresh
+
+
+def store_observations(station_id: str, body: dict[str, Any], now: float) -> int:
+    """Keep the station's environmental observations (each once); alert on a value over the
+    station's threshold. Returns how many were new."""
+    from hub.db import Observation
+
+    rows = body.get("observations")
+    if not isinstance(rows, list) or len(rows) > 5000:
+        raise UserInputError("observations: a list of at most 5000")
+    added = 0
+    for row in rows:
+        if not (isinstance(row, dict) and all(isinstance(row.get(k), str) for k in ("sensor", "quantity", "unit"))
+                and isinstance(row.get("time"), int | float) and isinstance(row.get("value"), int | float)):
+            raise UserInputError("observations: each has sensor, quantity, unit, time and value")
+        inserted = (Observation.insert(station_id=station_id, sensor=row["sensor"][:40], quantity=row["quantity"][:40],
+                                       unit=row["unit"][:40], phenomenon_time=float(row["time"]),
+                                       value=float(row["value"]), received=now)
+                    .on_conflict_ignore().execute())
+        added += inserted is not None
+        if row.get("exceeds") is True:
+            alert_once(station_id, f"env:{row['quantity'][:28]}",
+                       f"{row['sensor'][:40]}: {row['quantity'][:40]} = {float(row['value']):g} {row['unit'][:40]} "
+                       "is over the station's warning threshold", now)
+    return added
 
 
 def store_usage(station_id: str, body: dict[str, Any], created: float) -> None:

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
-ensure_venv "[postgres]"
+ensure_venv "[hub]"
 exec .venv/bin/python -m hub.demo_fleet "$@"

@@ -112,6 +112,8 @@ def agent(ctx: click.Context, interval: float, once: bool) -> None:
             client.link()
             client.enqueue_heartbeat()
             client.enqueue_usage_if_due()
+            client.enqueue_stats_if_due()
+            client.enqueue_observations()
             _flush(client)
             try:
                 client.witness()

@@ -188,6 +188,33 @@ class HubClient:
         """Queue the station's current health."""
         return self.enqueue("heartbeat", collect_health(self.station))
 
+    def enqueue_stats_if_due(self) -> list[str]:
+        """Queue the planners' counts of this month and the last, once an hour."""
+        from zoneinfo import ZoneInfo
+
+        from core.fleet.stats import collect_stats, periods_to_send
+
+        last = (HubOutbox.select(HubOutbox.created_at).where(HubOutbox.kind == "stats")
+                .order_by(HubOutbox.id.desc()).scalar())
+        if last is not None and self._now() - last < USAGE_EVERY_SECONDS:
+            return []
+        zone = ZoneInfo(self.station.config.site.get("timezone") or "Asia/Ho_Chi_Minh")
+        return [self.enqueue("stats", collect_stats(self.station, period))
+                for period in periods_to_send(self._now(), zone)]
+
+    def enqueue_observations(self) -> str | None:
+        """Queue the environmental observations taken since the last ones queued (open data)."""
+        last = (HubOutbox.select(HubOutbox.body).where(HubOutbox.kind == "observations")
+                .order_by(HubOutbox.id.desc()).scalar())
+        until = self._now()
+        since = json.loads(last)["until"] if last else until - 3600
+        found = []
+        for record, rows in self.station.plugins.call_each("open_observations", since=since, until=until):
+            found += [dict(row, plugin=record.id) for row in rows if isinstance(rows, list) and _observation(row)]
+        if not found and last is not None:
+            return None
+        return self.enqueue("observations", {"since": since, "until": until, "observations": found[:2000]})
+
     def enqueue_usage_if_due(self) -> str | None:
         """Queue the usage counts when the last were queued an hour ago or more."""
         last = (HubOutbox.select(HubOutbox.created_at).where(HubOutbox.kind == "usage")
@@ -322,6 +349,15 @@ def collect_usage() -> dict[str, Any]:
     return {"days": usage.days, "transactions": usage.transactions_series(),
             "screenings": usage.screenings_series(),
             "payments": {method: int(count) for method, count in usage.payments_count.items()}}
+
+
+def _observation(row: Any) -> bool:
+    """A well-formed environmental observation (anything else is dropped, never sent)."""
+    return (isinstance(row, dict) and all(isinstance(row.get(k), str) and 0 < len(row[k]) <= 40
+                                          for k in ("sensor", "quantity", "unit"))
+            and isinstance(row.get("time"), int | float) and isinstance(row.get("value"), int | float)
+            and not isinstance(row.get("value"), bool) and isinstance(row.get("exceeds", False), bool)
+            and set(row) <= {"sensor", "quantity", "unit", "time", "value", "exceeds"})
 
 
 def _etag_of(note: str) -> str:

@@ -182,7 +182,7 @@ def stored_overrides() -> dict[str, Any]:
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    flat_before, flat_after = _flatten(before), _flatten(after)
+    flat_before, flat_after = flatten_document(before), flatten_document(after)
     lines = []
     for key in sorted(set(flat_before) | set(flat_after)):
         if flat_before.get(key) != flat_after.get(key):
@@ -191,12 +191,13 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _flatten(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_document(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}`` (empty objects stay as values), for diffs."""
     flat: dict[str, Any] = {}
     for key, value in document.items():
         path = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, path))
+            flat.update(flatten_document(value, path))
         else:
             flat[path] = value
     return flat

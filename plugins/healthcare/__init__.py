@@ -46,6 +46,13 @@ def payment_settled(payment: Any) -> None:
 
 
 @hookimpl
+def planning_counts(period_start: float, period_end: float) -> list[dict[str, Any]]:
+    from .planning import planning_counts as counts
+
+    return counts(period_start, period_end)
+
+
+@hookimpl
 def citizen_data_export(citizen: Any) -> dict[str, Any]:
     return data_rights.export(citizen.id)
 

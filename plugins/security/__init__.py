@@ -31,6 +31,16 @@ def home_tiles(citizen: Any) -> list[Tile]:
 
 
 @hookimpl
+def open_observations(since: float, until: float) -> list[dict[str, Any]]:
+    from sdk import plugin_settings
+
+    from .environment import open_observations as observations
+    from .environment import thresholds
+
+    return observations(since, until, thresholds(plugin_settings()))
+
+
+@hookimpl
 def citizen_data_export(citizen: Any) -> dict[str, Any]:
     return {"reports": [{"tracking_code": r.tracking_code, "kind": r.kind, "category": r.category,
                          "content": r.content}

@@ -168,3 +168,29 @@ def chart_svg(points: list[tuple[float, float]], start: float, end: float, thres
 def thresholds(settings: dict[str, Any]) -> dict[str, float]:
     """The site's warning thresholds: dose rate (µSv/h) and VN_AQI."""
     return {"dose_rate": int(settings["env_dose_rate_alert_nsv_h"]) / 1000, "aqi": float(settings["env_aqi_alert"])}
+
+
+#: (kind, channel) → (quantity name, unit symbol) of what is shared as open data
+OPEN_CHANNELS = {("geiger_counter", "dose_rate"): ("dose_rate", "µSv/h"),
+                 ("geiger_counter", "cpm"): ("count_rate", "counts/min"),
+                 ("air_quality", "pm25"): ("pm25", "µg/m³"),
+                 ("air_quality", "pm10"): ("pm10", "µg/m³")}
+
+
+def open_observations(start: float, end: float, limits: dict[str, float]) -> list[dict[str, Any]]:
+    """The readings of ``[start, end)`` as observations for open data (environmental, never
+    personal), each marked when it is over the site's warning threshold."""
+    rows = (EnvReading.select().where((EnvReading.taken_at >= start) & (EnvReading.taken_at < end))
+            .order_by(EnvReading.taken_at).limit(2000))
+    found = []
+    for reading in rows:
+        values = reading.value_dict
+        for (kind, channel), (quantity, unit) in OPEN_CHANNELS.items():
+            if kind != reading.kind or channel not in values:
+                continue
+            value = float(values[channel])
+            over = (quantity == "dose_rate" and value >= limits["dose_rate"]) or \
+                (quantity == "pm25" and vn_aqi_pm25(value) >= limits["aqi"])
+            found.append({"sensor": kind, "quantity": quantity, "unit": unit, "time": reading.taken_at,
+                          "value": value, "exceeds": over})
+    return found

@@ -20,10 +20,21 @@ def test_every_hookspec_is_documented_and_implemented_by_the_example_plugin(exam
     module = _example(example_station)
     specs = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
              if hasattr(fn, "citizen_station_spec")]
-    assert len(specs) == 11
+    assert len(specs) == 13
     for name in specs:
         assert getattr(hookspecs, name).__doc__, f"hook {name} has no docstring"
         assert hasattr(module, name), f"example plugin does not implement {name}"
+
+
+def test_planning_counts_reach_the_hub_message_checked_to_be_counts_only(example_station):
+    from core.fleet.stats import collect_stats
+
+    with example_station.app_context():
+        body = collect_stats(example_station.extensions["station"], "2026-12")
+    assert {"statistic": "note_writers", "cell": {"kind": "any"}, "count": 0, "plugin": "fx_example"} in body["counts"]
+    calls = [c for c in _example(example_station).CALLS if c[0] == "planning_counts"]
+    start, end = calls[-1][1]
+    assert end - start == 31 * 86400  # December, in the station's time zone
 
 
 def test_startup_receives_site_info_and_validated_settings(example_station):

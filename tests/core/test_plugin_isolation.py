@@ -2,6 +2,8 @@
 
 import pytest
 
+from sdk import API_VERSION
+
 
 def _state(app, plugin_id):
     return app.extensions["station"].plugins.records[plugin_id]
@@ -11,7 +13,7 @@ def _state(app, plugin_id):
     ("fx_broken_import", "failed", "import failed: RuntimeError: fixture: import exploded"),
     ("fx_broken_startup", "failed", "startup failed: RuntimeError: fixture: startup exploded"),
     ("fx_bad_manifest", "invalid", "category: Must be one of"),
-    ("fx_future_sdk", "incompatible", "needs sdk >=2.0,<3; this station provides 1.2.0"),
+    ("fx_future_sdk", "incompatible", f"needs sdk >=2.0,<3; this station provides {API_VERSION}"),
     ("fx_needs_device", "missing_device", "needs card_reader with capability 'mrz_scan': no card_reader in inventory"),
     ("fx_undeclared_permission", "failed", "requires permission 'fx_undeclared_permission.steal'"),
     ("fx_unknown_hook", "failed", "implements unknown hook 'register_route'"),

@@ -148,7 +148,7 @@ def test_station_hub_cli_against_a_real_hub_process(hub_config, hub_clock, tmp_p
         assert "enrolled with" in capsys.readouterr().out
         assert main(["--home", home, "hub", "agent", "--once"]) == 0
         out = capsys.readouterr()
-        assert "2 messages delivered, 0 waiting" in out.out, out.err  # heartbeat and usage
+        assert "5 messages delivered, 0 waiting" in out.out, out.err  # heartbeat, usage, stats ×2, observations
         assert main(["--home", home, "hub", "enrol", url, code]) == 2  # the code is spent
         assert "already used" in capsys.readouterr().err
     finally:

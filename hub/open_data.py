@@ -1,0 +1,192 @@
+"""Planning statistics published with differential privacy (OpenDP), and the ε budget.
+
+Stations send monthly counts only (``core/fleet/stats.py``). A release adds up one statistic
+over the stations of one ward for one month and publishes every cell of the statistic's
+fixed cell list (so which cells appear never depends on the data) with noise from OpenDP's
+discrete Laplace mechanism (``make_laplace`` on integers), scale = sensitivity / ε. Cells
+whose noisy count is below the minimum are suppressed. Each release spends its ε from the
+ward's budget for that month; a release past the budget is refused. The budget row is
+locked while it is checked and spent, so two hub processes cannot overspend it together.
+
+Sensitivity: a person's latest screening counts once a month at a station; a person may be
+screened at up to ``MAX_STATIONS_PER_PERSON`` stations of a ward in a month, so one person
+changes the ward's histogram by at most that much (person-level guarantee). Demand counts
+are transactions, so their guarantee is per transaction (event-level) — stated on every
+demand release.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from core.errors import NotFoundError, UserInputError
+from hub.db import PrivacyBudget, Release, StatCount, hub_database
+from hub.events import record_event
+
+DEFAULT_EPSILON_PER_MONTH = 1.0
+DEFAULT_MIN_COUNT = 10
+MAX_STATIONS_PER_PERSON = 2
+BP_CATEGORIES = ("low", "optimal", "normal", "high_normal", "grade_1", "grade_2", "grade_3")
+HIGH_BP = ("grade_1", "grade_2", "grade_3")
+BMI_CATEGORIES = ("underweight", "normal", "overweight", "obese_1", "obese_2")
+
+
+def cell_universe(statistic: str) -> list[dict[str, str]]:
+    """Every cell a release of ``statistic`` publishes (fixed in advance, data-independent)."""
+    if statistic == "bp_category":
+        return [{"category": c} for c in BP_CATEGORIES]
+    if statistic == "bmi_category":
+        return [{"category": c} for c in BMI_CATEGORIES]
+    if statistic == "demand":
+        return [{"weekday": str(d), "hour": str(h)} for d in range(7) for h in range(24)]
+    raise UserInputError(f"no published cell list for statistic {statistic!r} "
+                         "(known: bp_category, bmi_category, demand)")
+
+
+def sensitivity(statistic: str) -> int:
+    """How much one person (demand: one transaction) can change the released histogram (L1)."""
+    return 1 if statistic == "demand" else MAX_STATIONS_PER_PERSON
+
+
+def store_counts(station_id: str, body: dict[str, Any], created: float) -> None:
+    """Replace the station's counts for the month with these (an older message changes nothing)."""
+    period, counts = body.get("period"), body.get("counts")
+    if not isinstance(period, str) or len(period) != 7 or period[4] != "-" or not isinstance(counts, list):
+        raise UserInputError("stats: a 'period' YYYY-MM and a list of 'counts'")
+    rows = []
+    for item in counts[:5000]:
+        if not (isinstance(item, dict) and isinstance(item.get("statistic"), str) and isinstance(item.get("cell"), dict)
+                and isinstance(item.get("count"), int) and item["count"] >= 0):
+            raise UserInputError("stats: each count has 'statistic', 'cell' and a whole 'count'")
+        cell = item["cell"]
+        if item["statistic"] == "demand":  # the published demand cell: weekday × hour, all services
+            cell = {"weekday": str(cell.get("weekday")), "hour": str(cell.get("hour"))}
+        rows.append((item["statistic"][:40], json.dumps(cell, sort_keys=True, ensure_ascii=False)[:300],
+                     item["count"]))
+    merged: dict[tuple[str, str], int] = {}
+    for statistic, cell, count in rows:
+        merged[statistic, cell] = merged.get((statistic, cell), 0) + count
+    with hub_database.atomic():
+        newer = StatCount.select().where(StatCount.station_id == station_id, StatCount.period == period,
+                                         StatCount.received > created).exists()
+        if newer:
+            return
+        StatCount.delete().where(StatCount.station_id == station_id, StatCount.period == period).execute()
+        province, ward = str(body.get("province") or "")[:100], str(body.get("ward") or "")[:100]
+        for (statistic, cell), count in merged.items():
+            StatCount.create(station_id=station_id, period=period, statistic=statistic, cell=cell, count=count,
+                             province=province, ward=ward, received=created)
+
+
+def budget(province: str, ward: str, period: str, total: float = DEFAULT_EPSILON_PER_MONTH) -> PrivacyBudget:
+    """The ward's budget row for the month (created with ``total`` on first use)."""
+    PrivacyBudget.insert(province=province, ward=ward, period=period, epsilon_total=total,
+                         epsilon_spent=0.0).on_conflict_ignore().execute()
+    return PrivacyBudget.get(PrivacyBudget.province == province, PrivacyBudget.ward == ward,
+                             PrivacyBudget.period == period)
+
+
+def noisy(values: list[int], scale: float) -> list[int]:
+    """``values`` with OpenDP discrete Laplace noise of ``scale`` added to each."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    mechanism = dp.m.make_laplace(dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int), scale=scale)
+    return list(mechanism(values))
+
+
+def release(province: str, ward: str, period: str, statistic: str, epsilon: float, actor: str, now: float,
+            min_count: int = DEFAULT_MIN_COUNT, epsilon_per_month: float = DEFAULT_EPSILON_PER_MONTH) -> Release:
+    """Publish one statistic for a ward and month, spending ``epsilon`` of its budget."""
+    universe = cell_universe(statistic)
+    if not (isinstance(epsilon, int | float) and 0 < epsilon <= epsilon_per_month and math.isfinite(epsilon)):
+        raise UserInputError(f"ε must be more than 0 and at most the month's budget ({epsilon_per_month})")
+    if not ward or not province:
+        raise UserInputError("a release is about one ward of one province")
+    keys = [json.dumps(cell, sort_keys=True, ensure_ascii=False) for cell in universe]
+    with hub_database.atomic():
+        budget(province, ward, period, epsilon_per_month)
+        row = (PrivacyBudget.select().where(PrivacyBudget.province == province, PrivacyBudget.ward == ward,
+                                            PrivacyBudget.period == period).for_update().get())
+        if row.epsilon_spent + epsilon > row.epsilon_total + 1e-12:
+            raise BudgetExhausted(f"the privacy budget of {ward}, {province} for {period} is ε = "
+                                  f"{row.epsilon_total:g}; {row.epsilon_spent:g} is spent, so a release with "
+                                  f"ε = {epsilon:g} is refused")
+        sums = {key: 0 for key in keys}
+        stations = set()
+        for count in StatCount.select().where(StatCount.province == province, StatCount.ward == ward,
+                                              StatCount.period == period, StatCount.statistic == statistic):
+            stations.add(count.station_id)
+            if count.cell in sums:
+                sums[count.cell] += count.count
+        scale = sensitivity(statistic) / epsilon
+        published = noisy([sums[key] for key in keys], scale)
+        cells = [{"cell": cell, "count": value if value >= min_count else None}
+                 for cell, value in zip(universe, published, strict=True)]
+        PrivacyBudget.update(epsilon_spent=PrivacyBudget.epsilon_spent + epsilon).where(
+            PrivacyBudget.id == row.id).execute()
+        made = Release.create(province=province, ward=ward, period=period, statistic=statistic, epsilon=epsilon,
+                              scale=scale, min_count=min_count, stations=len(stations),
+                              cells=json.dumps(cells, ensure_ascii=False), method=method_text(statistic, scale),
+                              published_at=now, published_by=actor)
+        record_event(actor, "open_data.release", f"release:{made.id}",
+                     {"ward": ward, "province": province, "period": period, "statistic": statistic,
+                      "epsilon": epsilon}, now)
+    return made
+
+
+class BudgetExhausted(UserInputError):
+    """The ward's ε for the month would be exceeded."""
+
+
+def method_text(statistic: str, scale: float) -> str:
+    """How the numbers were made, for the page and the downloads."""
+    unit = ("each transaction (event-level)" if statistic == "demand"
+            else f"each person (screened at up to {MAX_STATIONS_PER_PERSON} stations a month)")
+    return (f"OpenDP discrete Laplace mechanism, scale {scale:.3g} (sensitivity {sensitivity(statistic)} / ε), "
+            f"added to every cell of a fixed cell list; protects {unit}; cells whose noisy count is below the "
+            "minimum are suppressed (null). A 95% interval for any cell is ± "
+            f"{interval_half_width(scale):.3g}.")
+
+
+def interval_half_width(scale: float, confidence: float = 0.95) -> float:
+    """Half-width of the central ``confidence`` interval of Laplace noise of ``scale``."""
+    return scale * math.log(1 / (1 - confidence))
+
+
+def get_release(release_id: int) -> Release:
+    """One published release, or :class:`NotFoundError`."""
+    found = Release.get_or_none(Release.id == release_id)
+    if found is None:
+        raise NotFoundError("no such release")
+    return found
+
+
+def csv_rows(made: Release) -> list[list[str]]:
+    """The release as CSV rows (header first); suppressed cells are empty."""
+    cells = json.loads(made.cells)
+    names = list(cells[0]["cell"]) if cells else []
+    rows = [["province", "ward", "period", "statistic", *names, "count", "epsilon", "scale", "min_count"]]
+    for item in cells:
+        rows.append([made.province, made.ward, made.period, made.statistic, *(item["cell"][n] for n in names),
+                     "" if item["count"] is None else str(item["count"]), f"{made.epsilon:g}", f"{made.scale:g}",
+                     str(made.min_count)])
+    return rows
+
+
+def prevalence(made: Release) -> dict[str, float | None]:
+    """High blood pressure (grade 1–3) among those screened, from a ``bp_category`` release,
+    with a conservative 95% interval from the noise (None when the totals are suppressed)."""
+    cells = {item["cell"]["category"]: item["count"] for item in json.loads(made.cells)}
+    high = sum(cells.get(c) or 0 for c in HIGH_BP)
+    total = sum(v or 0 for v in cells.values())
+    if total <= 0 or any(cells.get(c) is None for c in cells) and high == 0:
+        return {"value": None, "low": None, "high": None}
+    half = interval_half_width(made.scale)
+    spread_high = half * len(HIGH_BP)
+    spread_total = half * len(cells)
+    low = max(0.0, (high - spread_high) / (total + spread_total))
+    upper = min(1.0, (high + spread_high) / max(1.0, total - spread_total))
+    return {"value": min(1.0, high / total), "low": low, "high": upper}
