@@ -130,3 +130,49 @@ def test_hub_console_warns_about_a_station_that_allows_unsigned_plugins(fleet):
     assert station.signed(client, "/api/v1/messages", {"messages": [message]}).status_code == 200
     [row] = [r for r in fleet_overview(hub.clock()) if r["id"] == station.station_id]
     assert row["unsigned_allowed"] and row["unsigned_plugins"] == ["fx_example"]
+
+
+def test_station_installs_what_its_stage_is_offered_and_reports_it(hub_apps, hub_config, hub_clock, tmp_path):
+    from urllib.parse import urlparse
+
+    from core.app import create_app
+    from core.config import load_config
+    from core.fleet.client import HubClient
+    from core.fleet.models import HubLink
+    from core.supply.installer import Installer
+    from core.supply.tuf_client import PluginRepository, trust_root
+    from hub.db import Station
+    from tests.hub.supply_kit import FlaskFetcher, make_site
+
+    hub_clock.now = time.time()
+    hub = Hub(hub_apps[0], hub_config, hub_clock, tmp_path / "hub")
+    hub.publish("example-partner", build_wheel(tmp_path / "w", "2.0.1"), build_wheel(tmp_path / "w", "2.0.2"))
+    home = make_site(tmp_path / "site", ["example-partner"])
+    app = create_app(load_config(home))
+    trust_root(home, hub.root_json.read_bytes())
+
+    def transport(method, url, headers, body):  # noqa: ANN001, ANN202
+        response = hub_apps[1].test_client().open(urlparse(url).path, method=method, data=body, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    station = app.extensions["station"]
+    client = HubClient(station, transport)
+
+    def installer() -> Installer:
+        repository = PluginRepository(home, "http://hub.test", fetcher=FlaskFetcher(hub.client))
+        return Installer(station, actor="hub (test)", repository=repository)
+
+    with app.app_context():
+        client.enrol("http://localhost", create_enrolment_code(hub_clock()))
+        station_id = HubLink.get().station_id
+        assert client.pull_plugins(installer()) == []  # no rollout yet
+    set_groups(station_id, ["canary"], "test", hub_clock())
+    start_rollout("fx_example", "2.0.2", ["canary", "all"], hold_seconds=0, failure_threshold=0.2, now=hub_clock(),
+                  actor="staff:lan")
+    with app.app_context():
+        assert client.pull_plugins(installer()) == ["fx_example: install to 2.0.2"]
+        assert client.pull_plugins(installer()) == []  # the same offers: nothing is done twice
+        client.flush()
+    health = json.loads(Station.get_by_id(station_id).health)
+    assert health["plugins"]["fx_example"]["install"] == {"version": "2.0.2", "outcome": "installed", "reason": ""}
+    assert (home / "plugins" / "fx_example" / "current").resolve().name == "2.0.2"
