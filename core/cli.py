@@ -326,7 +326,8 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
         return
     for s in summaries:
-        click.echo(f"{s['id']:<14} {s['state']:<15} {s['version'] or '-':<8} {s['publisher'] or '-'}")
+        unsigned = "" if s["signed"] else "  [no valid signature]"
+        click.echo(f"{s['id']:<14} {s['state']:<15} {s['version'] or '-':<8} {s['publisher'] or '-'}{unsigned}")
         for reason in s["reasons"]:
             click.echo(f"{'':<14} - {reason}")
 
