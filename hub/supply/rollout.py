@@ -126,7 +126,7 @@ def evaluate(rollout: Rollout, now: float, offline_after: float = 600.0) -> str:
             row.status, row.healthy_since = status, since
     ref = f"rollout:{rollout.id}"
     if rows and len(failed) / len(rows) > rollout.failure_threshold:
-        reason = (f"stage {rollout.stage + 1} ({stages[rollout.stage]}): {len(failed)} of {len(rows)} stations "
+        reason = (f"tự dừng / halted — stage {rollout.stage + 1} ({stages[rollout.stage]}): {len(failed)} of {len(rows)} stations "
                   f"report {rollout.plugin_id} {rollout.version} failed or the station unhealthy")
         if _move(rollout, "halted", rollout.stage, now, reason):
             record_event("hub", "rollout.halt", ref, {"stage": stages[rollout.stage], "failed": failed,
@@ -178,7 +178,7 @@ def rollback(rollout_id: int, now: float, actor: str) -> Rollout:
             raise UserInputError(f"rollout {rollout_id} is already rolled back")
         if rollout.previous_version is None:
             raise UserInputError("this rollout has no previous version to return to (it was the first)")
-        Rollout.update(state="rolled_back", updated_at=now, reason=f"rolled back by {actor}").where(
+        Rollout.update(state="rolled_back", updated_at=now, reason=f"quay lại bởi / rolled back by {actor}").where(
             Rollout.id == rollout_id).execute()
         offered = [r.station_id for r in RolloutStation.select().where(RolloutStation.rollout_id == rollout_id,
                                                                        RolloutStation.offered_at.is_null(False))]

@@ -176,3 +176,34 @@ def test_station_installs_what_its_stage_is_offered_and_reports_it(hub_apps, hub
     health = json.loads(Station.get_by_id(station_id).health)
     assert health["plugins"]["fx_example"]["install"] == {"version": "2.0.2", "outcome": "installed", "reason": ""}
     assert (home / "plugins" / "fx_example" / "current").resolve().name == "2.0.2"
+
+
+def test_console_shows_rollouts_and_rolls_back_in_one_action(fleet):
+    import re
+
+    from hub.console import add_staff
+    from hub.db import Rollout
+
+    hub, client, stations, key = fleet
+    rollout = start_rollout("fx_example", "2.0.2", ["canary", "all"], hold_seconds=0, failure_threshold=0.2,
+                            now=hub.clock(), actor="staff:lan", previous_version="2.0.1")
+    add_staff("lan", "một mật khẩu dài đủ 2026", hub.clock(), role="operator")
+    add_staff("an", "một mật khẩu dài đủ 2026", hub.clock(), role="admin")
+    console = hub.app.test_client()
+
+    def login(user: str) -> str:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', console.get("/login").get_data(as_text=True))[1]
+        console.post("/login", data={"username": user, "password": "một mật khẩu dài đủ 2026", "csrf_token": token})
+        page = console.get("/rollouts").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+    token = login("lan")
+    page = console.get("/rollouts").get_data(as_text=True)
+    assert "fx_example 2.0.2" in page and "đang triển khai / running" in page and "hn-canary-1" in page
+    assert console.post(f"/rollouts/{rollout.id}/rollback", data={"csrf_token": token}).status_code == 403
+    console.post("/logout", data={"csrf_token": token})
+    token = login("an")
+    assert console.post(f"/rollouts/{rollout.id}/rollback", data={"csrf_token": "wrong"}).status_code in (400, 403)
+    assert console.post(f"/rollouts/{rollout.id}/rollback", data={"csrf_token": token}).status_code == 302
+    assert Rollout.get_by_id(rollout.id).state == "rolled_back"
+    assert "rollout.rollback" in console.get("/rollouts").get_data(as_text=True)
