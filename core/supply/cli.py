@@ -28,7 +28,8 @@ def _parse_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _done(result) -> None:  # noqa: ANN001
-    click.echo(f"{result.plugin_id} {result.version} ({result.action}, signed by {result.publisher}) installed and "
+    origin = f"signed by {result.publisher}" if result.publisher else "UNSIGNED, from a wheel file"
+    click.echo(f"{result.plugin_id} {result.version} ({result.action}, {origin}) installed and "
                "started in a test run; restart the station to use it (systemctl restart citizen-station, or the "
                "console's restart)" + ("" if result.previous is None else f"; {result.previous} is kept for a "
                                        "quick return"))
@@ -42,7 +43,13 @@ def add_supply_commands(plugins: click.Group) -> None:
     @click.option("--allow-downgrade", is_flag=True, help="Accept a version older than the installed one.")
     @click.pass_context
     def install(ctx: click.Context, spec: str, allow_downgrade: bool) -> None:
-        """Install ID[==VERSION] from the hub's TUF repository (signed by an allowed publisher)."""
+        """Install ID[==VERSION] from the hub's TUF repository (signed by an allowed publisher);
+        or a WHEEL file, unsigned, only where [plugins] allow_unsigned is true."""
+        if spec.endswith(".whl"):
+            app, installer = _installer(ctx)
+            with app.app_context():
+                _done(installer.install_wheel_file(Path(spec), allow_downgrade=allow_downgrade))
+            return
         plugin_id, version = _parse_spec(spec)
         app, installer = _installer(ctx)
         with app.app_context():

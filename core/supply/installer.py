@@ -190,6 +190,28 @@ class Installer:
                     target=path)
         return self._install_verified(plugin_id, version, publisher, path, sha256, wheel_file, current)
 
+    def install_wheel_file(self, wheel_file: Path, allow_downgrade: bool = False) -> InstallResult:
+        """Install a wheel file given by hand: it has no signature, so only on a site that allows
+        unsigned plugins (``[plugins] allow_unsigned``); same folders, start test and return."""
+        try:
+            wheel = read_plugin_wheel(wheel_file.read_bytes(), wheel_file.name)
+        except OSError as exc:
+            raise InstallRefused(f"{wheel_file}: cannot be read ({exc})") from None
+        plugin_id, version = wheel.plugin_id, wheel.manifest.version
+        if not self.config.allow_unsigned:
+            raise self._refuse(plugin_id, version, f"{wheel_file.name} has no signature and this site does not allow "
+                               "unsigned plugins: publish it through the hub (docs/supply-chain.md), or set "
+                               "[plugins] allow_unsigned = true for a development station", "unsigned")
+        current = self.installed_version(plugin_id)
+        if current == version:
+            raise InstallRefused(f"{plugin_id} {version} is already installed")
+        if current is not None and _version_key(version) < _version_key(current) and not allow_downgrade:
+            raise self._refuse(plugin_id, version, f"{version} is older than the installed {current}: downgrades are "
+                               "refused (use --allow-downgrade)", "downgrade")
+        sha256 = sha256_file(wheel_file)
+        self._audit("plugin.install.unsigned", plugin_id, version=version, sha256=sha256, file=wheel_file.name)
+        return self._install_verified(plugin_id, version, "", f"local:{wheel_file.name}", sha256, wheel_file, current)
+
     def _install_verified(self, plugin_id: str, version: str, publisher: str, path: str, sha256: str,
                           wheel_file: Path, current: str | None) -> InstallResult:
         base = site_plugins_dir(self.home) / plugin_id

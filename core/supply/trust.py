@@ -114,7 +114,9 @@ def signature_of(source: str, path: Path | None, plugin_id: str, home: Path) -> 
             return Signature(False, "no install record for the files in the site's plugin folder")
         problem = verify_installed_files(current.resolve(), install.record_sha256)
         if problem:
-            return Signature(False, f"installed files do not match the signed wheel: {problem}")
+            return Signature(False, f"installed files do not match the installed wheel: {problem}")
+        if not install.publisher:
+            return Signature(False, "installed from a wheel file given by hand (no signature)")
         return Signature(True, f"signed by {install.publisher}")
     if source == "local":
         return Signature(False, "development folder from [plugins] paths (no signature)")

@@ -251,3 +251,22 @@ def test_timestamp_key_rotation_is_followed_by_stations(hub, site, tmp_path):
     with site.app_context():
         assert installer(site, hub).install("fx_example").version == "2.0.1"
     assert json.loads(hub.client.get("/tuf/metadata/2.root.json").get_data())["signed"]["version"] == 2
+
+
+def test_wheel_file_installs_unsigned_only_where_the_site_allows_it(hub, site, tmp_path):
+    wheel = build_wheel(tmp_path / "w", "2.0.1")
+    with site.app_context():
+        with pytest.raises(InstallRefused, match="has no signature and this site does not allow unsigned"):
+            installer(site, hub).install_wheel_file(wheel)
+    assert audit_entries(site, "plugin.install.refused")[-1]["details"]["check"] == "unsigned"
+    home = site.extensions["station"].config.home
+    toml = (home / "station.toml").read_text()
+    (home / "station.toml").write_text(toml.replace("[plugins]\n", "[plugins]\nallow_unsigned = true\n"))
+    dev = create_app(load_config(home))
+    with dev.app_context():
+        result = installer(dev, hub).install_wheel_file(wheel)
+    assert (result.version, result.publisher) == ("2.0.1", "")
+    assert audit_entries(dev, "plugin.install.unsigned")[0]["details"]["file"] == wheel.name
+    record = create_app(load_config(home)).extensions["station"].plugins.records["fx_example"]
+    assert not record.signed and record.signature == "installed from a wheel file given by hand (no signature)"
+    assert record.state.value != "invalid"
