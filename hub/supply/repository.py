@@ -15,7 +15,6 @@ processes can never sign two different snapshots with the same version.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,7 +296,7 @@ def _bump_targets(targets_md: Metadata, signer: CryptoSigner, keys: OnlineKeys, 
 
 
 def upload(publisher_id: str, metadata: bytes, wheels: dict[str, bytes], keys: OnlineKeys, now: float,
-           actor: str, clock: Callable[[], float] | None = None) -> list[str]:
+           actor: str) -> list[str]:
     """Publish a partner's new role metadata and the wheels it lists; returns the new target paths.
 
     Refused (nothing stored) when the publisher is unknown, the metadata is not signed by

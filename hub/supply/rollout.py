@@ -133,7 +133,7 @@ def evaluate(rollout: Rollout, now: float, offline_after: float = 600.0) -> str:
                                                       "stations": len(rows)}, now)
         return rollout.state
     ready = all(r.healthy_since is not None and now - r.healthy_since >= rollout.hold_seconds for r in rows)
-    if ready and now - rollout.stage_started_at >= 0:
+    if ready:
         if rollout.stage + 1 >= len(stages):
             if _move(rollout, "done", rollout.stage, now, "every stage healthy"):
                 record_event("hub", "rollout.done", ref, {"version": rollout.version}, now)
