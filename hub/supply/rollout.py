@@ -67,6 +67,7 @@ def start_rollout(plugin_id: str, version: str, stages: list[str], hold_seconds:
         record_event(actor, "rollout.start", f"rollout:{rollout.id}",
                      {"plugin": plugin_id, "version": version, "previous": previous_version, "stages": stages,
                       "hold_seconds": hold_seconds, "failure_threshold": failure_threshold}, now)
+        evaluate(rollout, now)  # an empty first stage passes at once
     return rollout
 
 
@@ -140,6 +141,7 @@ def evaluate(rollout: Rollout, now: float, offline_after: float = 600.0) -> str:
         elif _move(rollout, "running", rollout.stage + 1, now, ""):
             record_event("hub", "rollout.advance", ref, {"to_stage": stages[rollout.stage],
                                                          "healthy": [r.station_id for r in rows]}, now)
+            return evaluate(rollout, now, offline_after)  # an empty stage passes at once
     return rollout.state
 
 

@@ -207,3 +207,15 @@ def test_console_shows_rollouts_and_rolls_back_in_one_action(fleet):
     assert console.post(f"/rollouts/{rollout.id}/rollback", data={"csrf_token": token}).status_code == 302
     assert Rollout.get_by_id(rollout.id).state == "rolled_back"
     assert "rollout.rollback" in console.get("/rollouts").get_data(as_text=True)
+
+
+def test_an_empty_stage_passes_at_once(fleet):
+    hub, client, stations, key = fleet
+    from hub.db import GroupMember
+
+    GroupMember.create(station_id="st-nowhere", group_name="empty-group")
+    rollout = start_rollout("fx_example", "2.0.2", ["empty-group", "canary", "all"], hold_seconds=0,
+                            failure_threshold=0.2, now=hub.clock(), actor="staff:lan")
+    assert rollout.stage == 1 and rollout.state == "running"
+    assert offers(stations["canary-1"], client, key)["fx_example"]["version"] == "2.0.2"
+    assert not offers(stations["other-1"], client, key)
