@@ -270,3 +270,16 @@ def test_wheel_file_installs_unsigned_only_where_the_site_allows_it(hub, site, t
     record = create_app(load_config(home)).extensions["station"].plugins.records["fx_example"]
     assert not record.signed and record.signature == "installed from a wheel file given by hand (no signature)"
     assert record.state.value != "invalid"
+
+
+def test_root_key_rotation_is_followed_and_a_removed_publisher_is_no_longer_trusted(hub, site, tmp_path):
+    hub.publish("example-partner", build_wheel(tmp_path / "w", "2.0.1"))
+    repo.rotate("root", hub.offline, hub.config.secrets_dir, hub.clock(), "operator")
+    repo.rotate("targets", hub.offline, hub.config.secrets_dir, hub.clock(), "operator")
+    with site.app_context():
+        assert installer(site, hub).install("fx_example").version == "2.0.1"
+    assert len(list(hub.offline.glob("root-*.pem"))) == 1  # the old root key is retired beside it
+    hub.publish("example-partner", build_wheel(tmp_path / "w", "2.0.2"))
+    repo.remove_publisher("example-partner", hub.offline / "targets.pem", hub.online(), hub.clock(), "operator")
+    message, entry = refused(site, hub, ("fx_example", "2.0.2"))
+    assert "no publisher registered on the hub has signed fx_example" in message
