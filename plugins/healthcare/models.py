@@ -120,7 +120,8 @@ class VideoCall(Model):
     created_at = peewee.DoubleField()
     answered_at = peewee.DoubleField(null=True)
     ended_at = peewee.DoubleField(null=True)
-    ended_by = peewee.CharField(max_length=16, null=True)   # citizen | doctor
+    ended_by = peewee.CharField(max_length=16, null=True)   # citizen | doctor | timeout
+    kiosk_seen_at = peewee.DoubleField(null=True)            # the kiosk page's last poll (10 s grain)
 
     class Meta:
         table_name = "healthcare_video_call"

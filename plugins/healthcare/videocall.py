@@ -20,6 +20,8 @@ KINDS = ("offer", "answer", "ice", "bye")
 MAX_BODY = 20_000          # an SDP with a few host candidates is ~3 kB
 MAX_SIGNALS_PER_CALL = 200
 WAIT_LIMIT_SECONDS = 15 * 60   # a call nobody answers ends by itself
+KIOSK_GONE_SECONDS = 60        # a kiosk page that stopped polling (logged out, closed) ends its call
+SEEN_GRAIN_SECONDS = 10        # how often a kiosk poll writes "still here"
 
 
 def other(side: str) -> str:
@@ -113,9 +115,14 @@ def post_signal(call: VideoCall, sender: str, kind: Any, body: Any) -> VideoSign
 
 def signals_for(call: VideoCall, side: str, after: int) -> dict[str, Any]:
     """What ``side`` has not seen yet from the other side, and the call's state."""
-    if call.state == "waiting" and now() - call.created_at > WAIT_LIMIT_SECONDS:
+    at = now()
+    seen = call.kiosk_seen_at or call.created_at
+    if ((call.state == "waiting" and at - call.created_at > WAIT_LIMIT_SECONDS)
+            or (call.state != "ended" and side == "doctor" and at - seen > KIOSK_GONE_SECONDS)):
         end_call(call, "timeout")
         call = VideoCall.get_by_id(call.id)
+    elif side == "kiosk" and call.state != "ended" and at - seen >= SEEN_GRAIN_SECONDS:
+        VideoCall.update(kiosk_seen_at=at).where(VideoCall.id == call.id).execute()
     rows = (VideoSignal.select().where((VideoSignal.call_id == call.id) & (VideoSignal.sender == other(side))
                                        & (VideoSignal.id > after)).order_by(VideoSignal.id))
     return {"state": call.state,

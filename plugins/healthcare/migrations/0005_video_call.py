@@ -15,6 +15,7 @@ def migrate(db: peewee.Database) -> None:
         answered_at = peewee.DoubleField(null=True)
         ended_at = peewee.DoubleField(null=True)
         ended_by = peewee.CharField(max_length=16, null=True)
+        kiosk_seen_at = peewee.DoubleField(null=True)
 
         class Meta:
             database = db

@@ -131,3 +131,22 @@ def test_a_bad_ice_servers_setting_fails_the_plugin(make_station):
     with app.app_context():
         record = app.extensions["station"].plugins.records["healthcare"]
         assert record.state.value == "failed" and "ice_servers" in " ".join(record.reasons)
+
+
+def test_a_call_whose_kiosk_page_went_away_ends_by_itself(app, login_citizen, login_staff, csrf_token,
+                                                            station_clock):
+    kiosk = app.test_client()
+    login_citizen(kiosk)
+    call_url = _start(kiosk, csrf_token).headers["Location"]
+    call_id = int(call_url.rsplit("/", 1)[1])
+    doctor = app.test_client()
+    login_staff(doctor, roles=("pharmacist",))
+    doctor.post(f"/s/healthcare/clinic/calls/{call_id}/answer", data={"csrf_token": csrf_token(doctor)})
+    for _ in range(5):                       # the kiosk keeps polling: the call goes on
+        station_clock.advance(20)
+        assert kiosk.get(f"{call_url}/signals?after=0").get_json()["state"] == "active"
+        assert doctor.get(f"/s/healthcare/clinic/calls/{call_id}/signals?after=0").get_json()["state"] == "active"
+    station_clock.advance(61)                # the kiosk page is gone (logged out, closed)
+    assert doctor.get(f"/s/healthcare/clinic/calls/{call_id}/signals?after=0").get_json()["state"] == "ended"
+    end = _video_audit(app)[-1]
+    assert end["action"] == "healthcare.video_call.end" and end["details"]["by"] == "timeout"
