@@ -53,7 +53,7 @@ def test_a_plugin_that_cannot_run_shows_why_and_cannot_be_enabled(page, station)
     card = page.locator("#plugin-fx_future_sdk")
     assert card.get_attribute("data-state") == "incompatible"
     assert page.is_disabled("#enable-fx_future_sdk")
-    assert "needs sdk" in card.inner_text()
+    assert "cần sdk" in card.inner_text()  # the reason, in Vietnamese
 
 
 def test_unplugged_device_shows_not_ready_live_and_test_read_measures(page, station):
