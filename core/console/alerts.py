@@ -18,7 +18,7 @@ from core.permissions import requires
 alert_pages = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 SOURCES = {"printer": ("Máy in biên lai", "Receipt printer"), "payments": ("Thanh toán", "Payments"),
-           "core": ("Trạm", "Station")}
+           "core": ("Trạm", "Station"), "station": ("Ki-ốt (người dùng gọi)", "Kiosk (call button)")}
 
 
 def _actor() -> str:
@@ -39,6 +39,8 @@ def alert_row(alert: Any) -> dict[str, Any]:
         row["receipt"] = ref.split(":", 1)[1]
     elif ref.startswith("payment:"):
         row["payment_number"] = ref.split(":", 1)[1]
+    elif ref.startswith("help:"):
+        row["object"] = ""  # a random session reference: nothing for the manager to act on
     return row
 
 
