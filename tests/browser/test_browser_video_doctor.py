@@ -21,13 +21,10 @@ RECEIVED_VIDEO = """() => {
 
 
 @pytest.fixture(scope="module")
-def media_browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
-        yield launched
-        launched.close()
+def media_browser(playwright_driver: Any) -> Iterator[Any]:
+    launched = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
+    yield launched
+    launched.close()
 
 
 def _tab(browser: Any) -> Any:
