@@ -34,6 +34,7 @@ from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.site import record_site_changes
 from core.station import Station
+from core.take_home.web import install_take_home
 from core.web.errors import install_error_handlers
 from core.web.guard import check_declared_access, install_guard
 from core.web.login import login
@@ -102,6 +103,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_simulators(app)
     install_payments(app)
     app.register_blueprint(privacy)
+    install_take_home(app)
     simulated = is_simulated(config)
     install_formatting_filters(app)
 
