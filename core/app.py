@@ -162,7 +162,19 @@ def install_formatting_filters(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language(), zone)
     app.jinja_env.filters["timestamp"] = lambda v: formatting.format_timestamp(v, current_language(), zone)
     app.jinja_env.globals["station_zone"] = zone
+    app.jinja_env.filters["amount_words"] = _amount_words
     app.jinja_env.filters["pager_query"] = _pager_query
+
+
+def _amount_words(value: object) -> str:
+    """The ``amount_words`` filter: digits typed (``"15.000.000"``, ``15000000``) → words in the
+    page's language; empty for nothing or something that is not an amount."""
+    from core.number_words import MAX_AMOUNT, amount_in_words
+
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if not digits or int(digits) > MAX_AMOUNT:
+        return ""
+    return amount_in_words(int(digits), current_language())
 
 
 def _pager_query(args: object, number: int) -> str:
