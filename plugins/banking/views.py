@@ -525,7 +525,7 @@ def open_start() -> Any:
     """Step 1: the bank's terms and the consents, in plain words."""
     _identity()
     rows = [(c, consent_purposes(c)) for c in ("personal", "financial", "biometric")]
-    return render_template("banking/open.html", rows=rows, conn=bank(), step=0)
+    return render_template("banking/open.html", rows=rows, conn=bank(), step=0, agreed=(), error=None)
 
 
 @bp.route("/open/consent", methods=["POST"])
@@ -537,8 +537,12 @@ def open_consent() -> Any:
         with transaction():
             audit("banking.account.open", object_ref="account:new", outcome="refused",
                   details={"reason": "consent_missing"})
-        raise UserInputError(pick("Để mở tài khoản, bạn cần đồng ý với điều khoản và từng mục xử lý dữ liệu.",
-                                  "To open an account you need to accept the terms and each data processing item."))
+        # not a dead end: the same form again, what was ticked kept, the reason next to the boxes
+        rows = [(c, consent_purposes(c)) for c in ("personal", "financial", "biometric")]
+        agreed = [k for k in ("terms", "personal", "financial", "biometric") if request.form.get(f"agree_{k}") == "yes"]
+        return render_template("banking/open.html", rows=rows, conn=bank(), step=0, agreed=agreed, error=pick(
+            "Để mở tài khoản, bạn cần đánh dấu đồng ý với điều khoản và từng mục xử lý dữ liệu bên dưới.",
+            "To open an account, tick the terms and each data processing item below.")), 400
     for category in ("personal", "financial", "biometric"):
         grant_consent(category)
     with transaction():

@@ -68,3 +68,10 @@ def test_confirmation_result_and_printed_confirmation_carry_the_amount_in_words(
     assert "Một triệu không trăm linh năm nghìn đồng" in text and "****" in text and OTHER_BANK_ACCOUNT not in text
     assert [e for e in audit_entries(app) if e["action"] == "banking.transfer.print"][-1]["outcome"] == "ok"
     assert an.post(result_url + "/print").status_code == 400     # CSRF
+
+
+def test_an_error_inside_banking_leads_back_to_banking(an):
+    response = an.get("/s/banking/transfer/review/" + "x" * 24, headers={"Accept": "text/html"})
+    page = response.get_data(as_text=True)
+    assert 400 <= response.status_code < 500
+    assert 'href="/s/banking/" id="error-back" data-history-back' in page and "Về trang chủ" in page
