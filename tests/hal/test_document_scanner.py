@@ -239,7 +239,7 @@ def test_the_scanner_reads_the_qr_code_printed_on_the_document():
     url = scanner_url()
     driver = make_scanner(url)
     driver.open()
-    control.simulator(url).place_document(codes=[ds.Code("qr", "79013HT90DAY-c".encode())])
+    control.simulator(url).place_document(codes=[ds.Code("qr", b"79013HT90DAY-c")])
     reading = driver.read_codes()
     assert reading.values["codes"] == [{"symbology": "qr", "text": "79013HT90DAY-c"}]
     assert reading.values["size"] > 0 and control.simulator(url)._page is None   # released
