@@ -77,7 +77,7 @@ def phone_link_page(kind_name: str, back: str | None = None) -> tuple[str, int]:
         audit_record("take_home.issued", plugin=kind.plugin_id, object_ref=f"take_home:{link.row.id}",
                      details={"kind": kind.name, "minutes": kind.minutes})
     url = phone_url(link.token)
-    return render_template("take_home.html", kind=kind, qr=qr_svg(url, scale=6), link_url=url,
+    return render_template("take_home.html", kind=kind, qr=qr_svg(url, scale=8), link_url=url,
                            expires_at=link.expires_at, minutes=kind.minutes, printable=kind.summary is not None,
                            printed=printed, problem=problem, back=back or url_for("shell.home")), status
 
