@@ -144,6 +144,7 @@ def issue(kind_name: str, citizen_id: int, language: str) -> IssuedLink:
     kind = kind_named(kind_name)
     nonce = secrets.token_urlsafe(18)
     now = _clock()
+    purge_expired()  # old links go as new ones are made: the table stays small
     row = TakeHomeLink.create(nonce_hash=_hash(nonce), kind=kind.name, citizen_id=int(citizen_id),
                               language=language, created_at=now, expires_at=now + kind.minutes * 60)
     return IssuedLink(f"{nonce}.{_mac(nonce)}", row, row.expires_at)

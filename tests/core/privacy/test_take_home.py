@@ -135,3 +135,15 @@ def test_the_link_uses_the_listening_address_only_when_no_public_url_is_set(priv
     url = phone_link(client.get("/my-data/export").get_data(as_text=True))
     server = private_station.extensions["station"].config.server
     assert url.startswith(f"http://{server['host']}:{server['port']}/take-home/")   # not the test client's Host
+
+
+def test_links_are_forgotten_a_day_after_they_expire(private_station, login_citizen, station_clock):
+    from core.take_home import TakeHomeLink
+
+    client = private_station.test_client()
+    login_citizen(client, assurance="basic")
+    client.get("/my-data/export")
+    station_clock.advance(86400 + 11 * 60)
+    client.get("/my-data/export")
+    with private_station.app_context():
+        assert TakeHomeLink.select().count() == 1
