@@ -46,6 +46,7 @@ from core.hookspecs import PROJECT_NAME
 from core.manifest import Manifest, load_manifest
 from core.permissions import access_of
 from core.plugin_context import acting_as, acting_plugin, plugin_of_caller
+from core.supply.trust import signature_of, site_plugin_paths
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class PluginRecord:
     module: Any = None
     blueprints: list[Blueprint] = field(default_factory=list)
     undeclared_routes: list[str] = field(default_factory=list)
+    signed: bool = True
+    signature: str = ""  # "built-in", "signed by <publisher>" or why it has no valid signature
 
     def fail(self, state: State, reason: str) -> None:
         self.state = state
@@ -109,6 +112,8 @@ class PluginRecord:
             "category": m.category if m else None,
             "name": m.name if m else None,
             "reasons": list(self.reasons),
+            "signed": self.signed,
+            "signature": self.signature,
         }
 
 
@@ -166,6 +171,7 @@ class PluginManager:
         yield from self._find_in_folder(self.builtin_dir, "built-in", "plugins.")
         for folder in self.config.plugin_paths:
             yield from self._find_in_folder(Path(folder), "local", "")
+        site_plugin_paths(self.config.home)  # signed installs: SITE/plugins/<id>/current on the path
         yield from self._find_installed()
 
     def _find_in_folder(self, folder: Path, source: str, prefix: str) -> Iterator[PluginRecord]:
@@ -185,7 +191,7 @@ class PluginManager:
             dist = getattr(ep, "dist", None)
             source = f"installed ({dist.name} {dist.version})" if dist else "installed"
             record = PluginRecord(ep.name, source, ep.value, None)
-            path = _package_dir(ep.module)
+            path = _dist_package_dir(dist, ep.module) or _package_dir(ep.module)
             if path is None:
                 record.fail(State.INVALID, f"entry point {ep.name} = {ep.value}: module {ep.module!r} not found")
             else:
@@ -214,6 +220,12 @@ class PluginManager:
             return
         manifest = record.manifest
         record.enabled = switches.get(record.id, record.id in self.config.enabled_plugins)
+        signature = signature_of(record.source, record.path, record.id, self.config.home)
+        record.signed, record.signature = signature.signed, signature.text
+        if not signature.signed and not self.config.allow_unsigned:
+            record.fail(State.INVALID, f"no valid signature: {signature.text}; install it with `station plugins "
+                                       "install`, or set [plugins] allow_unsigned = true for this site")
+            return
         if not manifest.supports_sdk(self.api_version):
             record.fail(State.INCOMPATIBLE, f"needs sdk {manifest.sdk}; this station provides {self.api_version}")
             return
@@ -429,6 +441,15 @@ def bind_personal_models(plugin_id: str, package: str, manifest: Manifest) -> No
         if model.data_category not in declared:
             raise UndeclaredCategory(f"model {model.__name__} stores {model.data_category!r} data but the manifest "
                                      "does not declare that category in [[data]]")
+
+
+def _dist_package_dir(dist: Any, module: str) -> Path | None:
+    """The module's folder inside the entry point's own distribution (not whatever an earlier
+    import of the same name left in ``sys.modules``)."""
+    if dist is None or not hasattr(dist, "locate_file"):
+        return None
+    folder = Path(str(dist.locate_file(module.replace(".", "/"))))
+    return folder if (folder / "manifest.toml").exists() else None
 
 
 def _package_dir(module: str) -> Path | None:
