@@ -81,6 +81,7 @@ class LinkInvalid(StationError):
 
     http_status = 403
     vi = "Liên kết này không hợp lệ. Hãy quét lại mã QR trên màn hình của trạm."
+    heading_vi, heading_en = "Liên kết không hợp lệ", "This link is not valid"
 
     def __init__(self) -> None:
         super().__init__("This link is not valid. Scan the QR code on the station's screen again.")
@@ -91,6 +92,7 @@ class LinkExpired(StationError):
 
     http_status = 410
     vi = "Liên kết này đã hết hạn. Hãy tạo mã QR mới tại trạm."
+    heading_vi, heading_en = "Liên kết đã hết hạn", "This link has expired"
 
     def __init__(self) -> None:
         super().__init__("This link has expired. Make a new QR code at the station.")

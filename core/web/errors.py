@@ -131,6 +131,8 @@ def install_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_response(exc.http_status, message, code)
         extra: dict[str, object] = {}
+        if getattr(exc, "heading_vi", None):  # an error with its own heading (e.g. a phone link)
+            extra["heading_text"] = exc.heading_vi if current_language() == "vi" else exc.heading_en  # type: ignore[attr-defined]
         if isinstance(exc, ConsentRequired) and "privacy" in app.blueprints:
             extra["consent"] = {"plugin": exc.plugin_id, "category": exc.category, "next": _continue_url()}
         elif isinstance(exc, StepUpRequired):
