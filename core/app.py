@@ -35,6 +35,7 @@ from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.site import record_site_changes
 from core.station import Station
+from core.take_home.web import install_take_home
 from core.web.assist import assist
 from core.web.errors import install_error_handlers
 from core.web.guard import check_declared_access, install_guard
@@ -111,6 +112,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     payments.on_alert = pusher.push  # queued for the webhook / e-mail worker; never blocks the request
     app.register_blueprint(privacy)
     app.register_blueprint(records)
+    install_take_home(app)
     simulated = is_simulated(config)
     install_formatting_filters(app)
 
@@ -169,7 +171,19 @@ def install_formatting_filters(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, current_language(), zone)
     app.jinja_env.filters["timestamp"] = lambda v: formatting.format_timestamp(v, current_language(), zone)
     app.jinja_env.globals["station_zone"] = zone
+    app.jinja_env.filters["amount_words"] = _amount_words
     app.jinja_env.filters["pager_query"] = _pager_query
+
+
+def _amount_words(value: object) -> str:
+    """The ``amount_words`` filter: digits typed (``"15.000.000"``, ``15000000``) → words in the
+    page's language; empty for nothing or something that is not an amount."""
+    from core.number_words import MAX_AMOUNT, amount_in_words
+
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if not digits or int(digits) > MAX_AMOUNT:
+        return ""
+    return amount_in_words(int(digits), current_language())
 
 
 def _pager_query(args: object, number: int) -> str:

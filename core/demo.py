@@ -112,7 +112,7 @@ model = "ZVT ECR"
 [[devices]]
 id = "scanner-1"
 kind = "document_scanner"
-url = "sim://document_scanner?profile=ok&scan_s=1.0"
+url = "sim://document_scanner?profile=ok&scan_s=1.0&qr=01013AB12CD3-c"  # test card 0's e-prescription on the glass
 make = "Simulated"
 model = "Flatbed A4"
 

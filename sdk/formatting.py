@@ -45,4 +45,13 @@ def format_datetime(value: datetime | float | str | None, lang: str | None = Non
     return formatting.format_datetime(value, lang or current_language(), _zone())
 
 
-__all__ = ["format_date", "format_datetime", "format_number", "format_vnd"]
+def amount_in_words(amount: int, lang: str | None = None) -> str:
+    """``15000000`` → ``mười lăm triệu đồng`` (vi) / ``fifteen million dong`` (en), lower case.
+    New in sdk 1.4 (the kiosk's amount fields show the same live, ``ui.keypad_input(...,
+    amount_words=True)``)."""
+    from core.number_words import amount_in_words as words
+
+    return words(amount, lang or current_language())
+
+
+__all__ = ["amount_in_words", "format_date", "format_datetime", "format_number", "format_vnd"]

@@ -36,6 +36,8 @@ from core.permissions import requires
 from core.privacy.access_log import access_log_for
 from core.privacy.consent import CATEGORY_NAMES, current_consents, grant, withdraw
 from core.privacy.subject_rights import erase_citizen, erasure_preview, export_citizen
+from core.take_home import Document, Kind, Line, register_kind
+from core.take_home.web import phone_link_page
 from core.web.errors import local_path, wants_json
 from core.web.guard import StepUpRequired
 
@@ -71,7 +73,7 @@ MY_DATA_PAGE = """{% extends "base.html" %}
 </section>
 <section class="card">
   <h2>{{ pick('Mang dữ liệu về', 'Take your data home') }}</h2>
-  <a class="button big" href="{{ url_for('privacy.export') }}" id="export-link">{{ pick('Tải toàn bộ dữ liệu (JSON)', 'Download all my data (JSON)') }}</a>
+  <a class="button big" href="{{ url_for('privacy.export') }}" id="export-link">{{ pick('Nhận toàn bộ dữ liệu trên điện thoại', 'Get all my data on my phone') }}</a>
 </section>
 <section class="card danger-zone" aria-labelledby="erase-heading">
   <h2 id="erase-heading">{{ pick('Xoá dữ liệu', 'Erase data') }}</h2>
@@ -192,15 +194,39 @@ def _after_change(state: dict[str, Any], then: str | None = None) -> Any:
     return redirect(then or url_for("privacy.index"), code=303)
 
 
-@privacy.get("/export")
+def _my_data_document(citizen_id: int) -> Document:
+    """Everything the station holds about the citizen, as the JSON file their phone downloads."""
+    body = json.dumps(export_citizen(citizen_id, actor=f"citizen:{citizen_id}"), ensure_ascii=False, indent=2)
+    return Document(body, "application/json", "du-lieu-cua-toi.json")
+
+
+def _my_data_summary(citizen_id: int) -> list[Line]:
+    """The printed summary: what kinds of data are held, not the data itself."""
+    consents = [c for c in _consent_rows(citizen_id) if c["granted"]]
+    lines: list[Line] = [pick("DỮ LIỆU CỦA TÔI", "MY DATA")]
+    lines.append((pick("Đồng ý đang có hiệu lực", "Consents in force"), str(len(consents))))
+    lines.append((pick("Lượt truy cập dữ liệu", "Reads of my data"), str(len(access_log_for(citizen_id)))))
+    lines.append(pick("Bản đầy đủ: quét mã QR tại trạm để tải về điện thoại.",
+                      "Full copy: scan the QR code at the station to download it to your phone."))
+    return lines
+
+
+register_kind(Kind("core.my_data", "core", "Toàn bộ dữ liệu của tôi", "All my data", _my_data_document,
+                   summary=_my_data_summary))
+
+
+@privacy.route("/export", methods=["GET", "POST"])
 @requires("privacy.my_data")
-def export() -> Response:
-    """Everything the station holds about me, as a JSON file."""
+def export() -> Any:
+    """Everything the station holds about me: to my phone through a QR link (a kiosk never saves
+    a file), or as JSON for an API client that asks for it."""
     citizen_id = _citizen_id()
-    body = json.dumps(export_citizen(citizen_id), ensure_ascii=False, indent=2)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{citizen_id}.json"'
-    return response
+    if wants_json():
+        body = json.dumps(export_citizen(citizen_id), ensure_ascii=False, indent=2)
+        response = Response(body, mimetype="application/json")
+        response.headers["Content-Disposition"] = 'attachment; filename="du-lieu-cua-toi.json"'
+        return response
+    return phone_link_page("core.my_data", back=url_for("privacy.index"))
 
 
 ERASE_TICKET_SECONDS = 600

@@ -49,6 +49,35 @@ def back_url() -> str | None:
     return None
 
 
+def section_start() -> str:
+    """The start page of the part of the station this request is in (``/s/<plugin>/``,
+    ``/my-data/``, ``/pay/`` → home), the "back" of an error page with no known referrer."""
+    parts = [p for p in request.path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "s":
+        candidate = f"/s/{parts[1]}/"
+    elif parts and parts[0] in ("my-data", "console"):
+        candidate = f"/{parts[0]}/"
+    else:
+        return url_for("shell.home")
+    here = request.path if request.path.endswith("/") else request.path + "/"
+    if candidate == here or not is_same_site_path(candidate) or not _is_page(candidate):
+        return url_for("shell.home")
+    return candidate
+
+
+def _is_page(path: str) -> bool:
+    """A GET page of this station answers ``path`` (no redirect)."""
+    from flask import current_app
+
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return False
+    except Exception:  # noqa: BLE001 — a routing redirect (RequestRedirect) or anything odd: not a page
+        return False
+    return True
+
+
 def _continue_url() -> str:
     """The page to return to once the problem is solved: this page for a GET, else the form's page."""
     if request.method == "GET":
@@ -59,7 +88,11 @@ def _continue_url() -> str:
 def error_response(status: int, message: str, code: str, **extra: object) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=code, message=message), status
-    return render_template("error.html", status=status, message=message, back_url=back_url(), **extra), status
+    # "back to where I was" on every error page: the referring page of this station, else the
+    # browser's history (history_back.js) with the start of this service as the link's target
+    known = back_url()
+    return render_template("error.html", status=status, message=message, back_url=known or section_start(),
+                           history_back=known is None, **extra), status
 
 
 def _http_message(exc: HTTPException) -> str:
@@ -98,6 +131,8 @@ def install_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_response(exc.http_status, message, code)
         extra: dict[str, object] = {}
+        if getattr(exc, "heading_vi", None):  # an error with its own heading (e.g. a phone link)
+            extra["heading_text"] = exc.heading_vi if current_language() == "vi" else exc.heading_en  # type: ignore[attr-defined]
         if isinstance(exc, ConsentRequired) and "privacy" in app.blueprints:
             extra["consent"] = {"plugin": exc.plugin_id, "category": exc.category, "next": _continue_url()}
         elif isinstance(exc, StepUpRequired):

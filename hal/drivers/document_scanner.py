@@ -5,6 +5,11 @@ the PAGE announcement, fetches the page in blocks, checks its length and CRC-32 
 releases it. The Reading's values: ``format``, ``mime_type``, ``size`` and ``content``
 (bytes); there are no measured channels.
 
+``read_codes()`` scans the page and asks the scanner which codes it recognised on it (CODES,
+protocol 1.1): the Reading's values are ``codes`` — a list of ``{"symbology": "qr",
+"text": ...}`` — and ``size`` of the page; the image itself is not fetched. A scanner without
+recognition → fault ``codes_unsupported``.
+
 Faults the scanner reports: nothing on the glass → ``no_document`` (status stays READY);
 paper jam → ``paper_jam`` (NOT_READY until staff clear it; the heartbeat sees it go).
 """
@@ -75,6 +80,28 @@ class DocumentScannerDriver(Driver):
                                             "size": info.length, "content": content},
                            {}, self._utcnow())
 
+    def read_codes(self, timeout: float | None = None) -> Reading:
+        """Scan the page on the glass and return the codes (QR, Data Matrix, Code 128) on it."""
+        request = ds.encode_scan("jpeg", int(self.options["resolution"]))
+        with self._session() as port:
+            self._discard_input()
+            seq = self._send(port, ds.MSG_SCAN, request)
+            self._expect(port, seq, {ds.MSG_ACK}, self._deadline(self.answer_timeout))
+            wait = self.options["scan_timeout"] if timeout is None else timeout
+            info = ds.decode_page_info(self._expect(port, seq, {ds.MSG_PAGE}, self._deadline(wait)).payload)
+            try:
+                frame = self._request(port, ds.MSG_CODES_REQUEST, b"", {ds.MSG_CODES})
+            except ProtocolError as exc:
+                if getattr(exc, "scanner_error", None) == ds.ERR_UNKNOWN_TYPE:  # no barcode recognition
+                    raise DeviceFault("codes_unsupported", "This scanner cannot read QR codes or barcodes") from None
+                raise
+            codes = ds.decode_codes(frame.payload)
+            with contextlib.suppress(DeviceTimeout):
+                self._request(port, ds.MSG_RELEASE, b"", {ds.MSG_ACK})
+            return Reading(self.device_id, {"codes": [{"symbology": c.symbology,
+                                                       "text": c.data.decode("utf-8", "replace")} for c in codes],
+                                            "size": info.length}, {}, self._utcnow())
+
     # -- internals ------------------------------------------------------------------------
 
     def _fetch(self, port: Any, length: int) -> bytes:
@@ -118,7 +145,9 @@ class DocumentScannerDriver(Driver):
             return _paper_jam()
         if value == ds.ERR_BUSY:
             return DeviceBusy(f"device {self.device_id} is already scanning")
-        return ProtocolError(f"the scanner refused the request (error 0x{value:02X})")
+        error = ProtocolError(f"the scanner refused the request (error 0x{value:02X})")
+        error.scanner_error = value  # type: ignore[attr-defined]
+        return error
 
     def _read_frame(self, port: Any, deadline: float) -> ds.Frame:
         return self._read_framed(port, deadline, ds.take_frame)

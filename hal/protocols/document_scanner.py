@@ -14,11 +14,18 @@ LEN and PAYLOAD. The scanner echoes the SEQ of the request it answers.
 | 02 SCAN | host → scanner | format u8 (1 JPEG, 2 PDF), resolution u16 dpi |
 | 03 READ | host → scanner | offset u32, count u16 (1..1024) |
 | 04 RELEASE | host → scanner | — (forget the scanned page) |
+| 05 CODES | host → scanner | — (the codes the scanner recognised on the scanned page) |
 | 81 STATUS | scanner → host | state u8 (see ``STATE_*``) |
 | 82 ACK | scanner → host | acknowledged TYPE u8 |
 | 83 PAGE | scanner → host | format u8, length u32, CRC-32 u32 of the whole page |
 | 84 DATA | scanner → host | offset u32, then the bytes |
 | 85 ERROR | scanner → host | code u8 (see ``ERR_*``) |
+| 86 CODES | scanner → host | count u8, then per code: symbology u8 (``SYMBOLOGY_*``), length u16, bytes |
+
+CODES (protocol 1.1, for scanners with barcode recognition, as kiosk flatbeds offer): after a
+page is ready, the host may ask which QR codes, Data Matrix or Code 128 barcodes the scanner
+found on it — e.g. the code of an e-prescription — without decoding the image itself. A
+scanner without recognition answers ERROR unknown type; at most 16 codes of ≤ 512 bytes each.
 
 A page is scanned once (SCAN → ACK at once, PAGE after the scan time) and then fetched
 in blocks with READ, so no answer is longer than a UART buffer; the host checks the total
@@ -43,13 +50,23 @@ MSG_STATUS_REQUEST = 0x01
 MSG_SCAN = 0x02
 MSG_READ = 0x03
 MSG_RELEASE = 0x04
+MSG_CODES_REQUEST = 0x05
 MSG_STATUS = 0x81
 MSG_ACK = 0x82
 MSG_PAGE = 0x83
 MSG_DATA = 0x84
 MSG_ERROR = 0x85
-KNOWN_TYPES = frozenset({MSG_STATUS_REQUEST, MSG_SCAN, MSG_READ, MSG_RELEASE,
-                         MSG_STATUS, MSG_ACK, MSG_PAGE, MSG_DATA, MSG_ERROR})
+MSG_CODES = 0x86
+KNOWN_TYPES = frozenset({MSG_STATUS_REQUEST, MSG_SCAN, MSG_READ, MSG_RELEASE, MSG_CODES_REQUEST,
+                         MSG_STATUS, MSG_ACK, MSG_PAGE, MSG_DATA, MSG_ERROR, MSG_CODES})
+
+SYMBOLOGY_QR = 1
+SYMBOLOGY_DATA_MATRIX = 2
+SYMBOLOGY_CODE128 = 3
+SYMBOLOGIES = {SYMBOLOGY_QR: "qr", SYMBOLOGY_DATA_MATRIX: "data_matrix", SYMBOLOGY_CODE128: "code128"}
+SYMBOLOGY_CODES = {name: code for code, name in SYMBOLOGIES.items()}
+MAX_CODES = 16
+MAX_CODE_BYTES = 512
 
 STATE_NO_DOCUMENT = 0
 STATE_DOCUMENT_READY = 1
@@ -209,3 +226,41 @@ def check_page(info: PageInfo, data: bytes) -> bytes:
     if page_crc32(data) != info.crc32:
         raise ProtocolError("page CRC-32 mismatch")
     return data
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code recognised on a page: its symbology name and its bytes."""
+
+    symbology: str
+    data: bytes
+
+
+def encode_codes(codes: list[Code]) -> bytes:
+    """CODES payload."""
+    if len(codes) > MAX_CODES:
+        raise ValueError(f"at most {MAX_CODES} codes")
+    out = bytearray([len(codes)])
+    for code in codes:
+        if code.symbology not in SYMBOLOGY_CODES or len(code.data) > MAX_CODE_BYTES:
+            raise ValueError(f"symbology one of {sorted(SYMBOLOGY_CODES)}, at most {MAX_CODE_BYTES} bytes")
+        out += bytes([SYMBOLOGY_CODES[code.symbology]]) + struct.pack(">H", len(code.data)) + code.data
+    return bytes(out)
+
+
+def decode_codes(payload: bytes) -> list[Code]:
+    """The codes of a CODES payload (ProtocolError when malformed)."""
+    if not payload or payload[0] > MAX_CODES:
+        raise ProtocolError("malformed CODES answer")
+    codes, offset = [], 1
+    for _ in range(payload[0]):
+        if offset + 3 > len(payload) or payload[offset] not in SYMBOLOGIES:
+            raise ProtocolError("malformed CODES answer")
+        (length,) = struct.unpack_from(">H", payload, offset + 1)
+        if length > MAX_CODE_BYTES or offset + 3 + length > len(payload):
+            raise ProtocolError("malformed CODES answer")
+        codes.append(Code(SYMBOLOGIES[payload[offset]], bytes(payload[offset + 3:offset + 3 + length])))
+        offset += 3 + length
+    if offset != len(payload):
+        raise ProtocolError("trailing bytes in a CODES answer")
+    return codes

@@ -10,7 +10,12 @@ page: a baseline grayscale JPEG (:func:`generated_page_jpeg`) or a one-page PDF
 Profiles: ``no_document`` (ERROR no document on SCAN), ``paper_jam`` (STATUS says jammed,
 SCAN answers ERROR paper jam, until :meth:`clear_jam`); ``unplug`` vanishes on SCAN;
 ``garbage`` sends random bytes without STX; ``bad_checksum`` flips a CRC bit of every frame.
-Options: ``scan_s`` (1.0), ``title`` (text printed on the PDF page).
+Options: ``scan_s`` (1.0), ``title`` (text printed on the PDF page), ``qr`` (text of a QR
+code printed on the document on the glass — e.g. an e-prescription code for the demo).
+
+Barcode recognition (CODES, protocol 1.1): the scanner reports the codes printed on the
+scanned document; a test puts a document with codes on the glass with
+``place_document(codes=[Code("qr", b"...")])`` (the generated page image does not draw them).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from hal.sim.base import Simulator
 @register_simulator(DeviceKind.document_scanner)
 class DocumentScannerSimulator(Simulator):
     profiles = frozenset({"no_document", "paper_jam"})
-    option_defaults = {"scan_s": 1.0, "title": "CITIZEN STATION - SIMULATED SCAN"}
+    option_defaults = {"scan_s": 1.0, "title": "CITIZEN STATION - SIMULATED SCAN", "qr": ""}
     line_settings = {"baudrate": 115200, "bytesize": 8, "parity": "N", "stopbits": 1}
 
     def __init__(self, *args, **kwargs) -> None:
@@ -38,19 +43,23 @@ class DocumentScannerSimulator(Simulator):
     def reset(self) -> None:
         self._buffer = bytearray()
         self.document = self.profile != "no_document"
+        self.codes: list[ds.Code] = [ds.Code("qr", str(self.options["qr"]).encode())] if self.options.get("qr") else []
+        self._page_codes: list[ds.Code] = []
         self.jammed = self.profile == "paper_jam"
         self._page: bytes | None = None
         self._ready_at = 0.0
 
     # -- scripted physical events ---------------------------------------------------------
 
-    def place_document(self) -> None:
-        """Someone puts a page on the glass."""
+    def place_document(self, codes: list[ds.Code] | None = None) -> None:
+        """Someone puts a page on the glass (with the codes printed on it, if any)."""
         self.document = True
+        self.codes = list(codes or [])
 
     def remove_document(self) -> None:
         """The glass is empty."""
         self.document = False
+        self.codes = []
 
     def clear_jam(self) -> None:
         """Staff removed the jammed paper."""
@@ -104,6 +113,7 @@ class DocumentScannerSimulator(Simulator):
                 return None
             self.scans += 1
             self._page = self.scanned_page(image_format)
+            self._page_codes = list(self.codes)
             self._ready_at = self.now + self.options["scan_s"]
             self.send(ds.encode_frame(ds.MSG_ACK, seq, bytes([ds.MSG_SCAN])))
             info = ds.PageInfo(image_format, len(self._page), ds.page_crc32(self._page))
@@ -119,8 +129,13 @@ class DocumentScannerSimulator(Simulator):
                 return error(ds.ERR_BAD_REQUEST)
             block = self._page[offset:offset + count]
             self.send(ds.encode_frame(ds.MSG_DATA, seq, ds.encode_data(offset, block)))
+        elif frame.type == ds.MSG_CODES_REQUEST:
+            if self._page is None or self.now < self._ready_at:
+                return error(ds.ERR_NO_PAGE)
+            self.send(ds.encode_frame(ds.MSG_CODES, seq, ds.encode_codes(self._page_codes)))
         elif frame.type == ds.MSG_RELEASE:
             self._page = None
+            self._page_codes = []
             self.send(ds.encode_frame(ds.MSG_ACK, seq, bytes([ds.MSG_RELEASE])))
         else:
             error(ds.ERR_UNKNOWN_TYPE)

@@ -30,6 +30,7 @@ from sdk.cards import CardCheckFailed, read_verified_card_portrait
 from sdk.connectors import connector
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable
+from sdk.formatting import amount_in_words, format_datetime, format_vnd
 from sdk.printing import print_receipt
 from sdk.privacy import ensure_consent, has_consent, record_read
 from sdk.vietqr import encode_vietqr, qr_svg
@@ -243,6 +244,14 @@ def index() -> Any:
 # -- transfers ----------------------------------------------------------------------------------
 
 
+# What people call the big banks, so that "ngoai thuong" finds Vietcombank in the bank picker.
+BANK_KEYWORDS = {"970436": "Ngoại thương Việt Nam", "970415": "Công Thương Việt Nam",
+                 "970418": "Đầu tư và Phát triển Việt Nam", "970405": "Nông nghiệp và Phát triển Nông thôn",
+                 "970407": "Kỹ Thương Việt Nam", "970422": "Quân đội", "970416": "Á Châu",
+                 "970403": "Sài Gòn Thương Tín", "970432": "Việt Nam Thịnh Vượng", "970423": "Tiên Phong",
+                 "970437": "Phát triển TP.HCM", "970441": "Quốc tế Việt Nam", "970443": "Sài Gòn – Hà Nội",
+                 "970426": "Hàng Hải Việt Nam", "970448": "Phương Đông", "970449": "Lộc Phát Việt Nam"}
+
 # Which field a refusal at review time is about: the form comes back with the error beside it.
 REFUSAL_FIELDS = {"beneficiary_not_found": "to_number", "insufficient_funds": "amount",
                   "over_daily_limit": "amount", "account_not_found": "from_account"}
@@ -266,7 +275,7 @@ def _transfer_form_page(form: Any, errors: dict[str, str] | None = None, refusal
     settings = _settings()
     remaining = max(0, settings["daily_limit_vnd"] - used_today(_citizen_id(), now()))
     return render_template("banking/transfer_form.html", conn=conn, accounts=accounts,
-                           banks=[(conn.bin, conn.bank_label[pick("vi", "en")]), *banks()],
+                           banks=[(conn.bin, conn.bank_label[pick("vi", "en")]), *banks()], bank_keywords=BANK_KEYWORDS,
                            key=secrets.token_urlsafe(24), remaining=remaining, settings=settings,
                            form=form, errors=errors or {}, refusal=refusal), status
 
@@ -385,7 +394,38 @@ def transfer_result(transfer_id: int) -> Any:
     if transfer.state != SUCCEEDED:
         return _refused(TransferRefused(transfer.refusal or "refused"), 409)
     return render_template("banking/transfer_result.html", t=transfer, d=data, bank_label=_bank_label(transfer.to_bin),
-                           at=_local(transfer.created_at), conn=bank())
+                           at=_local(transfer.created_at), conn=bank(), words=amount_in_words(transfer.amount_vnd),
+                           printed=request.args.get("printed"))
+
+
+@bp.route("/transfer/<int:transfer_id>/print", methods=["POST"])
+@requires("banking.transfer")
+def transfer_print(transfer_id: int) -> Any:
+    """The transfer confirmation on paper: amount in figures and in words, beneficiary, bank,
+    reference, time — the account number masked, no technical ids."""
+    transfer = get_owned(Transfer, transfer_id)
+    if transfer.state != SUCCEEDED:
+        return _refused(TransferRefused(transfer.refusal or "refused"), 409)
+    data = _drafts().get(transfer.idempotency_key, {})
+    conn = bank()
+    lines: list[Any] = [pick("XÁC NHẬN CHUYỂN KHOẢN", "TRANSFER CONFIRMATION"), conn.bank_label[pick("vi", "en")],
+                        (pick("Số tiền", "Amount"), format_vnd(transfer.amount_vnd)),
+                        (pick("Bằng chữ", "In words"), amount_in_words(transfer.amount_vnd).capitalize()),
+                        (pick("Người nhận", "Beneficiary"), data.get("beneficiary", "—")),
+                        (pick("Ngân hàng", "Bank"), _bank_label(transfer.to_bin)),
+                        (pick("Tài khoản / thẻ", "Account / card"), "****" + transfer.to_number_last4),
+                        (pick("Mã giao dịch", "Reference"), transfer.bank_ref or "—"),
+                        (pick("Thời gian", "Time"), format_datetime(transfer.created_at))]
+    if conn.simulated:
+        lines.append(pick("MÔ PHỎNG — không phải giao dịch thật", "SIMULATION — not a real transfer"))
+    try:
+        print_receipt(lines, title_lines=2)
+        outcome = "ok"
+    except DeviceUnavailable as exc:
+        outcome = exc.code or "failed"
+    with transaction():
+        audit("banking.transfer.print", object_ref=f"transfer:{transfer.id}", outcome="ok" if outcome == "ok" else "failed")
+    return redirect(url_for("banking.transfer_result", transfer_id=transfer.id, printed=outcome), code=303)
 
 
 # -- receive by VietQR --------------------------------------------------------------------------
@@ -485,7 +525,7 @@ def open_start() -> Any:
     """Step 1: the bank's terms and the consents, in plain words."""
     _identity()
     rows = [(c, consent_purposes(c)) for c in ("personal", "financial", "biometric")]
-    return render_template("banking/open.html", rows=rows, conn=bank(), step=0)
+    return render_template("banking/open.html", rows=rows, conn=bank(), step=0, agreed=(), error=None)
 
 
 @bp.route("/open/consent", methods=["POST"])
@@ -497,8 +537,12 @@ def open_consent() -> Any:
         with transaction():
             audit("banking.account.open", object_ref="account:new", outcome="refused",
                   details={"reason": "consent_missing"})
-        raise UserInputError(pick("Để mở tài khoản, bạn cần đồng ý với điều khoản và từng mục xử lý dữ liệu.",
-                                  "To open an account you need to accept the terms and each data processing item."))
+        # not a dead end: the same form again, what was ticked kept, the reason next to the boxes
+        rows = [(c, consent_purposes(c)) for c in ("personal", "financial", "biometric")]
+        agreed = [k for k in ("terms", "personal", "financial", "biometric") if request.form.get(f"agree_{k}") == "yes"]
+        return render_template("banking/open.html", rows=rows, conn=bank(), step=0, agreed=agreed, error=pick(
+            "Để mở tài khoản, bạn cần đánh dấu đồng ý với điều khoản và từng mục xử lý dữ liệu bên dưới.",
+            "To open an account, tick the terms and each data processing item below.")), 400
     for category in ("personal", "financial", "biometric"):
         grant_consent(category)
     with transaction():

@@ -56,6 +56,11 @@ class NationalPrescriptionSystem(Connector):
         """Report quantities sold now (drug code → quantity) for ``code``; idempotent by ``reference``."""
         raise NotImplementedError
 
+    def prescriptions_of(self, id_number: str, today: int) -> list[Prescription]:
+        """The prescriptions issued to the person with this (verified) ID number, newest first —
+        "my prescriptions", so nobody types a code. A system that cannot list them returns []."""
+        return []
+
 
 def _t(vi: str, en: str) -> dict[str, str]:
     return {"vi": vi, "en": en}
@@ -130,6 +135,12 @@ class NationalPrescriptionSimulator(NationalPrescriptionSystem, Simulator):
             if seed[0] == code:
                 return self._build(seed, today)
         return None
+
+    def prescriptions_of(self, id_number: str, today: int) -> list[Prescription]:
+        if not self.available:
+            raise ConnectorUnavailable("The national prescription system did not answer.")
+        found = [self._build(seed, today) for seed in SEED_PRESCRIPTIONS if seed[1] == id_number]
+        return sorted(found, key=lambda rx: (-rx.issued_on_day, rx.code))
 
     def _build(self, seed: tuple[Any, ...], today: int) -> Prescription:
         code, id_number, days_ago, days_supply, chronic, prescriber, facility, lines = seed

@@ -5,7 +5,10 @@ and is chosen by ``[connectors.evn]`` / ``[connectors.water]`` ``kind``):
 
 * ``unpaid_bills(code)`` → the customer's unpaid bills (oldest first);
 * ``bill(bill_id)`` → one bill or None;
-* ``record_payment(bill_ids, payment_ref)`` → the bills were paid at the station.
+* ``record_payment(bill_ids, payment_ref)`` → the bills were paid at the station;
+* ``customer(code)`` → the name and address on the customer's bills (or None), shown before
+  paying so the citizen can check they are paying their own bill (a connector that does not
+  know them keeps the default None).
 
 A :class:`Bill` carries period, meter readings, consumption, the tiered breakdown (computed
 with :mod:`tariff` from the consumption), total and due date. The simulators are seeded,
@@ -48,6 +51,14 @@ class Bill:
         return f"{month}/{year}"
 
 
+@dataclass(frozen=True)
+class Customer:
+    """The customer as the utility's bill names them."""
+
+    name: str
+    address: str
+
+
 class BillingConnector(Connector):
     """Interface of a utility's billing system (see the module docstring)."""
 
@@ -62,6 +73,10 @@ class BillingConnector(Connector):
     def record_payment(self, bill_ids: list[str], payment_ref: str) -> None:
         raise NotImplementedError
 
+    def customer(self, code: str) -> Customer | None:
+        """The name and address on the customer's bills, when the utility gives them."""
+        return None
+
 
 # code → [(period, reading from, reading to, due date)]
 EVN_SEED = {
@@ -74,6 +89,18 @@ EVN_SEED = {
 WATER_SEED = {
     "NSHN0012345": [("2025-04", 1204, 1221, "2025-05-25"), ("2025-05", 1221, 1247, "2025-06-25")],
     "SWC0045678": [("2025-05", 880, 912, "2025-06-20")],
+}
+
+
+# code → (name, address) as the simulated bills print them (fictional people and addresses)
+CUSTOMERS = {
+    "PD01000123456": ("NGUYỄN VĂN AN", "Số 12 ngõ 34 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội"),
+    "PE04000765432": ("TRẦN THỊ BÌNH", "45 đường Lê Lợi, phường Bến Thành, TP. Hồ Chí Minh"),
+    "PB05020054904": ("LÊ VĂN CƯỜNG", "7 đường Trần Phú, phường Hải Châu, Đà Nẵng"),
+    "PC06000111222": ("PHẠM THỊ DUNG", "Thôn Đông, xã Tân Lập, tỉnh Thái Nguyên"),
+    "PA02000333444": ("HOÀNG VĂN EM", "88 phố Lạch Tray, phường Ngô Quyền, Hải Phòng"),
+    "NSHN0012345": ("NGUYỄN VĂN AN", "Số 12 ngõ 34 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội"),
+    "SWC0045678": ("VÕ THỊ GIANG", "120 đường Nguyễn Trãi, phường Chợ Quán, TP. Hồ Chí Minh"),
 }
 
 
@@ -104,6 +131,11 @@ class _SeededBilling(Simulator, BillingConnector):
 
     def record_payment(self, bill_ids: list[str], payment_ref: str) -> None:
         self._paid |= {b for b in bill_ids if b in self._bills}
+
+    def customer(self, code: str) -> Customer | None:
+        if code not in self.seed or code not in CUSTOMERS:
+            return None
+        return Customer(*CUSTOMERS[code])
 
 
 class EvnSimulator(_SeededBilling):

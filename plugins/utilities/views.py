@@ -87,7 +87,7 @@ def lookup() -> Any:
     held = _held(kind, [b.id for b in bills])
     return _page("utilities/bills.html", code=code, bills=[b for b in bills if b.id not in held],
                  held=[(b, held[b.id], _mine(held[b.id])) for b in bills if b.id in held],
-                 attempt=secrets.token_urlsafe(16), conn=billing(kind))
+                 attempt=secrets.token_urlsafe(16), conn=billing(kind), customer=billing(kind).customer(code.code))
 
 
 def bill_object(kind: str, bill_id: str) -> str:

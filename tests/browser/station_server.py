@@ -32,6 +32,8 @@ FAST_DEVICES = (
     ("card-1", "card_reader", "", {}),
     ("qr-1", "qr_scanner", "every=0.1", {"scan_timeout": 1.0}),
     ("printer-1", "receipt_printer", "", {"print_timeout": 1.0, "answer_timeout": 0.3}),
+    # a paper e-prescription of the first test citizen lies on the glass (its QR code is read)
+    ("scanner-1", "document_scanner", "scan_s=0.05&qr=01013AB12CD3-c", {"scan_timeout": 2.0, "answer_timeout": 0.5}),
     ("terminal-1", "payment_terminal", "", {}),
     ("geiger-1", "geiger_counter", "cpm=21", {"answer_timeout": 0.3}),
     ("air-1", "air_quality", "interval_s=0.05&pm25=62&pm10=80", {"measure_timeout": 1.0, "answer_timeout": 0.3}),

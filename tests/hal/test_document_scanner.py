@@ -81,7 +81,8 @@ def test_garbage_before_a_frame_is_skipped_and_a_bad_crc_is_an_error():
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_decoders_raise_only_protocol_errors_on_random_bytes(data):
-    for decode in (ds.take_frame, ds.decode_scan, ds.decode_read, ds.decode_page_info, ds.decode_data):
+    for decode in (ds.take_frame, ds.decode_scan, ds.decode_read, ds.decode_page_info, ds.decode_data,
+                   ds.decode_codes):
         try:
             decode(data)
         except ProtocolError:
@@ -220,3 +221,56 @@ def test_scanner_reads_through_a_pseudo_terminal(pty_sim):
     driver = make_scanner(sim.path, format="pdf")
     assert driver.open() == Status.READY, driver.status_reason
     assert driver.read().values["content"].startswith(b"%PDF")
+
+
+# -- barcode recognition (CODES, protocol 1.1) --------------------------------------------------
+
+def test_golden_codes_payload_and_round_trip():
+    payload = ds.encode_codes([ds.Code("qr", b"79013HT90DAY-c"), ds.Code("code128", b"12")])
+    assert payload.hex() == "02" + "01000e" + b"79013HT90DAY-c".hex() + "030002" + b"12".hex()
+    assert ds.decode_codes(payload) == [ds.Code("qr", b"79013HT90DAY-c"), ds.Code("code128", b"12")]
+    assert ds.decode_codes(b"\x00") == []
+    for bad in (b"", b"\x01", b"\x01\x09\x00\x01a", b"\x01\x01\x00\x05ab", b"\x00extra"):
+        with pytest.raises(ProtocolError):
+            ds.decode_codes(bad)
+
+
+def test_the_scanner_reads_the_qr_code_printed_on_the_document():
+    url = scanner_url()
+    driver = make_scanner(url)
+    driver.open()
+    control.simulator(url).place_document(codes=[ds.Code("qr", b"79013HT90DAY-c")])
+    reading = driver.read_codes()
+    assert reading.values["codes"] == [{"symbology": "qr", "text": "79013HT90DAY-c"}]
+    assert reading.values["size"] > 0 and control.simulator(url)._page is None   # released
+    control.simulator(url).place_document()                                     # a page without codes
+    assert driver.read_codes().values["codes"] == []
+
+
+def test_the_qr_option_puts_a_coded_document_on_the_glass_and_no_document_is_a_fault():
+    url = scanner_url(extra="qr=01013AB12CD3-c")
+    driver = make_scanner(url)
+    driver.open()
+    assert driver.read_codes().values["codes"][0]["text"] == "01013AB12CD3-c"
+    control.simulator(url).remove_document()
+    with pytest.raises(DeviceFault) as caught:
+        driver.read_codes()
+    assert caught.value.code == "no_document"
+
+
+def test_a_scanner_without_recognition_says_so(monkeypatch):
+    from hal.sim.document_scanner import DocumentScannerSimulator
+
+    original = DocumentScannerSimulator._handle
+
+    def old_firmware(self, frame):
+        if frame.type == ds.MSG_CODES_REQUEST:
+            return self.send(ds.encode_frame(ds.MSG_ERROR, frame.seq, bytes([ds.ERR_UNKNOWN_TYPE])))
+        return original(self, frame)
+
+    monkeypatch.setattr(DocumentScannerSimulator, "_handle", old_firmware)
+    driver = make_scanner()
+    driver.open()
+    with pytest.raises(DeviceFault) as caught:
+        driver.read_codes()
+    assert caught.value.code == "codes_unsupported"

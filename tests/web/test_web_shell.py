@@ -77,11 +77,20 @@ def test_error_pages_are_friendly_in_the_pages_language_and_lead_back(web_statio
     assert 'href="/login/" id="error-back"' in page  # back to where I was
     wrong_method = client.get("/display", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "The method is not allowed" not in wrong_method and "Về trang chủ" in wrong_method
-    assert 'id="error-back"' not in wrong_method  # nowhere known to go back to: home only
+    # no referrer: "back" still offered — the browser's history, falling back to the home page
+    assert 'href="/" id="error-back" data-history-back' in wrong_method and "/static/history_back.js" in wrong_method
     english = client.get("/no-such-page?lang=en", headers={"Referer": "https://elsewhere.example/x"})
     text = english.get_data(as_text=True)
     assert "We could not find this page" in text and "Không tìm thấy" not in text
     assert "elsewhere.example" not in text  # only this station's pages are offered as "back"
+
+
+def test_every_error_page_offers_back_to_the_service_the_citizen_was_in(web_station):
+    client = web_station.test_client()
+    for path, back in (("/s/nothing-here/x/y", "/"), ("/my-data/no-such", "/my-data/"), ("/no/such", "/")):
+        page = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert f'href="{back}" id="error-back" data-history-back' in page, path
+        assert "Về trang chủ" in page
 
 
 def test_idle_countdown_is_on_citizen_pages_only(web_station, login_citizen, login_staff):

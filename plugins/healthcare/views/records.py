@@ -13,6 +13,7 @@ from sdk import (
     UserInputError,
     audit,
     current_citizen,
+    current_language,
     now,
     pick,
     plugin_settings,
@@ -20,6 +21,7 @@ from sdk import (
     transaction,
 )
 from sdk.privacy import ensure_consent, has_consent, read_personal
+from sdk.take_home import Document, phone_link_page, register_take_home
 
 from ..bhyt import BhytCard, InvalidBhytCode, parse_bhyt_code
 from ..fhir import ScreeningRecord, screening_bundle
@@ -118,17 +120,53 @@ def fhir_records(rows: list[Screening]) -> list[ScreeningRecord]:
     return [ScreeningRecord(r.id, r.taken_at, r.vitals["values"], r.vitals["devices"]) for r in rows]
 
 
-@bp.route("/history/fhir")
+def _fhir_document(citizen_id: int) -> Document:
+    """The FHIR R4 Bundle the citizen's phone downloads (screenings and the BHYT card)."""
+    rows = completed_screenings(citizen_id, EXPORT_PURPOSE)
+    bundle = screening_bundle(fhir_records(rows), citizen_id, site_id(), now(),
+                              insurance=insurance_card(citizen_id, EXPORT_PURPOSE))
+    audit("healthcare.fhir_export", object_ref=f"bundle:{bundle['id']}", details={"screenings": len(rows)})
+    return Document(json.dumps(bundle, ensure_ascii=False, indent=2), "application/fhir+json", "ket-qua-kham-fhir.json")
+
+
+def _fhir_summary(citizen_id: int) -> list[Any]:
+    """The printed summary: the latest finished screening's values."""
+    rows = completed_screenings(citizen_id, EXPORT_PURPOSE)
+    lines: list[Any] = [pick("KẾT QUẢ ĐO SỨC KHOẺ", "SCREENING RESULTS")]
+    if not rows:
+        return [*lines, pick("Chưa có lần đo nào.", "No screening yet.")]
+    lines.append((pick("Số lần đo", "Screenings"), str(len(rows))))
+    lines += [(pick(*VALUE_LABELS[k]), _number(v))
+              for k, v in rows[-1].vitals["values"].items() if k in VALUE_LABELS]
+    lines.append(pick("Chỉ để tham khảo, không phải chẩn đoán.", "For information only, not a diagnosis."))
+    return lines
+
+
+def _number(value: float) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if current_language() == "vi" else text
+
+
+VALUE_LABELS = {"systolic": ("Huyết áp tâm thu (mmHg)", "Systolic (mmHg)"),
+                "diastolic": ("Huyết áp tâm trương (mmHg)", "Diastolic (mmHg)"),
+                "pulse": ("Nhịp tim (lần/phút)", "Pulse (/min)"), "spo2": ("SpO2 (%)", "SpO2 (%)"),
+                "temperature": ("Nhiệt độ (°C)", "Temperature (°C)"), "weight": ("Cân nặng (kg)", "Weight (kg)"),
+                "height": ("Chiều cao (cm)", "Height (cm)"), "bmi": ("BMI", "BMI")}
+
+FHIR_KIND = register_take_home("fhir", title_vi="Kết quả khám dạng FHIR", title_en="Screening results as FHIR",
+                               produce=_fhir_document, summary=_fhir_summary, category="health")
+
+
+@bp.route("/history/fhir", methods=["GET", "POST"])
 @requires("healthcare.use", assurance="high", step_up=True)
-def history_fhir() -> Response:
+def history_fhir() -> Any:
     """Every finished screening as a FHIR R4 Bundle of vital-sign Observations, and the BHYT card
-    as a ``Coverage`` (JSON download)."""
-    citizen = current_citizen()
-    rows = completed_screenings(citizen.id, EXPORT_PURPOSE)
-    bundle = screening_bundle(fhir_records(rows), citizen.id, site_id(), now(),
-                              insurance=insurance_card(citizen.id, EXPORT_PURPOSE))
-    with transaction():
-        audit("healthcare.fhir_export", object_ref=f"bundle:{bundle['id']}", details={"screenings": len(rows)})
-    response = Response(json.dumps(bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json")
-    response.headers["Content-Disposition"] = 'attachment; filename="screenings-fhir.json"'
-    return response
+    as a ``Coverage``: on the citizen's phone through a QR link (never a file on the kiosk),
+    or as JSON for an API client that asks for it."""
+    accepted = request.accept_mimetypes
+    if max(accepted.quality("application/json"), accepted.quality("application/fhir+json")) > accepted.quality("text/html"):
+        citizen = current_citizen()
+        with transaction():
+            document = _fhir_document(citizen.id)
+        return Response(document.body, mimetype=document.mimetype)
+    return phone_link_page("fhir", back=url_for("healthcare.history"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -20,7 +21,10 @@ from sdk import (
     plugin_settings,
     requires,
     transaction,
+    verified_identity,
 )
+from sdk.devices import DeviceUnavailable, use_device
+from sdk.formatting import format_vnd
 
 from .. import checkout
 from ..checkout import RX_PURPOSE, items_detail, new_pickup_code
@@ -79,10 +83,81 @@ def _prescription_for_citizen(code: str) -> Prescription | tuple[Any, int]:
 @bp.route("/rx")
 @requires("healthcare.use", assurance="high", step_up=True)
 def rx_start() -> Any:
-    """Enter the prescription code (keypad); the citizen's own open orders."""
+    """"My prescriptions" from the national system (no code to type), the scanner, the code
+    keypad as a last resort, and the citizen's own orders."""
+    return _start_page()
+
+
+def _my_prescriptions() -> tuple[list[tuple[Prescription, dict[str, str] | None]], bool]:
+    """The citizen's prescriptions with why the kiosk cannot dispense each (None: it can), and
+    whether the national system answered."""
+    identity = verified_identity()
+    if identity is None or not getattr(identity, "id_number", None):
+        return [], True
+    today = local_day(now())
+    try:
+        found = national_prescriptions().prescriptions_of(identity.id_number, today)
+    except ConnectorUnavailable:
+        return [], False
+    listed = []
+    for rx in found:
+        rx = with_station_sales(rx)
+        try:
+            check_kiosk_dispensable(rx, today)
+            listed.append((rx, None))
+        except PrescriptionRefused as refusal:
+            listed.append((rx, refusal.message))
+    with transaction():
+        audit("healthcare.rx_list", details={"prescriptions": len(listed),
+                                             "dispensable": sum(1 for _, why in listed if why is None)})
+    return listed, True
+
+
+def _start_page(scan_error: str | None = None, status: int = 200) -> Any:
     orders = (RxOrder.select().where(RxOrder.citizen_id == current_citizen().id)
               .order_by(RxOrder.created_at.desc()).limit(10))
-    return render_template("healthcare/rx_start.html", orders=list(orders), conn=national_prescriptions())
+    mine, answered = _my_prescriptions()
+    return render_template("healthcare/rx_start.html", orders=list(orders), conn=national_prescriptions(),
+                           mine=mine, answered=answered, scan_error=scan_error, type_names=TYPE_NAMES,
+                           issued=_issued_text, order_state=ORDER_STATES), status
+
+
+def _issued_text(rx: Prescription) -> str:
+    """The issue date as dd/mm/yyyy."""
+    return (date(1970, 1, 1) + timedelta(days=rx.issued_on_day)).strftime("%d/%m/%Y")
+
+
+ORDER_STATES = {"awaiting_approval": {"vi": "Chờ dược sĩ duyệt", "en": "Waiting for the pharmacist"},
+                "approved": {"vi": "Đã duyệt — chờ thanh toán", "en": "Approved — waiting for payment"},
+                "paid": {"vi": "Đã thanh toán — nhận thuốc tại quầy", "en": "Paid — collect at the counter"},
+                "rejected": {"vi": "Dược sĩ không duyệt", "en": "Not approved by the pharmacist"},
+                "posted": {"vi": "Đã thanh toán — nhận thuốc tại quầy", "en": "Paid — collect at the counter"},
+                "stock_problem": {"vi": "Hết hàng — nhân viên sẽ liên hệ hoàn tiền", "en": "Out of stock — staff will refund"}}
+
+
+@bp.route("/rx/scan", methods=["POST"])
+@requires("healthcare.use", assurance="high", step_up=True)
+def rx_scan() -> Any:
+    """Read the prescription's QR code with the document scanner, then as a typed code."""
+    try:
+        reading = use_device("document_scanner", lambda scanner: scanner.read_codes(
+            timeout=float(plugin_settings().get("scan_timeout_s", 30))))
+    except DeviceUnavailable as exc:
+        return _start_page(scan_error=str(exc), status=409)
+    except AttributeError:  # a scanner driver without read_codes
+        return _start_page(scan_error=pick("Máy quét của trạm không đọc được mã QR; hãy nhập mã đơn thuốc.",
+                                           "The station's scanner cannot read QR codes; please type the code."),
+                           status=409)
+    for found in reading.values.get("codes", []):
+        try:
+            code, _ = parse_code(str(found.get("text", "")))
+        except ValueError:
+            continue
+        return _lookup(code)
+    return _start_page(scan_error=pick(
+        "Không thấy mã QR đơn thuốc trên giấy. Hãy đặt đơn thuốc úp mặt xuống kính, đóng nắp rồi quét lại.",
+        "No prescription QR code was found on the page. Place the prescription face down on the glass, "
+        "close the lid and scan again."), status=422)
 
 
 def _stock_and_prices(rx: Prescription) -> tuple[dict[str, int], dict[str, int]]:
@@ -105,6 +180,11 @@ def rx_lookup() -> Any:
         raise UserInputError(pick("Mã đơn thuốc gồm 14 ký tự: 12 chữ hoặc số, dấu gạch ngang và loại đơn "
                                   "(c, n, h hoặc y), ví dụ 79013K7Q2M9X-c; nhập đúng như trên đơn.",
                                   str(exc))) from None
+    return _lookup(code)
+
+
+def _lookup(code: str) -> Any:
+    """Right person, right prescription (typed, chosen from the list or scanned), then the choice."""
     found = _prescription_for_citizen(code)
     if not isinstance(found, Prescription):
         return found
@@ -184,7 +264,8 @@ def rx_order_pay(order_id: int) -> Any:
         idempotency_key=form["attempt"],
         description={"vi": "Thuốc theo đơn điện tử", "en": "Prescription medicine"},
         return_url=url_for("healthcare.rx_order", order_id=order.id),
-        receipt_lines=[(pick("Mã nhận thuốc", "Pickup code"), order.pickup_code),
+        receipt_lines=[*medicine_receipt_lines(order),
+                       (pick("Mã nhận thuốc", "Pickup code"), order.pickup_code),
                        (pick("Nơi nhận", "Collect at"), plugin_settings()["pickup_counter"])])
     if not payment.existing:
         with transaction():
@@ -192,6 +273,27 @@ def rx_order_pay(order_id: int) -> Any:
             order.save()
             audit("healthcare.rx_pay", object_ref=f"rxorder:{order.id}", details={"payment": str(payment.id)})
     return redirect(payment.pay_url, code=303)
+
+
+MAX_ITEM_LINES = 9  # the payment receipt holds 12 lines; 2 are the pickup code and counter
+
+
+def medicine_receipt_lines(order: RxOrder) -> list[tuple[str, str]]:
+    """One receipt line per medicine: its name, quantity and unit price, and the line's amount
+    (no stock codes or order ids); more medicines than fit are summed on the last line."""
+    lines = []
+    for item in order.lines:
+        product = inventory().product(item["sku"])
+        name = pick(product.name["vi"], product.name["en"]) if product else pick("Thuốc", "Medicine")
+        unit = pick(product.unit["vi"], product.unit["en"]) if product else ""
+        label = f"{name} × {item['qty']} {unit}".strip()[:60]
+        value = f"{format_vnd(int(item['unit_price']))}/{unit or pick('đơn vị', 'unit')} = {format_vnd(int(item['total']))}"
+        lines.append((label, value[:100]))
+    if len(lines) > MAX_ITEM_LINES:
+        rest = order.lines[MAX_ITEM_LINES - 1:]
+        lines = lines[:MAX_ITEM_LINES - 1] + [(pick(f"{len(rest)} thuốc khác", f"{len(rest)} more medicines"),
+                                                format_vnd(sum(int(i["total"]) for i in rest)))]
+    return lines
 
 
 def still_dispensable(order: RxOrder) -> str | None:

@@ -51,12 +51,13 @@ def test_grant_and_withdraw_need_the_csrf_token(private_station, login_citizen, 
     assert unknown.status_code == 404
 
 
-def test_export_is_a_json_download_that_is_never_cached(private_station, login_citizen, csrf_token):
+def test_export_for_an_api_client_is_json_that_is_never_cached(private_station, login_citizen, csrf_token):
+    """The kiosk browser gets a phone link instead (tests/core/privacy/test_take_home.py)."""
     client = private_station.test_client()
     citizen = login_citizen(client, assurance="basic")
     client.post("/my-data/consents/fx_private/health/grant", headers={"X-CSRF-Token": csrf_token(client)})
     client.post("/s/fx_private/screenings", data={"notes": "Ho khan 3 ngày", "csrf_token": csrf_token(client)})
-    response = client.get("/my-data/export")
+    response = client.get("/my-data/export", headers=JSON)
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"].startswith("attachment;")

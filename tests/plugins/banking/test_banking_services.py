@@ -138,7 +138,12 @@ def test_account_opening_without_every_consent_is_refused_and_audited(app, bank_
     client = app.test_client()
     bank_login(client, AN, consents=())
     form = {"csrf_token": csrf_token(client), "agree_terms": "yes", "agree_personal": "yes", "agree_financial": "yes"}
-    assert client.post("/s/banking/open/consent", data=form).status_code == 400
+    refused = client.post("/s/banking/open/consent", data=form)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)   # not a dead end: the same form, ticks kept, reason by the boxes
+    assert 'action="/s/banking/open/consent"' in page and 'id="open-consents-error"' in page
+    assert 'name="agree_terms" value="yes" checked' in page and 'name="agree_biometric" value="yes">' in page
+    assert "Về trang chủ" not in page.split('id="open-consents"')[1].split("</form>")[0]
     assert audit_entries(app)[-1]["details"] == {"reason": "consent_missing"}
     assert client.post("/s/banking/open/verify", data={"csrf_token": csrf_token(client)}).status_code == 403
 

@@ -64,7 +64,7 @@ def test_the_card_is_recorded_shown_in_the_health_record_and_exported_as_fhir(ci
     assert response.status_code == 303
     page = client.get("/s/healthcare/history").get_data(as_text=True)
     assert "DN 4 01 0123456789" in page and "80%" in page
-    bundle = client.get("/s/healthcare/history/fhir").get_json(force=True)
+    bundle = client.get("/s/healthcare/history/fhir", headers={"Accept": "application/fhir+json"}).get_json(force=True)
     [coverage] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Coverage"]
     assert coverage["identifier"][0]["value"] == CARD
     with app.app_context():

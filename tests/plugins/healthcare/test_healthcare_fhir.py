@@ -93,8 +93,15 @@ def test_export_endpoint_returns_the_citizens_screenings(health_station, login_c
         location = client.post("/s/healthcare/screening", data={"csrf_token": csrf_token(client)}).headers["Location"]
         while not location.endswith("/result"):
             location = client.post(location + "/measure", data={"csrf_token": csrf_token(client)}).headers["Location"]
-    response = client.get("/s/healthcare/history/fhir")
+    kiosk = client.get("/s/healthcare/history/fhir")
+    page = kiosk.get_data(as_text=True)
+    assert kiosk.status_code == 200 and kiosk.mimetype == "text/html" and "Content-Disposition" not in kiosk.headers
+    assert "resourceType" not in page and "<svg" in page and 'id="print-summary"' in page
+    link = re.search(r'id="phone-link" data-url="([^"]+)"', page).group(1)
+    assert "/take-home/" in link and "citizen" not in link
+    response = app.test_client().get("/take-home/" + link.rsplit("/", 1)[1])   # the phone, no session
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
     bundle = response.get_json(force=True)
     observations = check_vital_signs_bundle(bundle)
     assert len(observations) == 2 * 7                         # BP, HR, SpO2, temp, height, weight, BMI
@@ -109,3 +116,24 @@ def test_export_endpoint_returns_the_citizens_screenings(health_station, login_c
     Bundle.model_validate(bundle)
     history = client.get("/s/healthcare/history").get_data(as_text=True)
     assert history.count("<svg") >= 6 and "<polyline" in history
+
+
+def test_the_printed_fhir_summary_lists_the_latest_values(health_station, login_citizen, csrf_token):
+    import secrets
+
+    from hal.sim import control
+    from tests.plugins.healthcare.conftest import all_devices
+
+    printer_url = f"sim://receipt_printer?profile=ok&instance=fh-{secrets.token_hex(4)}"
+    app = health_station([*all_devices(), {"id": "printer-1", "kind": "receipt_printer", "url": printer_url}])
+    client = app.test_client()
+    login_citizen(client)
+    client.post("/s/healthcare/screening/consent", data={"csrf_token": csrf_token(client)})
+    location = client.post("/s/healthcare/screening", data={"csrf_token": csrf_token(client)}).headers["Location"]
+    while not location.endswith("/result"):
+        location = client.post(location + "/measure", data={"csrf_token": csrf_token(client)}).headers["Location"]
+    assert 'id="to-phone"' in client.get(location).get_data(as_text=True)
+    printed = client.post("/s/healthcare/history/fhir", data={"csrf_token": csrf_token(client), "take_home": "print"})
+    assert printed.status_code == 200 and 'id="printed"' in printed.get_data(as_text=True)
+    (receipt,) = control.simulator(printer_url).receipts
+    assert "KẾT QUẢ ĐO SỨC KHOẺ" in receipt.text and "Huyết áp tâm thu (mmHg)" in receipt.text

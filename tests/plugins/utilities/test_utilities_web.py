@@ -161,3 +161,20 @@ def test_two_page_loads_of_a_bill_set_then_two_payments_make_one_payment(kiosk, 
 
         assert PaymentRecord.select().count() == 1
         assert sorted(b.bill_id for b in BillPayment.select()) == ["HDD202504-123456", "HDD202505-123456"]
+
+
+def test_the_customer_name_and_address_from_the_bill_are_shown_before_paying(kiosk, csrf_token):
+    _, client, _, _ = kiosk
+    text = lookup(client, csrf_token, "PD01000123456").get_data(as_text=True)
+    customer = text.index('id="customer"')
+    assert customer < text.index('id="bills-form"')          # checked before the pay buttons
+    assert "NGUYỄN VĂN AN" in text and "phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội" in text
+    assert "Kiểm tra tên và địa chỉ trên hoá đơn" in text
+    water = lookup(client, csrf_token, "SWC0045678", kind="water").get_data(as_text=True)
+    assert "VÕ THỊ GIANG" in water
+
+
+def test_a_connector_that_does_not_know_the_customer_shows_no_card():
+    from plugins.utilities.connector import BillingConnector
+
+    assert BillingConnector.customer(object(), "PD01000123456") is None   # the contract's default
