@@ -126,6 +126,16 @@ class RouteRegistrar:
         self.blueprints.append(blueprint)
 
 
+class _ViewRecorder(Flask):
+    """A scratch app that only records the views mounted on it (endpoint → view), without
+    compiling URL rules: the plugin's real mount compiles them once (start-up time)."""
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Callable[..., Any] | None = None,
+                     provide_automatic_options: bool | None = None, **options: Any) -> None:
+        if view_func is not None:
+            self.view_functions[endpoint or view_func.__name__] = view_func
+
+
 class PluginManager:
     """Discovers, validates, loads and guards the station's plugins."""
 
@@ -290,7 +300,7 @@ class PluginManager:
 
     def _check_routes(self, record: PluginRecord, blueprints: list[Blueprint]) -> None:
         """Mount on a scratch app to see every view; permissions must be in the manifest."""
-        scratch = Flask(f"check_{record.id}")
+        scratch = _ViewRecorder(f"check_{record.id}")
         for blueprint in blueprints:
             scratch.register_blueprint(blueprint, url_prefix=f"/s/{record.id}")
         declared = {p["id"] for p in record.manifest.permissions}
