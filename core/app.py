@@ -28,7 +28,7 @@ from core.identity.vneid import VneidLoginService, provider_from_config
 from core.outage import install_outage_handling
 from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
-from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
+from core.plugins import ENTRY_POINT_GROUP, PluginManager
 from core.privacy.web import privacy
 from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
@@ -46,11 +46,11 @@ from core.web.transparency import transparency
 
 
 def create_app(config: Config, *, clock: Callable[[], float] | None = None,
-               builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> Flask:
+               builtin_dir: Path | None = None, entry_point_group: str = ENTRY_POINT_GROUP) -> Flask:
     """Build a station: open and migrate the database, load plugins, mount routes.
 
     ``clock`` (epoch seconds) is injected so tests can move time; plugin discovery
-    locations can be changed for tests.
+    can be changed for tests (another entry-point group, a folder of built-in plugins).
     """
     from sdk import API_VERSION
 
