@@ -74,6 +74,30 @@ def device_unavailable(state: str, kind: str, code: str, reason_code: str | None
                              device_reason=device_reason, reason_code=reason_code)
 
 
+def use_driver(kind: str, driver: Any | None, action: Callable[[Any], T]) -> T:
+    """Run ``action(driver)`` on a device of ``kind`` (None: the site has none), mapping every
+    HAL error to :class:`DeviceUnavailable` — the one mapping behind :meth:`StationDevices.use`,
+    also used by services handed a driver (the payment service's printer)."""
+    if driver is None:
+        raise device_unavailable(ABSENT, kind, "missing")
+    try:
+        if driver.status in (Status.CONNECTING, Status.NOT_READY, Status.ERROR):
+            driver.open()
+        return action(driver)
+    except DeviceFault as exc:
+        state = FAILED if exc.status_after is Status.READY else NOT_READY
+        raise device_unavailable(state, kind, exc.code, device_reason=exc.reason) from None
+    except DeviceBusy:
+        raise device_unavailable(BUSY, kind, "busy") from None
+    except DeviceNotReady:
+        raise device_unavailable(NOT_READY, kind, "not_ready", _reason_code(driver.status_reason),
+                                 driver.status_reason) from None
+    except DeviceTimeout:
+        raise device_unavailable(NOT_READY, kind, "not_ready", "no_answer") from None
+    except HalError as exc:
+        raise device_unavailable(FAILED, kind, "error", device_reason=str(exc)) from None
+
+
 class StationDevices:
     """The site's device inventory, its drivers and the idle heartbeat."""
 
@@ -114,25 +138,7 @@ class StationDevices:
         turns every HAL error into :class:`DeviceUnavailable`, telling absent, not ready (with
         the device's reason code), busy and failed apart, with messages in both languages.
         """
-        driver = self.driver_of_kind(kind, frozenset(capabilities))
-        if driver is None:
-            raise device_unavailable(ABSENT, kind, "missing")
-        try:
-            if driver.status in (Status.CONNECTING, Status.NOT_READY, Status.ERROR):
-                driver.open()
-            return action(driver)
-        except DeviceFault as exc:
-            state = FAILED if exc.status_after is Status.READY else NOT_READY
-            raise device_unavailable(state, kind, exc.code, device_reason=exc.reason) from None
-        except DeviceBusy:
-            raise device_unavailable(BUSY, kind, "busy") from None
-        except DeviceNotReady:
-            raise device_unavailable(NOT_READY, kind, "not_ready", _reason_code(driver.status_reason),
-                                     driver.status_reason) from None
-        except DeviceTimeout:
-            raise device_unavailable(NOT_READY, kind, "not_ready", "no_answer") from None
-        except HalError as exc:
-            raise device_unavailable(FAILED, kind, "error", device_reason=str(exc)) from None
+        return use_driver(kind, self.driver_of_kind(kind, frozenset(capabilities)), action)
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every device with its status and reason (no personal data)."""
