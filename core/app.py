@@ -30,6 +30,7 @@ from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
 from core.plugins import ENTRY_POINT_GROUP, PluginManager
 from core.privacy.web import privacy
+from core.records.web import records
 from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.site import record_site_changes
@@ -104,6 +105,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_simulators(app)
     install_payments(app)
     app.register_blueprint(privacy)
+    app.register_blueprint(records)
     simulated = is_simulated(config)
     install_formatting_filters(app)
 

@@ -19,6 +19,7 @@ CORE_FEATURE_MANIFESTS = {
     "console": CORE / "console" / "manifest.toml",
     "payments": CORE / "payments" / "manifest.toml",
     "privacy": CORE / "privacy" / "manifest.toml",
+    "records": CORE / "records" / "manifest.toml",
 }
 RESERVED_IDS = frozenset(CORE_FEATURE_MANIFESTS) | {"core", "station"}
 

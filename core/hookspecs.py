@@ -131,6 +131,26 @@ def open_observations(since: float, until: float) -> list[dict[str, Any]] | None
 
 
 @hookspec
+def citizen_records(identity: Any) -> list[dict[str, Any]] | None:
+    """What this plugin's partner system holds about the identified citizen, to compare with
+    the chip card ("accurate-clean-live"). ``identity`` is :func:`sdk.verified_identity`'s
+    object. Return ``[{"system": "simbank_kyc", "name": {"vi": ..., "en": ...},
+    "fields": {"full_name": ..., "date_of_birth": "YYYY-MM-DD", "sex": "male"|"female",
+    "address": ...}, "correctable": ["address", ...]}]`` (only the fields the system holds;
+    ``correctable``: those it accepts an update of from the station). (sdk 1.3)
+    """
+
+
+@hookspec
+def record_correction(system: str, field: str, value: str) -> dict[str, Any] | None:
+    """The citizen confirmed that ``system`` should take the chip card's ``value`` for
+    ``field``: send the update request to the partner system. Return ``{"reference": str,
+    "applied": bool}`` (``applied``: the system has already taken it), or None when
+    ``system`` is not this plugin's. The station audits the request. (sdk 1.3)
+    """
+
+
+@hookspec
 def cli_commands(group: click.Group) -> None:
     """Add ``station`` sub-commands: ``group`` is the plugin's own click group
     (``station <plugin id> ...``)."""

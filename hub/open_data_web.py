@@ -105,13 +105,36 @@ def planning() -> Any:
     latest_bp = _latest_by_ward(r for r in releases if r.statistic == "bp_category")
     latest_demand = next((r for r in reversed(releases) if r.statistic == "demand"), None)
     return render_template(
-        "hub/planning.html", error=error, budgets=budgets, csrf_token=session["csrf"],
+        "hub/planning.html", error=error, budgets=budgets, csrf_token=session["csrf"], quality=data_quality(),
         prevalence=prevalence_chart([(f"{r.ward}, {r.province} ({r.period})", open_data.prevalence(r))
                                      for r in latest_bp]),
         heatmap=demand_heatmap(latest_demand), demand=latest_demand,
         trend=trend_chart([(r.period, f"{r.ward}, {r.province}", open_data.prevalence(r))
                            for r in releases if r.statistic == "bp_category"]),
         username=session["staff"]), 400 if error else 200
+
+
+def data_quality() -> list[dict[str, Any]]:
+    """Per ward and month: record mismatches found, corrections filed, resolved (counts of
+    events, no person; from the stations' ``data_quality`` counts)."""
+    from peewee import fn
+
+    from hub.db import StatCount
+
+    rows = (StatCount.select(StatCount.province, StatCount.ward, StatCount.period, StatCount.cell,
+                             fn.SUM(StatCount.count).alias("total"))
+            .where(StatCount.statistic == "data_quality")
+            .group_by(StatCount.province, StatCount.ward, StatCount.period, StatCount.cell))
+    table: dict[tuple[str, str, str], dict[str, int]] = {}
+    for row in rows:
+        event = json.loads(row.cell).get("event", "")
+        counts = table.setdefault((row.province, row.ward, row.period), {"mismatch": 0, "correction": 0,
+                                                                        "resolved": 0})
+        if event in counts:
+            counts[event] += int(row.total)
+    return [{"province": p, "ward": w, "period": m, **counts}
+            for (p, w, m), counts in sorted(table.items(), key=lambda item: (item[0][2], item[0][0], item[0][1]),
+                                            reverse=True)]
 
 
 def _latest_by_ward(releases: Any) -> list[Release]:

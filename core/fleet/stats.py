@@ -54,7 +54,7 @@ def plugin_counts(station: Any, start: datetime, end: datetime) -> list[dict[str
         for row in rows if isinstance(rows, list) else []:
             cell = row.get("cell") if isinstance(row, dict) else None
             if (isinstance(row, dict) and isinstance(row.get("statistic"), str) and _NAME.match(row["statistic"])
-                    and row["statistic"] != "demand" and isinstance(cell, dict) and len(cell) <= 4
+                    and row["statistic"] not in ("demand", "data_quality") and isinstance(cell, dict) and len(cell) <= 4
                     and all(_NAME.match(str(k)) and isinstance(v, str) and len(v) <= 40 for k, v in cell.items())
                     and isinstance(row.get("count"), int) and not isinstance(row["count"], bool)
                     and row["count"] >= 0):
@@ -67,7 +67,10 @@ def collect_stats(station: Any, period: str) -> dict[str, Any]:
     """The month's counts for the hub, with the station's ward and province."""
     zone = ZoneInfo(station.config.site.get("timezone") or "Asia/Ho_Chi_Minh")
     start, end = month_bounds(period, zone)
-    counts = (demand_counts(start, end, zone) + plugin_counts(station, start, end))[:MAX_CELLS]
+    from core.records.service import quality_counts
+
+    counts = (demand_counts(start, end, zone) + plugin_counts(station, start, end)
+              + quality_counts(start.timestamp(), end.timestamp()))[:MAX_CELLS]
     site = station.config.site
     return {"period": period, "province": site.get("province") or "", "ward": site.get("ward") or "",
             "counts": counts}

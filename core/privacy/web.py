@@ -65,6 +65,11 @@ MY_DATA_PAGE = """{% extends "base.html" %}
   {% else %}<li>{{ pick('Chưa có ai.', 'Nobody yet.') }}</li>{% endfor %}</ul>
 </section>
 <section class="card">
+  <h2>{{ pick('Đối chiếu thông tin của tôi', 'Check my records') }}</h2>
+  <p>{{ pick('Xem các đơn vị (ngân hàng, điện, bảo hiểm…) có lưu thông tin của bạn khác với thẻ căn cước không, và yêu cầu cập nhật.', 'See whether partner systems hold details that differ from your ID card, and ask them to update.') }}</p>
+  <a class="button big" href="{{ url_for('records.index') }}" id="records-link">{{ pick('Đối chiếu thông tin', 'Check my records') }}</a>
+</section>
+<section class="card">
   <h2>{{ pick('Mang dữ liệu về', 'Take your data home') }}</h2>
   <a class="button big" href="{{ url_for('privacy.export') }}" id="export-link">{{ pick('Tải toàn bộ dữ liệu (JSON)', 'Download all my data (JSON)') }}</a>
 </section>

@@ -26,6 +26,29 @@ def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 
 @hookimpl
+def citizen_records(identity) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    from .kyc import records_for
+    from .views import bank
+
+    return records_for(identity, bank())
+
+
+@hookimpl
+def record_correction(system: str, field: str, value: str) -> dict[str, Any] | None:
+    from sdk import now, verified_identity
+
+    from .kyc import SYSTEM
+    from .views import bank
+
+    connector_ = bank()
+    identity = verified_identity()
+    if system != SYSTEM or identity is None or not hasattr(connector_, "request_kyc_update"):
+        return None
+    reference, applied = connector_.request_kyc_update(identity.id_number, field, value, now())
+    return {"reference": reference, "applied": applied}
+
+
+@hookimpl
 def citizen_data_export(citizen) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The station's records of the citizen's banking (balances stay with the bank)."""
     transfers = [{"id": t.id, "from_account": t.from_account, "to_bank_bin": t.to_bin, "to_kind": t.to_kind,

@@ -16,6 +16,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import peewee
 
@@ -206,10 +207,27 @@ class SimulatedCoreBanking(Simulator, CoreBanking):
         super().__init__(settings)
         self.bin = str(self.settings.get("bin", SIMULATED_BIN))
 
+    # -- customer record (KYC) -------------------------------------------------------------
+
+    def kyc_record(self, id_number: str) -> Any:
+        """The KYC record of the customer with ``id_number`` (plugins/banking/kyc.py), or None."""
+        from .kyc import kyc_record
+
+        return kyc_record(customer_key, id_number)
+
+    def request_kyc_update(self, id_number: str, field: str, value: str, now: float) -> tuple[str, bool]:
+        """Take the chip card's ``value`` for ``field``; (reference, applied at once)."""
+        from .kyc import update_kyc
+
+        return update_kyc(customer_key, id_number, field, value, now), True
+
     # -- seeding ---------------------------------------------------------------------------
 
     def ensure_seeded(self, now: float) -> None:
         """Create the seeded customers and histories once (safe under concurrency)."""
+        from .kyc import seed_kyc
+
+        seed_kyc(customer_key, now)
         if SimCustomer.select().where(SimCustomer.cif == SEED_CUSTOMERS[0].cif).exists():
             return
         try:

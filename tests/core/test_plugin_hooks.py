@@ -20,7 +20,7 @@ def test_every_hookspec_is_documented_and_implemented_by_the_example_plugin(exam
     module = _example(example_station)
     specs = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
              if hasattr(fn, "citizen_station_spec")]
-    assert len(specs) == 13
+    assert len(specs) == 15
     for name in specs:
         assert getattr(hookspecs, name).__doc__, f"hook {name} has no docstring"
         assert hasattr(module, name), f"example plugin does not implement {name}"

@@ -154,3 +154,20 @@ def test_open_data_pages_and_downloads(hub_apps, hub_clock):
     refused = client.post("/planning", data={"province": "Hà Nội", "ward": "Phường Hoàn Kiếm", "period": "2026-12",
                                              "statistic": "demand", "epsilon": "0.5", "csrf_token": token})
     assert refused.status_code == 400 and "budget" in refused.get_data(as_text=True)
+
+
+def test_the_planning_page_shows_data_quality_per_ward(hub_apps, hub_clock):
+    store_counts("st-0000000000000001", {"period": "2026-12", "province": "Hà Nội", "ward": "Phường Hoàn Kiếm",
+                                         "counts": [{"statistic": "data_quality", "count": 4,
+                                                     "cell": {"system": "bank_kyc", "field": "address",
+                                                              "event": "mismatch"}},
+                                                    {"statistic": "data_quality", "count": 1,
+                                                     "cell": {"system": "bank_kyc", "field": "address",
+                                                              "event": "correction"}}]}, hub_clock())
+    add_staff("lan", PASSWORD, hub_clock(), role="viewer")
+    client = hub_apps[0].test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf_token": token})
+    page = client.get("/planning").get_data(as_text=True)
+    table = page[page.index('id="data-quality"'):]
+    assert "<td>Phường Hoàn Kiếm, Hà Nội</td><td>2026-12</td><td>4</td><td>1</td><td>0</td>" in table
