@@ -24,6 +24,7 @@ from core.ownership import get_owned
 from core.permissions import public, requires
 from core.plugin_context import PluginIdentityError
 from core.station import StationInfo
+from core.text import Text
 from core.tiles import Panel, Tile
 from sdk.accessors import (
     CitizenView,
@@ -56,7 +57,7 @@ from sdk.privacy import (
 )
 
 #: The sdk version this station provides (semantic versioning); manifests declare a range.
-API_VERSION = "1.3.0"
+API_VERSION = "1.4.0"
 
 #: Marks a hook implementation: ``@hookimpl def home_tiles(citizen): ...`` (pluggy project
 #: ``citizen_station``; the hooks are in the reference's "Hooks" page).
@@ -69,5 +70,5 @@ __all__ = [
     "API_VERSION", "AuditReceipt", "PluginIdentityError", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
-    "pick", "plugin_settings", "public", "requires", "StationInfo",
+    "pick", "plugin_settings", "public", "requires", "StationInfo", "Text",
 ]
