@@ -131,6 +131,10 @@ def install_payments(app: Flask) -> PaymentService:
     app.extensions["payments"] = service
     app.register_blueprint(payments)
     if bank_settings.get("kind", "simulator") == "simulator":  # never mounted beside a real bank
+        from core.payments.models import BankSimTransfer
+
+        # the simulator's book exists only where the simulator runs (not in a real station's database)
+        BankSimTransfer.create_table(safe=True)
         app.register_blueprint(sim_bank)
     return service
 
