@@ -21,16 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import current_app
-
 from core.devices import ABSENT, BUSY, DEVICE_STATES, FAILED, NOT_READY, DeviceUnavailable
+from core.station import current_station
 from core.text import Text
 
 T = TypeVar("T")
 
 
 def _devices() -> Any:
-    return current_app.extensions["station"].devices
+    return current_station().devices
 
 
 def device(kind: str, capabilities: frozenset[str] = frozenset()) -> Any | None:
