@@ -8,7 +8,7 @@ A component (a plugin, or the station's own payments and VNeID login) gives the 
 supports — ``{"simulator": PrescriptionSimulator, "national": NationalPrescriptions}`` — and
 :func:`make_connector` builds the configured one, refusing an unknown kind with one message
 naming the key and the kinds available. ``sdk.connectors`` re-exports this module for plugins
-(:func:`connector` keeps one instance per station). A simulator says so: ``simulated = True``
+(``sdk.connectors.connector`` keeps one instance per station). A simulator says so: ``simulated = True``
 and a ``label`` shown to citizens, so simulated data is never presented as real.
 """
 
@@ -84,15 +84,5 @@ def station_connector(station: Any, name: str, kinds: Mapping[str, Factory]) -> 
     return instances[name]
 
 
-def connector(name: str, registry: Mapping[str, Factory]) -> Any:
-    """The current station's connector ``name``: ``registry[kind](settings)``, created once per station.
-
-    ``registry`` maps kinds to factories, e.g. ``{"simulator": PrescriptionSimulator}``.
-    """
-    from core.station import current_station
-
-    return station_connector(current_station(), name, registry)
-
-
-__all__ = ["Connector", "ConnectorUnavailable", "Simulator", "configured_kind", "connector", "make_connector",
+__all__ = ["Connector", "ConnectorUnavailable", "Simulator", "configured_kind", "make_connector",
            "station_connector"]

@@ -15,6 +15,20 @@ its own payments and VNeID login use too), re-exported unchanged since sdk 1.0.
 
 from __future__ import annotations
 
-from core.connectors import Connector, ConnectorUnavailable, Simulator, connector
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from core.connectors import _INSTANCES as _INSTANCES  # private; tests written against 1.x clear it
+from core.connectors import Connector, ConnectorUnavailable, Simulator, station_connector
+from core.station import current_station
+
+
+def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Connector]]) -> Any:
+    """The site's connector ``name``: ``registry[kind](settings)``, created once per station.
+
+    ``registry`` maps kinds to factories, e.g. ``{"simulator": PrescriptionSimulator}``.
+    """
+    return station_connector(current_station(), name, registry)
+
 
 __all__ = ["Connector", "ConnectorUnavailable", "Simulator", "connector"]
