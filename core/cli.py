@@ -173,7 +173,7 @@ def _trust_test_csca(home: Path) -> None:
 
 
 @station.command()
-@click.option("--safe-mode", is_flag=True, help="Load built-in plugins only.")
+@click.option("--safe-mode", is_flag=True, help="Load only the built-in plugins of core.builtins.SAFE_MODE_PLUGINS.")
 @click.option("--dev", is_flag=True, help="Flask development server with the reloader (not for production).")
 @click.option("--host", default=None, help="Address to listen on (default from station.toml).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default from station.toml).")
