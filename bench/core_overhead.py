@@ -116,7 +116,7 @@ def make_site(home: Path, threads: int) -> None:
     (probe / "manifest.toml").write_text(PROBE_MANIFEST)
     (probe / "__init__.py").write_text(PROBE_CODE)
     text = (home / "station.toml").read_text().replace("threads = 8", f"threads = {threads}")
-    text = text.replace('"banking"]\nsafe_mode', '"banking", "bench_probe"]\npaths = ["local-plugins"]\nsafe_mode')
+    text = text.replace('"banking"]\nsafe_mode', '"banking", "bench_probe"]\npaths = ["local-plugins"]\nallow_unsigned = true\nsafe_mode')
     (home / "station.toml").write_text(text)
 
 

@@ -35,6 +35,7 @@ from core.secrets import ensure_secrets, read_raw_key, signing_key
 from core.sessions import ServerSessionInterface
 from core.site import record_site_changes
 from core.station import Station
+from core.web.assist import assist
 from core.web.errors import install_error_handlers
 from core.web.guard import check_declared_access, install_guard
 from core.web.login import login
@@ -98,6 +99,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_translations(app, {r.id: r.path for r in plugins.records.values()})
     install_render_cache(app)
     app.register_blueprint(shell)
+    app.register_blueprint(assist)
     app.register_blueprint(transparency)
     app.register_blueprint(staff)
     app.register_blueprint(console)

@@ -194,6 +194,13 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     from core.payments.reconcile import start_reconciler
 
     station = app.extensions["station"]
+    from core.supply.trust import record_unsigned_switch
+
+    with app.app_context():
+        if record_unsigned_switch(config.allow_unsigned, station.audit, station.clock()) or config.allow_unsigned:
+            if config.allow_unsigned:
+                click.echo("warning: [plugins] allow_unsigned = true — plugins without a valid signature load "
+                           "on this site", err=True)
     station.devices.start()
     reconciler = start_reconciler(app)  # settles UNKNOWN payments by asking terminal or bank
     app.config["STATION_RESTART"] = _restart_later
@@ -319,7 +326,8 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
         return
     for s in summaries:
-        click.echo(f"{s['id']:<14} {s['state']:<15} {s['version'] or '-':<8} {s['publisher'] or '-'}")
+        unsigned = "" if s["signed"] else "  [no valid signature]"
+        click.echo(f"{s['id']:<14} {s['state']:<15} {s['version'] or '-':<8} {s['publisher'] or '-'}{unsigned}")
         for reason in s["reasons"]:
             click.echo(f"{'':<14} - {reason}")
 
@@ -359,6 +367,15 @@ def plugins_enable(ctx: click.Context, plugin_id: str) -> None:
 def plugins_disable(ctx: click.Context, plugin_id: str) -> None:
     """Disable a plugin for this site (persisted)."""
     _switch(ctx, plugin_id, False)
+
+
+def _attach_supply_commands() -> None:
+    from core.supply.cli import add_supply_commands
+
+    add_supply_commands(plugins)
+
+
+_attach_supply_commands()
 
 
 @station.group()

@@ -70,6 +70,14 @@ class _PluginsSchema(Schema):
     enabled = fields.List(fields.String(), load_default=list)
     paths = fields.List(fields.String(), load_default=list)
     safe_mode = fields.Boolean(load_default=False)
+    # supply chain (docs/supply-chain.md): publishers whose signed plugins this site installs,
+    # whether plugins without a valid signature may load, and the TUF repository's URL
+    allowed_publishers = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9-]{1,40}$")),
+                                     load_default=list)
+    allow_unsigned = fields.Boolean(load_default=False)
+    repository = fields.String(load_default="", validate=validate.Regexp(
+        r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?)?$",
+        error="must be empty (the enrolled hub) or an http(s) URL of a hub"))
 
 
 class _SessionsSchema(Schema):
@@ -179,6 +187,9 @@ class Config:
     connectors: dict[str, dict[str, Any]]
     plugin_settings: dict[str, dict[str, Any]]
     source: str = field(default="")
+    allowed_publishers: tuple[str, ...] = ()
+    allow_unsigned: bool = False
+    plugin_repository: str = ""
 
     @property
     def site_id(self) -> str:
@@ -250,6 +261,9 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         connectors=data["connectors"],
         plugin_settings=data["plugin_settings"],
         source=source,
+        allowed_publishers=tuple(data["plugins"]["allowed_publishers"]),
+        allow_unsigned=data["plugins"]["allow_unsigned"],
+        plugin_repository=data["plugins"]["repository"],
     )
 
 

@@ -47,6 +47,7 @@ from core.hookspecs import PROJECT_NAME
 from core.manifest import Manifest, load_manifest
 from core.permissions import access_of
 from core.plugin_context import acting_as, acting_plugin, plugin_of_caller
+from core.supply.trust import signature_of, site_plugin_paths
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ class PluginRecord:
     module: Any = None
     blueprints: list[Blueprint] = field(default_factory=list)
     undeclared_routes: list[str] = field(default_factory=list)
+    signed: bool = True
+    signature: str = ""  # "built-in", "signed by <publisher>" or why it has no valid signature
 
     def fail(self, state: State, reason: str) -> None:
         self.state = state
@@ -113,6 +116,8 @@ class PluginRecord:
             "category": m.category if m else None,
             "name": m.name if m else None,
             "reasons": list(self.reasons),
+            "signed": self.signed,
+            "signature": self.signature,
         }
 
 
@@ -181,6 +186,7 @@ class PluginManager:
     def _find_all(self) -> Iterator[PluginRecord]:
         if self.builtin_dir is not None:
             yield from self._find_in_folder(self.builtin_dir, BUILTIN_SOURCE, "plugins.")
+        site_plugin_paths(self.config.home)  # signed installs: SITE/plugins/<id>/current on the path
         installed = list(self._find_installed())
         # the station's own plugins first: an installed plugin cannot take a built-in's id
         yield from (record for record in installed if record.source == BUILTIN_SOURCE)
@@ -210,7 +216,7 @@ class PluginManager:
             else:
                 source = f"installed ({dist.name} {dist.version})" if dist else "installed"
             record = PluginRecord(ep.name, source, ep.value, None)
-            path = _package_dir(ep.module)
+            path = _dist_package_dir(dist, ep.module) or _package_dir(ep.module)
             if path is None:
                 record.fail(State.INVALID, f"entry point {ep.name} = {ep.value}: module {ep.module!r} not found")
             else:
@@ -239,6 +245,12 @@ class PluginManager:
             return
         manifest = record.manifest
         record.enabled = switches.get(record.id, record.id in self.config.enabled_plugins)
+        signature = signature_of(record.source, record.path, record.id, self.config.home)
+        record.signed, record.signature = signature.signed, signature.text
+        if not signature.signed and not self.config.allow_unsigned:
+            record.fail(State.INVALID, f"no valid signature: {signature.text}; install it with `station plugins "
+                                       "install`, or set [plugins] allow_unsigned = true for this site")
+            return
         if not manifest.supports_sdk(self.api_version):
             record.fail(State.INCOMPATIBLE, f"needs sdk {manifest.sdk}; this station provides {self.api_version}")
             return
@@ -465,6 +477,15 @@ def loads_in_safe_mode(record: PluginRecord) -> bool:
 
 def _canonical(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _dist_package_dir(dist: Any, module: str) -> Path | None:
+    """The module's folder inside the entry point's own distribution (not whatever an earlier
+    import of the same name left in ``sys.modules``)."""
+    if dist is None or not hasattr(dist, "locate_file"):
+        return None
+    folder = Path(str(dist.locate_file(module.replace(".", "/"))))
+    return folder if (folder / "manifest.toml").exists() else None
 
 
 def _package_dir(module: str) -> Path | None:

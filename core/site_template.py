@@ -61,6 +61,12 @@ threads = 8
 # enabled until a manager disables it).
 enabled = []
 safe_mode = false
+# Partner plugins are installed signed, through the hub (docs/supply-chain.md):
+# `station plugins install ID`. Only these publishers' plugins are accepted:
+allowed_publishers = []
+# A plugin without a valid signature (pip-installed by hand, a development folder) loads only
+# when this is true; the change is audited and the console and the hub show a warning.
+allow_unsigned = false
 
 [sessions]
 idle_seconds = 120          # a citizen's session ends after this much inactivity

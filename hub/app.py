@@ -17,6 +17,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     from hub.console import console
     from hub.open_data_web import open_data_pages
     from hub.sensorthings import sensorthings
+    from hub.supply.web import tuf_api
     from hub.web import api
 
     open_hub_database(config.database_url)
@@ -28,6 +29,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
                              "config_signer": load_config_signer(config)}
     app.register_blueprint(api)
     app.register_blueprint(console)
+    app.register_blueprint(tuf_api)
     app.register_blueprint(open_data_pages)
     app.register_blueprint(sensorthings)
 

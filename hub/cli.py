@@ -171,6 +171,16 @@ def config_groups(station_id: str, groups: tuple[str, ...]) -> None:
     click.echo(f"{station_id}: groups {', '.join(groups) or 'none'}")
 
 
+def _add_supply_commands() -> None:
+    from hub.supply.cli import publisher_group, rollout_group, tuf_group
+
+    for group in (tuf_group, publisher_group, rollout_group):
+        hub.add_command(group)
+
+
+_add_supply_commands()
+
+
 @hub.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=int)

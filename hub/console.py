@@ -195,3 +195,29 @@ def _format_time(epoch: float | None) -> str:
     return local.strftime("%d/%m/%Y %H:%M")
 
 
+
+
+@console.get("/rollouts")
+@staff_required
+def rollouts_page() -> Any:
+    """Staged plugin rollouts: stage, state, each station's state, and their history."""
+    from hub.db import HubEvent, Rollout
+    from hub.supply.rollout import rollout_summary
+
+    rollouts = [rollout_summary(r) for r in Rollout.select().order_by(Rollout.id.desc()).limit(50)]
+    events = list(HubEvent.select().where(HubEvent.action.startswith("rollout.")).order_by(HubEvent.id.desc())
+                  .limit(100))
+    sites = {s["id"]: s["site_id"] for s in service.fleet_overview(_now())}
+    return render_template("hub/rollouts.html", rollouts=rollouts, events=events, sites=sites,
+                           csrf_token=session["csrf"], when=_format_time, username=session["staff"])
+
+
+@console.post("/rollouts/<int:rollout_id>/rollback")
+@staff_required(role="admin")
+def rollout_rollback(rollout_id: int) -> Any:
+    """One action: every station offered the version goes back to the previous one (audited)."""
+    from hub.supply.rollout import rollback
+
+    _check_csrf()
+    rollback(rollout_id, _now(), session["staff"])
+    return redirect(url_for("hub_console.rollouts_page"))

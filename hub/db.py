@@ -236,6 +236,92 @@ class StationUsage(HubModel):
 LATER_TABLES.append(StationUsage)
 
 
+# ---- plugin supply chain (hub migration 0002, issue 19) ------------------------------
+
+
+class TufMetadata(HubModel):
+    """One signed version of one TUF role's metadata, byte for byte as served."""
+
+    role = peewee.CharField(max_length=64)
+    version = peewee.IntegerField()
+    body = peewee.BlobField()
+    expires = peewee.DoubleField()
+    created_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_tuf_metadata"
+        primary_key = peewee.CompositeKey("role", "version")
+
+
+class TufTarget(HubModel):
+    """A published plugin wheel (immutable once stored), at its TUF target path."""
+
+    path = peewee.CharField(max_length=300, primary_key=True)
+    sha256 = peewee.CharField(max_length=64)
+    length = peewee.BigIntegerField()
+    body = peewee.BlobField()
+    publisher = peewee.CharField(max_length=64, index=True)
+    uploaded_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "hub_tuf_targets"
+
+
+class Publisher(HubModel):
+    """A partner publisher: a delegated targets role ``plugins/<id>/*`` with its key."""
+
+    id = peewee.CharField(max_length=64, primary_key=True)
+    name = peewee.CharField(max_length=200)
+    keyid = peewee.CharField(max_length=64)
+    public_key = peewee.TextField()
+    added_at = peewee.DoubleField()
+    removed_at = peewee.DoubleField(null=True)
+
+    class Meta:
+        table_name = "hub_publishers"
+
+
+class Rollout(HubModel):
+    """A plugin version going to the fleet stage by stage (see hub/supply/rollout.py)."""
+
+    id = peewee.AutoField()
+    plugin_id = peewee.CharField(max_length=64, index=True)
+    publisher = peewee.CharField(max_length=64)
+    version = peewee.CharField(max_length=64)
+    previous_version = peewee.CharField(max_length=64, null=True)
+    stages = peewee.TextField()  # JSON list of stage names: group names or "all"
+    stage = peewee.IntegerField(default=0)
+    state = peewee.CharField(max_length=16)  # running | halted | done | rolled_back
+    hold_seconds = peewee.DoubleField()
+    failure_threshold = peewee.DoubleField()
+    stage_started_at = peewee.DoubleField()
+    created_at = peewee.DoubleField()
+    created_by = peewee.CharField(max_length=128)
+    updated_at = peewee.DoubleField()
+    reason = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "hub_rollouts"
+
+
+class RolloutStation(HubModel):
+    """A station's place in a rollout: its stage, when it was offered the version, its health."""
+
+    rollout_id = peewee.IntegerField()
+    station_id = peewee.CharField(max_length=32)
+    stage = peewee.IntegerField()
+    offered_at = peewee.DoubleField(null=True)
+    healthy_since = peewee.DoubleField(null=True)
+    status = peewee.CharField(max_length=16, default="pending")  # pending | offered | healthy | failed
+
+    class Meta:
+        table_name = "hub_rollout_stations"
+        indexes = ((("rollout_id", "station_id"), True),)
+
+
+LATER_TABLES.extend([TufMetadata, TufTarget, Publisher, Rollout, RolloutStation])
+
+
 # ---- planning statistics and open data (hub migration 0006) ---------------------------
 
 

@@ -108,6 +108,10 @@ def receive_message(station_id: str, message: dict[str, Any], now: float) -> boo
                 check_reported_log(station_id, body.get("checkpoint"), now)
                 before = (json.loads(previous) if previous else {}).get("devices")
                 check_devices(station_id, before, body.get("devices"), now)
+                from hub.supply.rollout import on_heartbeat
+
+                touch(station_id, now)  # heard from now, before its rollout stage is judged
+                on_heartbeat(station_id, now)
         elif fresh and kind == "usage":
             store_usage(station_id, body, float(created))
         elif fresh and kind == "observations":
@@ -170,7 +174,7 @@ def store_usage(station_id: str, body: dict[str, Any], created: float) -> None:
 
 def _clean_health(body: dict[str, Any]) -> dict[str, Any]:
     """Keep the health fields the hub understands (no personal data is ever sent)."""
-    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id", "site")
+    allowed = ("version", "plugins", "devices", "disk", "checkpoint", "site_id", "site", "unsigned_allowed")
     return {key: body[key] for key in allowed if key in body}
 
 
@@ -300,6 +304,10 @@ def fleet_overview(now: float, offline_after: float = 300.0) -> list[dict[str, A
                      "last_seen": station.last_seen,
                      "online": station.last_seen is not None and now - station.last_seen <= offline_after,
                      "version": health.get("version"), "plugins": health.get("plugins") or {},
+                     "unsigned_allowed": bool(health.get("unsigned_allowed")),
+                     "unsigned_plugins": sorted(pid for pid, p in (health.get("plugins") or {}).items()
+                                                if isinstance(p, dict) and p.get("signed") is False
+                                                and p.get("state") == "active"),
                      "disk": health.get("disk"), "checkpoint": health.get("checkpoint"),
                      "attention": attention, "alerts": open_alerts.get(station.id, 0),
                      "config": ({"version": reports[station.id].version, "status": reports[station.id].status}

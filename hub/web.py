@@ -91,6 +91,20 @@ def desired_config() -> Response:
     return Response(note, status=200, content_type="text/plain; charset=utf-8", headers={"ETag": etag})
 
 
+@api.get("/api/v1/plugins")
+def plugin_offers() -> Response:
+    """The plugin versions this station should run (staged rollouts), as a note signed by the
+    hub's configuration key; asking records the offer (docs/supply-chain.md)."""
+    from hub.supply.rollout import signed_offers
+
+    station_id = _signed_station()
+    now = _hub()["clock"]()
+    with hub_database.atomic():
+        note = signed_offers(station_id, _hub()["config_signer"], now)
+        service.touch(station_id, now)
+    return Response(note, status=200, content_type="text/plain; charset=utf-8")
+
+
 @api.post("/add-checkpoint")
 def witness_add_checkpoint() -> Response:
     """C2SP tlog-witness add-checkpoint (authenticated by the checkpoint's own signature)."""

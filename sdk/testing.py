@@ -157,6 +157,9 @@ def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: Fak
         if plugins is None:
             plugins = _all_plugin_ids(options.get("builtin_dir"), config_fields.get("plugin_paths", ()),
                                       options.get("entry_point_group"))
+        # a test station is a development station: plugins from folders and editable installs
+        # carry no signature (docs/supply-chain.md), so it allows unsigned plugins unless told not to
+        config_fields.setdefault("allow_unsigned", True)
         config = config.with_overrides(enabled_plugins=tuple(plugins), **config_fields)
         app = create_app(config, clock=station_clock, **options)
         app.config["TESTING"] = True

@@ -52,6 +52,8 @@ def plugin_view(record: PluginRecord, lang: str) -> dict[str, Any]:
         "can_enable": record.state not in CANNOT_ENABLE,
         "restart_required": needs_restart(record),
         "running": record.state is State.ACTIVE and record.enabled,
+        "signed": record.signed, "signature": record.signature,
+        "signed_by": record.signature.removeprefix("signed by ") if record.signature.startswith("signed by ") else "",
     }
 
 
@@ -66,7 +68,9 @@ def index() -> str:
     station = current_station()
     lang = current_language()
     plugins = [plugin_view(r, lang) for r in sorted(station.plugins.records.values(), key=lambda r: r.id)]
-    return render_template("console/plugins.html", plugins=plugins, page="plugins",
+    unsigned_allowed = station.config.allow_unsigned
+    return render_template("console/plugins.html", plugins=plugins, page="plugins", unsigned_allowed=unsigned_allowed,
+                           unsigned_running=[p["id"] for p in plugins if not p["signed"] and p["running"]],
                            restart_available=callable(current_app.config.get(RESTART_HOOK)),
                            any_restart=any(p["restart_required"] for p in plugins))
 

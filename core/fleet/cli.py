@@ -77,6 +77,17 @@ def config(ctx: click.Context) -> None:
     _say_config(outcome)
 
 
+@hub_group.command("plugins")
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    """Fetch the hub's plugin offers (staged rollouts) and install what changed, signed."""
+    app, client = _client(ctx)
+    with app.app_context():
+        lines = client.pull_plugins()
+        _flush(client)
+    click.echo("\n".join(lines) if lines else "plugin offers unchanged")
+
+
 def _say_config(outcome: Any) -> None:
     if outcome.status == "applied":
         click.echo(f"configuration {outcome.version} applied" + "".join(f"\n  {c}" for c in outcome.changes))
@@ -108,6 +119,12 @@ def agent(ctx: click.Context, interval: float, once: bool) -> None:
                 client.witness()
             except StationError as error:
                 click.echo(f"witness: {error}", err=True)
+            try:
+                for line in client.pull_plugins():
+                    click.echo(f"plugins: {line}")
+                _flush(client)
+            except StationError as error:
+                click.echo(f"plugins: {error}", err=True)
             try:
                 outcome = client.pull_config()
                 if outcome.status != "unchanged":

@@ -149,6 +149,32 @@ class HubClient:
                                            "problems": outcome.problems})
         return outcome
 
+    # ---- plugin rollouts (docs/supply-chain.md) ---------------------------------------
+
+    def pull_plugins(self, installer: Any = None) -> list[str]:
+        """Fetch the hub's signed plugin offers and install what changed through the TUF client."""
+        from core.audit.api import os_actor
+        from core.supply.installer import Installer
+        from core.supply.offers import apply_offers, open_offers
+
+        link = self.link()
+        row = desired_state()
+        if not row.config_key:
+            raise HubRefused("this station has no hub configuration key: enrol again to receive plugin offers")
+        url = f"{link.hub_url}/api/v1/plugins"
+        headers = sign_request("GET", url, b"", self._key, link.station_id, int(self._now()))
+        status, text = self.transport("GET", url, headers, b"")
+        if status >= 500:
+            raise HubUnreachable(f"the hub answered {status}; try again later")
+        if status != 200:
+            raise HubRefused(f"the hub refused the plugin offers request ({status}): {_error_of(text)}")
+        version, offers = open_offers(text, row.config_key, link.station_id)
+        installer = installer or Installer(self.station, actor=f"hub ({os_actor()})")
+        lines = apply_offers(self.station, version, offers, installer)
+        if lines:
+            self.enqueue_heartbeat()
+        return lines
+
     # ---- outbox --------------------------------------------------------------------
 
     def enqueue(self, kind: str, body: dict[str, Any]) -> str:
@@ -270,8 +296,11 @@ def collect_health(station: Any) -> dict[str, Any]:
         station_version = version("citizen-station")
     except PackageNotFoundError:
         station_version = "unknown"
-    plugins = {r.id: {"state": r.state.value, "enabled": r.enabled, "version": getattr(r.manifest, "version", None)}
+    plugins = {r.id: {"state": r.state.value, "enabled": r.enabled, "version": getattr(r.manifest, "version", None),
+                      "signed": r.signed}
                for r in station.plugins.records.values()}
+    for plugin_id, outcome in _install_outcomes().items():
+        plugins.setdefault(plugin_id, {})["install"] = outcome
     devices = {d["id"]: {"kind": d["kind"], "status": d["status"], "reason": d["reason"]}
                for d in station.devices.statuses()}
     usage = shutil.disk_usage(station.config.home)
@@ -282,7 +311,29 @@ def collect_health(station: Any) -> dict[str, Any]:
     place = {key: site.get(key) for key in ("name_vi", "province", "ward", "latitude", "longitude")
              if site.get(key) not in (None, "")}
     return {"site_id": station.config.site_id, "version": station_version, "plugins": plugins, "devices": devices,
-            "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint, "site": place}
+            "disk": {"total": usage.total, "free": usage.free}, "checkpoint": checkpoint, "site": place,
+            "unsigned_allowed": bool(station.config.allow_unsigned)}
+
+
+def _install_outcomes() -> dict[str, dict[str, Any]]:
+    """The last install outcome of each signed plugin (what a staged rollout waits for)."""
+    import peewee
+
+    from core.supply.models import PluginInstall
+
+    try:
+        rows = list(PluginInstall.select(PluginInstall.plugin_id, PluginInstall.last_outcome))
+    except peewee.DatabaseError:
+        return {}
+    outcomes = {}
+    for row in rows:
+        try:
+            outcome = json.loads(row.last_outcome or "{}")
+        except ValueError:
+            continue
+        if isinstance(outcome, dict) and outcome:
+            outcomes[row.plugin_id] = outcome
+    return outcomes
 
 
 USAGE_DAYS = 14

@@ -9,7 +9,7 @@ from core.sessions import is_https
 
 HSTS = "max-age=31536000; includeSubDomains"
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+                           "media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 def add_security_headers(response: Response) -> Response:

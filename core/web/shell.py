@@ -64,7 +64,17 @@ def shell_context() -> dict[str, Any]:
     """Layout values every page needs beyond the app's: is a citizen here, My data link."""
     user = flask_login.current_user._get_current_object()
     citizen = bool(user and user.is_authenticated and getattr(user, "kind", "") == "citizen")
-    return {"citizen_logged_in": citizen, "my_data_url": my_data_url() if citizen else None}
+    return {"citizen_logged_in": citizen, "my_data_url": my_data_url() if citizen else None,
+            "citizen_name": _greeting_name() if citizen else None,
+            "card_reminder": request.args.get("bye") == "card" and not citizen}
+
+
+def _greeting_name() -> str | None:
+    """The name the card or VNeID proved, for "Xin chào, …" (only while that citizen is logged in)."""
+    from core.identity.session_identity import load_identity
+
+    identity = load_identity()
+    return identity.full_name if identity and identity.full_name else None
 
 
 @shell.route("/lang", methods=["POST"])
@@ -121,13 +131,16 @@ def finish() -> Response:
     ended (the button, or the idle countdown).
     """
     user = flask_login.current_user
+    with_card = False
     if user.is_authenticated and getattr(user, "kind", "") == "citizen":
+        with_card = session.get("_method") == "card"
         try:
             record_session_end(user.citizen_id, request.form.get("reason", "finish"))
         except Exception as exc:  # noqa: BLE001 — leaving must always work, even if the log is down
             log.warning("session end not audited: %s", type(exc).__name__)
     logout()
-    response = redirect(url_for("shell.home"))
+    # the card may still be on the reader: the home page reminds the citizen to take it
+    response = redirect(url_for("shell.home", bye="card") if with_card else url_for("shell.home"))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
@@ -160,5 +173,8 @@ def healthz() -> tuple[Response, int]:
     from core.health import station_health
 
     body, status = station_health(current_station())
+    from core.speech import state as speech_state
+
+    body["read_aloud"] = speech_state()
     body["user"] = "authenticated" if flask_login.current_user.is_authenticated else "anonymous"
     return jsonify(body), status

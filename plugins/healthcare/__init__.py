@@ -24,6 +24,9 @@ def register_routes(registrar: Any) -> None:
 @hookimpl
 def startup(station: Any) -> None:
     site.remember_site(station.site_id)
+    from .videocall import parse_ice_servers
+
+    parse_ice_servers(station.settings.get("ice_servers", ""))  # a bad value fails the plugin, naming it
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .models import Booking, InsuranceCard, RxOrder, Screening, ShopOrder
+from .models import Booking, InsuranceCard, RxOrder, Screening, ShopOrder, VideoCall, VideoSignal
 
 
 def _iso(at: float | None) -> str | None:
@@ -29,10 +29,16 @@ def export(citizen_id: int) -> dict[str, Any]:
         "teleconsultations": [{"doctor": b.doctor_name, "start": _iso(b.start), "state": b.state,
                                "shared_screening": b.screening_id is not None}
                               for b in Booking.select().where(Booking.citizen_id == citizen_id).order_by(Booking.id)],
+        "video_calls": [{"started": _iso(c.created_at), "answered": _iso(c.answered_at), "ended": _iso(c.ended_at),
+                         "state": c.state}
+                        for c in VideoCall.select().where(VideoCall.citizen_id == citizen_id).order_by(VideoCall.id)],
     }
 
 
 def erase(citizen_id: int) -> None:
     """Delete the citizen's rows (the audit log keeps only references)."""
-    for model in (Screening, InsuranceCard, RxOrder, ShopOrder, Booking):
+    calls = [c.id for c in VideoCall.select(VideoCall.id).where(VideoCall.citizen_id == citizen_id)]
+    if calls:
+        VideoSignal.delete().where(VideoSignal.call_id.in_(calls)).execute()
+    for model in (Screening, InsuranceCard, RxOrder, ShopOrder, Booking, VideoCall):
         model.delete().where(model.citizen_id == citizen_id).execute()

@@ -112,4 +112,32 @@ class Booking(Model):
         table_name = "healthcare_booking"
 
 
-ALL_MODELS = (Screening, RxOrder, ShopOrder, Booking)
+class VideoCall(Model):
+    """A live video consultation from the kiosk: waiting → active → ended. No media is kept."""
+
+    citizen_id = peewee.IntegerField(index=True)
+    state = peewee.CharField(max_length=16, default="waiting")
+    created_at = peewee.DoubleField()
+    answered_at = peewee.DoubleField(null=True)
+    ended_at = peewee.DoubleField(null=True)
+    ended_by = peewee.CharField(max_length=16, null=True)   # citizen | doctor | timeout
+    kiosk_seen_at = peewee.DoubleField(null=True)            # the kiosk page's last poll (10 s grain)
+
+    class Meta:
+        table_name = "healthcare_video_call"
+
+
+class VideoSignal(Model):
+    """One WebRTC signalling message (offer, answer, ice, bye) while the call lasts."""
+
+    call_id = peewee.IntegerField(index=True)
+    sender = peewee.CharField(max_length=8)   # kiosk | doctor
+    kind = peewee.CharField(max_length=8)
+    body = peewee.TextField()
+    created_at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "healthcare_video_signal"
+
+
+ALL_MODELS = (Screening, RxOrder, ShopOrder, Booking, VideoCall, VideoSignal)

@@ -24,6 +24,7 @@ class Step:
     title: dict[str, str]
     instructions: tuple[dict[str, str], ...]
     channels: Mapping[str, str]          # HAL channel -> screening value key
+    seconds: int = 20                    # about how long the device measures (the progress bar)
 
 
 STEPS: tuple[Step, ...] = (
@@ -33,23 +34,23 @@ STEPS: tuple[Step, ...] = (
         _t("Quấn vòng bít vào bắp tay trái, mép dưới cách khuỷu tay 2 cm, ngang tim.",
            "Wrap the cuff on your left upper arm, 2 cm above the elbow, level with your heart."),
         _t("Giữ yên, không nói chuyện trong khi máy đo.", "Keep still and do not talk while it measures.")),
-        {"systolic": "systolic", "diastolic": "diastolic", "pulse": "bp_pulse"}),
+        {"systolic": "systolic", "diastolic": "diastolic", "pulse": "bp_pulse"}, seconds=45),
     Step("pulse_oximeter", _t("Oxy trong máu và mạch", "Oxygen and pulse"), (
         _t("Đặt ngón trỏ vào kẹp đo, móng tay hướng lên.", "Put your index finger in the clip, nail up."),
         _t("Để tay yên trên bàn cho đến khi có kết quả.", "Rest your hand on the desk until the result shows.")),
-        {"spo2": "spo2", "pulse": "pulse"}),
+        {"spo2": "spo2", "pulse": "pulse"}, seconds=15),
     Step("thermometer", _t("Nhiệt độ", "Temperature"), (
         _t("Đưa trán lại gần nhiệt kế, cách khoảng 3–5 cm.", "Bring your forehead 3–5 cm from the thermometer."),
         _t("Vén tóc khỏi trán nếu cần.", "Move hair away from your forehead if needed.")),
-        {"body_temperature": "temperature"}),
+        {"body_temperature": "temperature"}, seconds=5),
     Step("scale", _t("Cân nặng", "Weight"), (
         _t("Bỏ giày dép và vật nặng trong túi.", "Take off your shoes and empty heavy pockets."),
         _t("Đứng giữa bàn cân, đứng yên.", "Stand still in the middle of the scale.")),
-        {"weight": "weight"}),
+        {"weight": "weight"}, seconds=8),
     Step("height_rod", _t("Chiều cao", "Height"), (
         _t("Đứng thẳng dưới thước đo, gót chân sát nhau, mắt nhìn thẳng.",
            "Stand straight under the rod, heels together, looking ahead."),),
-        {"height": "height"}),
+        {"height": "height"}, seconds=8),
 )
 STEP_KINDS = tuple(step.kind for step in STEPS)
 
@@ -115,3 +116,16 @@ def next_step(done: Mapping[str, str]) -> str | None:
 def empty_vitals() -> dict[str, Any]:
     """The starting content of a screening's encrypted ``vitals``."""
     return {"values": {}, "devices": {}, "steps": {}}
+
+
+#: What each result means, in plain words, shown under the value.
+MEANING: dict[str, dict[str, str]] = {
+    "blood_pressure": _t("Sức ép của máu lên thành mạch: số trên khi tim co bóp, số dưới khi tim nghỉ.",
+                         "How hard your blood pushes on the vessels: the top number while the heart beats, "
+                         "the bottom one while it rests."),
+    "spo2": _t("Lượng oxy máu của bạn đang mang đi khắp cơ thể.", "How much oxygen your blood is carrying."),
+    "pulse": _t("Số lần tim đập trong một phút.", "How many times your heart beats in a minute."),
+    "temperature": _t("Nhiệt độ cơ thể, đo ở trán.", "Your body temperature, measured at the forehead."),
+    "bmi": _t("Cân nặng so với chiều cao, cho biết bạn gầy, cân đối hay thừa cân.",
+              "Your weight for your height: underweight, healthy or overweight."),
+}

@@ -85,7 +85,8 @@ def station_config(home: Path, idle_seconds: int = 120, extra_plugin_paths: bool
     (home / "station.toml").write_text("# written by tests/browser/station_server.py\n", encoding="utf-8")
     config = config_from_dict(raw, home, str(home / "station.toml"))
     # plugin paths in the file are relative to home; ours are absolute
-    return config.with_overrides(plugin_paths=(FIXTURE_PLUGINS,) if extra_plugin_paths else ())
+    return config.with_overrides(plugin_paths=(FIXTURE_PLUGINS,) if extra_plugin_paths else (),
+                                 allow_unsigned=bool(extra_plugin_paths))
 
 
 def trust_test_csca(home: Path) -> None:

@@ -68,10 +68,18 @@ def test_station_plugins_list_shows_installed_plugin_failed(installed_broken_plu
     config = (home / "station.toml").read_text().replace('"banking"]', '"banking", "acme_broken"]')
     (home / "station.toml").write_text(config)
     env = dict(os.environ, PYTHONPATH=str(installed_broken_plugin))
-    result = subprocess.run([sys.executable, "-m", "core.cli", "--home", str(home), "plugins", "list", "--json"],
-                            capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
-    listed = {p["id"]: p for p in json.loads(result.stdout)}
+
+    def listed_plugins() -> dict:
+        result = subprocess.run([sys.executable, "-m", "core.cli", "--home", str(home), "plugins", "list", "--json"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return {p["id"]: p for p in json.loads(result.stdout)}
+
+    # installed by hand: no signature, so it is not even imported until the site allows unsigned plugins
+    strict = listed_plugins()["acme_broken"]
+    assert strict["state"] == "invalid" and not strict["signed"] and "no valid signature" in strict["reasons"][0]
+    (home / "station.toml").write_text(config.replace('"acme_broken"]', '"acme_broken"]\nallow_unsigned = true', 1))
+    listed = listed_plugins()
     assert listed["acme_broken"]["state"] == "failed"
     assert listed["acme_broken"]["publisher"] == "ACME Pharmacy JSC"
     assert "licence server unreachable" in listed["acme_broken"]["reasons"][0]

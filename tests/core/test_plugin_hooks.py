@@ -125,6 +125,7 @@ def test_cli_commands_hook_adds_a_station_subcommand(tmp_path, fixture_plugins_d
     assert main(["--home", str(home), "init"]) == 0
     config = (home / "station.toml").read_text()
     config = config.replace("enabled = []", f'enabled = ["fx_example"]\npaths = ["{fixture_plugins_dir}"]')
+    config = config.replace("allow_unsigned = false", "allow_unsigned = true")
     (home / "station.toml").write_text(config)
     capsys.readouterr()
     assert main(["--home", str(home), "fx_example", "hello", "Lan"]) == 0

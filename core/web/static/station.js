@@ -32,10 +32,23 @@
       lastPing = Date.now();
       fetch("/ping", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
     };
+    // The overlay is opaque and everything behind it is hidden from assistive technology and
+    // made inert, so a passer-by sees no personal data while the countdown runs.
+    var behind = Array.prototype.slice.call(body.children).filter(function (el) {
+      return el !== overlay && el.tagName !== "SCRIPT";
+    });
+    var cover = function (on) {
+      overlay.hidden = !on;
+      body.classList.toggle("idle-covered", on);
+      behind.forEach(function (el) {
+        if (on) { el.setAttribute("aria-hidden", "true"); el.inert = true; }
+        else { el.removeAttribute("aria-hidden"); el.inert = false; }
+      });
+    };
     var reset = function () {
       if (ended) { return; }
       last = Date.now();
-      if (overlay && !overlay.hidden) { overlay.hidden = true; ping(); }
+      if (overlay && !overlay.hidden) { cover(false); ping(); }
       else if (Date.now() - lastPing > 15000) { ping(); }
     };
     ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
@@ -47,13 +60,70 @@
     if (finishNow) { finishNow.addEventListener("click", function () { ended = true; finish("finish"); }); }
     window.setInterval(function () {
       if (ended) { return; }
+      // a page where the citizen talks rather than taps (a video call) keeps the session alive
+      if (document.querySelector('[data-keep-awake="on"]')) { reset(); return; }
       var left = Math.ceil(idle - (Date.now() - last) / 1000);
       if (left <= 0) { ended = true; finish("idle"); return; }
       if (left <= warnAt && overlay) {
-        if (overlay.hidden) { overlay.hidden = false; if (stay) { stay.focus(); } }
+        if (overlay.hidden) { cover(true); if (stay) { stay.focus(); } }
         if (counter) { counter.textContent = String(left); }
       }
     }, 250);
+  }
+
+  // ---- "call staff": raise the alert without leaving the page --------------------------
+  var helpForm = document.getElementById("help-form");
+  var helpStatus = document.getElementById("help-status");
+  if (helpForm && helpStatus) {
+    helpForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch(helpForm.action, { method: "POST", body: new FormData(helpForm), credentials: "same-origin",
+                               headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (j) { helpStatus.textContent = j.message || ""; helpStatus.hidden = false; })
+        .catch(function () { helpForm.submit(); });
+    });
+  }
+
+  // ---- read aloud: the page's marked instructions (else its heading and lead) ------------
+  var readButton = document.getElementById("read-aloud");
+  if (readButton) {
+    var player = null;
+    var pageText = function () {
+      var regions = document.querySelectorAll("main [data-read-aloud]");
+      var h1 = document.querySelector("main h1");
+      var parts = [];
+      var inRegion = h1 && Array.prototype.some.call(regions, function (r) { return r.contains(h1); });
+      if (h1 && !inRegion) { parts.push(h1.innerText); }
+      if (regions.length) {
+        regions.forEach(function (r) { parts.push(r.innerText); });
+      } else {
+        var lead = document.querySelector("main .lead, main .subtitle");
+        if (lead) { parts.push(lead.innerText); }
+      }
+      return parts.join(". ").replace(/\s+/g, " ").trim().slice(0, 780);
+    };
+    var stop = function () {
+      if (player) { player.pause(); player = null; }
+      readButton.setAttribute("aria-pressed", "false");
+    };
+    readButton.addEventListener("click", function () {
+      if (player) { stop(); return; }
+      readButton.setAttribute("aria-pressed", "true");
+      fetch("/speech", { method: "POST", credentials: "same-origin",
+                         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+                         body: JSON.stringify({ text: pageText(), lang: readButton.getAttribute("data-lang") }) })
+        .then(function (r) { if (!r.ok) { throw new Error("speech " + r.status); } return r.blob(); })
+        .then(function (blob) {
+          player = new Audio(URL.createObjectURL(blob));
+          player.addEventListener("ended", stop);
+          return player.play();
+        })
+        .catch(function () {
+          stop();
+          if (helpStatus) { helpStatus.textContent = readButton.getAttribute("data-failed-text"); helpStatus.hidden = false; }
+        });
+    });
   }
 
   // ---- on-screen keypad -----------------------------------------------------------------
@@ -161,11 +231,47 @@
 
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
+  // With data-busy-seconds a bar shows the time left ("About 25 seconds left"); with
+  // data-busy-lock="main" every other button of the page (Skip) is disabled meanwhile.
   document.querySelectorAll("form[data-busy]").forEach(function (form) {
     form.addEventListener("submit", function () {
+      var lock = form.getAttribute("data-busy-lock");
       window.setTimeout(function () {
         form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        if (lock) {
+          document.querySelectorAll(lock + " button").forEach(function (b) {
+            b.disabled = true;
+            b.setAttribute("aria-disabled", "true");
+          });
+        }
       }, 0);
+      var seconds = parseFloat(form.getAttribute("data-busy-seconds") || "0");
+      if (seconds > 0) {
+        var box = document.createElement("div");
+        box.className = "measure-progress";
+        var bar = document.createElement("progress");
+        bar.max = seconds;
+        bar.value = 0;
+        bar.id = "measure-progress";
+        bar.setAttribute("aria-label", form.getAttribute("data-busy") || "");
+        var left = document.createElement("p");
+        left.className = "measure-left big-text";
+        left.id = "measure-left";
+        box.appendChild(bar);
+        box.appendChild(left);
+        form.appendChild(box);
+        var began = Date.now();
+        var tick = function () {
+          var gone = (Date.now() - began) / 1000;
+          var remaining = Math.ceil(seconds - gone);
+          bar.value = Math.min(seconds, gone);
+          left.textContent = remaining > 0
+            ? (form.getAttribute("data-busy-remaining") || "{s}").replace("{s}", String(remaining))
+            : (form.getAttribute("data-busy-almost") || "");
+        };
+        tick();
+        window.setInterval(tick, 250);
+      }
       var note = document.createElement("p");
       note.className = "progress";
       note.setAttribute("role", "status");

@@ -9,7 +9,8 @@ from flask import Blueprint, render_template
 
 from sdk import pick, requires
 
-bp = Blueprint("healthcare", __name__, template_folder="../templates")
+bp = Blueprint("healthcare", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/static")
 
 
 @bp.route("/")
@@ -36,4 +37,4 @@ def personal_pages_are_not_cached(response):  # type: ignore[no-untyped-def]
     return response
 
 
-from . import pharmacist, records, rx, screening, shop, tele  # noqa: E402,F401  (routes on bp)
+from . import pharmacist, records, rx, screening, shop, tele, video  # noqa: E402,F401  (routes on bp)

@@ -15,6 +15,7 @@ from sdk.privacy import has_consent, read_personal
 
 from ..models import Screening
 from ..screening import (
+    MEANING,
     STEP_KINDS,
     STEPS,
     empty_vitals,
@@ -161,7 +162,9 @@ def screening_result(screening_id: int) -> Any:
     summary = summarize({**({"pulse": values["bp_pulse"]} if "bp_pulse" in values else {}), **values})
     return render_template("healthcare/screening_result.html", row=row, values=values, summary=summary,
                            steps=row.vitals["steps"], guideline=BP_GUIDELINE, emergency=EMERGENCY_NUMBER,
-                           qr_svg=_takeaway_qr(row, values), printed=request.args.get("printed"))
+                           qr_svg=_takeaway_qr(row, values), printed=request.args.get("printed"),
+                           verdicts={a.quantity: a for a in summary.assessments}, meaning=MEANING,
+                           step_titles={step.kind: step.title for step in STEPS})
 
 
 _TAKEAWAY_ORDER = ("systolic", "diastolic", "pulse", "spo2", "temperature", "weight", "height", "bmi")
@@ -181,6 +184,48 @@ def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:
     return segno.make(_takeaway_text(row, values), error="m").svg_inline(scale=4)
 
 
+def _number(value: float, digits: int = 0) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if pick("vi", "en") == "vi" else text
+
+
+def printed_lines(row: Screening, values: dict[str, float], summary: Any) -> list[Any]:
+    """The printed summary: the date, each value with its unit and its verdict in plain words."""
+    from . import local_time
+
+    verdicts = {a.quantity: a for a in summary.assessments}
+    pulse = values.get("pulse", values.get("bp_pulse"))
+    rows: list[tuple[str, str, str | None]] = []
+    if "systolic" in values:
+        rows.append((pick("Huyết áp", "Blood pressure"),
+                     f"{values['systolic']:.0f}/{values['diastolic']:.0f} mmHg", "blood_pressure"))
+    if "spo2" in values:
+        rows.append((pick("Oxy trong máu (SpO2)", "Blood oxygen (SpO2)"), f"{values['spo2']:.0f} %", "spo2"))
+    if pulse is not None:
+        rows.append((pick("Mạch", "Pulse"), f"{pulse:.0f} {pick('lần/phút', '/min')}", "pulse"))
+    if "temperature" in values:
+        rows.append((pick("Nhiệt độ", "Temperature"), f"{_number(values['temperature'], 1)} °C", "temperature"))
+    if "weight" in values:
+        rows.append((pick("Cân nặng", "Weight"), f"{_number(values['weight'], 1)} kg", None))
+    if "height" in values:
+        rows.append((pick("Chiều cao", "Height"), f"{_number(values['height'], 1)} cm", None))
+    if "bmi" in values:
+        rows.append(("BMI", f"{_number(values['bmi'], 1)} kg/m²", "bmi"))
+    lines: list[Any] = [pick("KẾT QUẢ ĐO SỨC KHOẺ", "HEALTH SCREENING RESULTS"), local_time(row.taken_at), ""]
+    for label, value, quantity in rows:
+        lines.append((label, value))
+        verdict = verdicts.get(quantity) if quantity else None
+        if verdict is not None:
+            lines.append(f"  {pick(verdict.label['vi'], verdict.label['en'])}. "
+                         f"{pick(verdict.advice['vi'], verdict.advice['en'])}")
+    if summary.urgent:
+        lines += ["", pick(f"CẦN ĐƯỢC CHĂM SÓC Y TẾ NGAY. Cấp cứu: {EMERGENCY_NUMBER}",
+                           f"YOU NEED MEDICAL CARE NOW. Emergency: {EMERGENCY_NUMBER}")]
+    lines += ["", pick("Chỉ để tham khảo, không phải chẩn đoán. Hãy hỏi bác sĩ về kết quả.",
+                       "For information only, not a diagnosis. Ask a doctor about your results.")]
+    return lines
+
+
 @bp.route("/screening/<int:screening_id>/print", methods=["POST"])
 @requires("healthcare.use")
 def screening_print(screening_id: int) -> Any:
@@ -190,10 +235,7 @@ def screening_print(screening_id: int) -> Any:
         raise NotFoundError("Not found.")
     values = row.vitals["values"]
     summary = summarize({**({"pulse": values["bp_pulse"]} if "bp_pulse" in values else {}), **values})
-    lines: list[Any] = [pick("KẾT QUẢ ĐO SỨC KHOẺ", "SCREENING RESULTS")]
-    lines += [(k, f"{values[k]:g}") for k in _TAKEAWAY_ORDER if k in values]
-    lines += [pick(a.label["vi"], a.label["en"]) for a in summary.assessments]
-    lines.append(pick("Chỉ để tham khảo, không phải chẩn đoán.", "For information only, not a diagnosis."))
+    lines = printed_lines(row, values, summary)
     try:
         print_receipt(lines, qr=_takeaway_text(row, values), title_lines=1)
     except DeviceUnavailable as exc:

@@ -179,7 +179,12 @@ def test_results_can_be_printed_or_taken_away_by_qr(health_station, login_citize
     printed = _post(client, csrf_token, result_url.replace("/result", "/print"))
     assert printed.status_code == 303 and 'id="printed"' in client.get(printed.headers["Location"]).get_data(
         as_text=True)
-    assert len(control.simulator(printer_url).receipts) == 1
+    receipts = control.simulator(printer_url).receipts
+    assert len(receipts) == 1
+    text = receipts[0].text
+    assert "KẾT QUẢ ĐO SỨC KHOẺ" in text and "Oxy trong máu (SpO2):" in text and "%" in text
+    assert "Độ bão hoà oxy" in text and "không phải chẩn đoán" in text      # the verdict in plain words
+    assert "spo2=" not in text and "systolic" not in text and re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", text)
 
 
 def test_hub_page_links_every_service_and_needs_login(health_station, login_citizen):
@@ -213,3 +218,28 @@ def test_an_unplugged_monitor_is_not_ready_never_missing_and_measures_after_repl
         assert "chưa có thiết bị này" not in text                   # never "this station has no such device"
     control.replug(bp_url)
     assert _post(client, csrf_token, location + "/measure").status_code == 303
+
+
+def test_stepper_marks_the_current_step_and_results_explain_in_plain_words(health_station, login_citizen,
+                                                                            csrf_token):
+    app = health_station()
+    client = app.test_client()
+    login_citizen(client)
+    _consent(client, csrf_token)
+    first = _begin(client, csrf_token)
+    step = client.get(first).get_data(as_text=True)
+    assert re.search(r'<li class="current" data-kind="blood_pressure" aria-current="step">', step)
+    assert 'data-busy-seconds="45"' in step and 'data-busy-lock="main"' in step and 'id="skip"' in step
+    assert "Thời gian đo khoảng 45 giây" in step
+    second = _post(client, csrf_token, first + "/measure").headers["Location"]
+    page = client.get(second).get_data(as_text=True)
+    assert '<li class="done" data-kind="blood_pressure">' in page and "đã đo" in page
+    assert re.search(r'<li class="current" data-kind="pulse_oximeter" aria-current="step">', page)
+    location = _post(client, csrf_token, second + "/skip").headers["Location"]
+    assert '<li class="skipped" data-kind="pulse_oximeter">' in client.get(location).get_data(as_text=True)
+    while not location.endswith("/result"):
+        location = _post(client, csrf_token, location + "/measure").headers["Location"]
+    result = client.get(location).get_data(as_text=True)
+    assert 'class="card results-big" data-read-aloud' in result
+    assert re.search(r'data-verdict="blood_pressure"><strong>[^<]*Huyết áp[^<]*\.</strong> Sức ép của máu', result)
+    assert "Oxy trong máu và mạch: đã bỏ qua" in result and "pulse oximeter" not in result

@@ -1,0 +1,1 @@
+"""Plugin supply chain on the hub: the TUF repository, publishers and staged rollouts."""
