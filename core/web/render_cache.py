@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -45,8 +45,8 @@ def caching_url_for(app: Flask) -> Any:
     build = app.url_for
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if any(key.startswith("_") for key in values):
-            return build(endpoint, **values)
+        if not has_request_context() or any(key.startswith("_") for key in values):
+            return build(endpoint, **values)  # outside a request (CLI, mail) or with options
         try:
             key = (request.script_root, request.blueprint if endpoint.startswith(".") else None, endpoint,
                    *sorted(values.items()))
@@ -69,7 +69,7 @@ def fragment_renderer(app: Flask) -> Any:
     cache: dict[tuple[str, str, str], Markup] = {}
 
     def shell_fragment(name: str) -> Markup:
-        blueprint = (request.blueprint or "").split(".")[0]
+        blueprint = (request.blueprint or "").split(".")[0] if has_request_context() else ""
         domains = app.extensions.get("station_translations") or {}
         key = (name, current_language(), blueprint if blueprint in domains else "")
         markup = cache.get(key)
