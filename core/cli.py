@@ -184,6 +184,9 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     config = app.extensions["station"].config
     host = host or config.server["host"]
     port = port or config.server["port"]
+    for record in app.extensions["station"].plugins.records.values():
+        if record.state.value == "failed":  # e.g. a station.toml setting its settings_schema refused
+            click.echo(f"warning: plugin {record.id} failed: {'; '.join(record.reasons)}", err=True)
     click.echo(f"Citizen Station '{config.site_id}' serving at http://{host}:{port}/", err=False)
     sys.stdout.flush()
     if dev:
