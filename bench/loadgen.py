@@ -12,24 +12,29 @@ import threading
 import time
 
 
-def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multiprocessing.Queue,
-            connections: int, body: bytes | None = None) -> None:
+def _worker(port: int, path: str | tuple[str, ...], cookie: str | list[str] | None, seconds: float,
+            out: multiprocessing.Queue, connections: int, body: bytes | None = None,
+            ok_statuses: tuple[int, ...] = (200,), offset: int = 0) -> None:
     counts = [0, 0]  # ok, errors
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
+    paths = (path,) if isinstance(path, str) else path
 
-    def loop() -> None:
+    def loop(number: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Cookie": cookie} if cookie else {}
+        own_cookie = cookie[number % len(cookie)] if isinstance(cookie, list) else cookie
+        headers = {"Cookie": own_cookie} if own_cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         ok = bad = 0
+        turn = 0
         while time.monotonic() < deadline:
             try:
-                conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
+                conn.request("GET" if body is None else "POST", paths[turn % len(paths)], body=body, headers=headers)
+                turn += 1
                 response = conn.getresponse()
                 response.read()
-                if response.status == 200:
+                if response.status in ok_statuses:
                     ok += 1
                 else:
                     bad += 1
@@ -41,7 +46,7 @@ def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multi
             counts[0] += ok
             counts[1] += bad
 
-    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    threads = [threading.Thread(target=loop, args=(offset + n,)) for n in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -49,13 +54,18 @@ def _worker(port: int, path: str, cookie: str | None, seconds: float, out: multi
     out.put(tuple(counts))
 
 
-def drive(port: int, path: str, seconds: float, cookie: str | None = None, processes: int = 2,
-          connections_per_process: int = 4, body: bytes | None = None) -> tuple[float, int]:
-    """Load ``path`` (GET, or POST of ``body``) for ``seconds``; returns (successful requests/s, errors)."""
+def drive(port: int, path: str | tuple[str, ...], seconds: float, cookie: str | list[str] | None = None,
+          processes: int = 2, connections_per_process: int = 4, body: bytes | None = None,
+          ok_statuses: tuple[int, ...] = (200,)) -> tuple[float, int]:
+    """Load ``path`` (GET, or POST of ``body``) for ``seconds``; returns (successful requests/s, errors).
+
+    ``path`` may be several paths, taken in turn by each connection; ``cookie`` may be a list,
+    one per connection (connection *n* uses ``cookie[n % len(cookie)]``)."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
     workers = [multiprocessing.Process(target=_worker, args=(port, path, cookie, seconds, queue,
-                                                             connections_per_process, body))
-               for _ in range(processes)]
+                                                             connections_per_process, body, ok_statuses,
+                                                             i * connections_per_process))
+               for i in range(processes)]
     started = time.monotonic()
     for worker in workers:
         worker.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import flask_login
 from cryptography.hazmat.primitives import serialization
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import db
@@ -28,7 +28,7 @@ from core.identity.vneid import VneidLoginService, provider_from_config
 from core.outage import install_outage_handling
 from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
-from core.plugins import BUILTIN_DIR, ENTRY_POINT_GROUP, PluginManager
+from core.plugins import ENTRY_POINT_GROUP, PluginManager
 from core.privacy.web import privacy
 from core.records.web import records
 from core.secrets import ensure_secrets, read_raw_key, signing_key
@@ -40,6 +40,7 @@ from core.web.assist import assist
 from core.web.errors import install_error_handlers
 from core.web.guard import check_declared_access, install_guard
 from core.web.login import login
+from core.web.render_cache import install_render_cache
 from core.web.security_headers import install_security_headers
 from core.web.shell import shell
 from core.web.simulators import install_simulators
@@ -48,11 +49,11 @@ from core.web.transparency import transparency
 
 
 def create_app(config: Config, *, clock: Callable[[], float] | None = None,
-               builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> Flask:
+               builtin_dir: Path | None = None, entry_point_group: str = ENTRY_POINT_GROUP) -> Flask:
     """Build a station: open and migrate the database, load plugins, mount routes.
 
     ``clock`` (epoch seconds) is injected so tests can move time; plugin discovery
-    locations can be changed for tests.
+    can be changed for tests (another entry-point group, a folder of built-in plugins).
     """
     from sdk import API_VERSION
 
@@ -69,7 +70,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     app.session_interface = ServerSessionInterface(clock, config.sessions["idle_seconds"],
                                                    config.sessions["staff_idle_seconds"],
                                                    config.sessions["absolute_seconds"])
-    login_manager = flask_login.LoginManager(app)
+    login_manager = StationLoginManager(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.user_loader(load_principal)
 
@@ -97,6 +98,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_outage_handling(app)
     install_security_headers(app)
     install_translations(app, {r.id: r.path for r in plugins.records.values()})
+    install_render_cache(app)
     app.register_blueprint(shell)
     app.register_blueprint(assist)
     app.register_blueprint(transparency)
@@ -123,7 +125,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         def pick_for_page(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
-        user = flask_login.current_user
+        user = flask_login.current_user._get_current_object()
         logged_in = bool(user and user.is_authenticated)
         idle = config.sessions["idle_seconds"] if logged_in and getattr(user, "kind", "") == "citizen" else 0
         return {"lang": lang, "pick": pick_for_page, "simulated": simulated, "logged_in": logged_in,
@@ -135,6 +137,17 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         plugins.load(app, station.info_for)
     check_declared_access(app)
     return app
+
+
+class StationLoginManager(flask_login.LoginManager):
+    """flask-login without its session protection, which the station switches off (server-side
+    sessions, rotated at login): flask-login would still hash the client's address and user
+    agent on every request before finding the protection off."""
+
+    def _session_protection_failed(self) -> bool:
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return bool(super()._session_protection_failed())
 
 
 def apply_hub_overrides() -> None:

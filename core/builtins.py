@@ -23,6 +23,13 @@ CORE_FEATURE_MANIFESTS = {
 }
 RESERVED_IDS = frozenset(CORE_FEATURE_MANIFESTS) | {"core", "station"}
 
+STATION_DISTRIBUTION = "citizen-station"
+"""The distribution the station ships in: a plugin whose entry point it declares is built-in."""
+
+SAFE_MODE_PLUGINS = frozenset({"admin", "banking", "healthcare", "security", "traffic", "utilities"})
+"""The plugins ``--safe-mode`` loads: these ids, when built-in (declared by the station's own
+distribution). Nothing else is loaded in safe mode, wherever it is installed."""
+
 
 @cache
 def core_manifests() -> tuple[Manifest, ...]:

@@ -173,7 +173,7 @@ def _trust_test_csca(home: Path) -> None:
 
 
 @station.command()
-@click.option("--safe-mode", is_flag=True, help="Load built-in plugins only.")
+@click.option("--safe-mode", is_flag=True, help="Load only the built-in plugins of core.builtins.SAFE_MODE_PLUGINS.")
 @click.option("--dev", is_flag=True, help="Flask development server with the reloader (not for production).")
 @click.option("--host", default=None, help="Address to listen on (default from station.toml).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default from station.toml).")
@@ -184,6 +184,9 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
     config = app.extensions["station"].config
     host = host or config.server["host"]
     port = port or config.server["port"]
+    for record in app.extensions["station"].plugins.records.values():
+        if record.state.value == "failed":  # e.g. a station.toml setting its settings_schema refused
+            click.echo(f"warning: plugin {record.id} failed: {'; '.join(record.reasons)}", err=True)
     click.echo(f"Citizen Station '{config.site_id}' serving at http://{host}:{port}/", err=False)
     from core.health import startup_notes
 

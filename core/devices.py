@@ -6,11 +6,13 @@ manifests to it and keeps one inventory per running station.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from core import device_messages
 from core.errors import ConfigError, StationError
+from core.text import Text
 from hal.errors import DeviceBusy, DeviceFault, DeviceNotReady, DeviceTimeout, HalError
 from hal.inventory import DeviceNeed, Inventory, resolve_device_needs
 from hal.model import Status
@@ -39,23 +41,23 @@ class DeviceUnavailable(StationError):
 
     http_status = 409
 
-    def __init__(self, message: str, code: str = "unavailable", retry: bool = True, *,
+    def __init__(self, message: str | Text, code: str = "unavailable", retry: bool = True, *,
                  state: str | None = None, kind: str | None = None, vi: str | None = None,
                  device_reason: str = "", reason_code: str | None = None) -> None:
-        super().__init__(message)
+        if vi is not None and not isinstance(message, Text):
+            warnings.warn("DeviceUnavailable(message, vi=...) is deprecated since sdk 1.4: pass "
+                          "sdk.Text(vi=..., en=...) as the message", DeprecationWarning, stacklevel=2)
+        text = message if isinstance(message, Text) else Text(vi=vi or message, en=message)
+        super().__init__(text)
         self.reason_code = reason_code or code
         self.code = code
         self.retry = retry
         self.kind = kind
-        self.en = message
-        self.vi = vi or message
+        self.en = text.en
+        self.vi = text.vi
         self.device_reason = device_reason
         self.state = state or {"missing": ABSENT, "busy": BUSY, "not_ready": NOT_READY}.get(code, FAILED)
 
-    def __str__(self) -> str:
-        from core.i18n import pick
-
-        return pick(self.vi, self.en)
 
 
 def device_unavailable(state: str, kind: str, code: str, reason_code: str | None = None,
@@ -70,8 +72,32 @@ def device_unavailable(state: str, kind: str, code: str, reason_code: str | None
         vi, en = device_messages.not_ready_text(kind, reason_code, device_reason)
     else:
         vi, en = device_messages.failed_text(kind, reason_code, device_reason)
-    return DeviceUnavailable(en, code, retry=state != ABSENT, state=state, kind=kind, vi=vi,
+    return DeviceUnavailable(Text(vi=vi, en=en), code, retry=state != ABSENT, state=state, kind=kind,
                              device_reason=device_reason, reason_code=reason_code)
+
+
+def use_driver(kind: str, driver: Any | None, action: Callable[[Any], T]) -> T:
+    """Run ``action(driver)`` on a device of ``kind`` (None: the site has none), mapping every
+    HAL error to :class:`DeviceUnavailable` — the one mapping behind :meth:`StationDevices.use`,
+    also used by services handed a driver (the payment service's printer)."""
+    if driver is None:
+        raise device_unavailable(ABSENT, kind, "missing")
+    try:
+        if driver.status in (Status.CONNECTING, Status.NOT_READY, Status.ERROR):
+            driver.open()
+        return action(driver)
+    except DeviceFault as exc:
+        state = FAILED if exc.status_after is Status.READY else NOT_READY
+        raise device_unavailable(state, kind, exc.code, device_reason=exc.reason) from None
+    except DeviceBusy:
+        raise device_unavailable(BUSY, kind, "busy") from None
+    except DeviceNotReady:
+        raise device_unavailable(NOT_READY, kind, "not_ready", _reason_code(driver.status_reason),
+                                 driver.status_reason) from None
+    except DeviceTimeout:
+        raise device_unavailable(NOT_READY, kind, "not_ready", "no_answer") from None
+    except HalError as exc:
+        raise device_unavailable(FAILED, kind, "error", device_reason=str(exc)) from None
 
 
 class StationDevices:
@@ -114,25 +140,7 @@ class StationDevices:
         turns every HAL error into :class:`DeviceUnavailable`, telling absent, not ready (with
         the device's reason code), busy and failed apart, with messages in both languages.
         """
-        driver = self.driver_of_kind(kind, frozenset(capabilities))
-        if driver is None:
-            raise device_unavailable(ABSENT, kind, "missing")
-        try:
-            if driver.status in (Status.CONNECTING, Status.NOT_READY, Status.ERROR):
-                driver.open()
-            return action(driver)
-        except DeviceFault as exc:
-            state = FAILED if exc.status_after is Status.READY else NOT_READY
-            raise device_unavailable(state, kind, exc.code, device_reason=exc.reason) from None
-        except DeviceBusy:
-            raise device_unavailable(BUSY, kind, "busy") from None
-        except DeviceNotReady:
-            raise device_unavailable(NOT_READY, kind, "not_ready", _reason_code(driver.status_reason),
-                                     driver.status_reason) from None
-        except DeviceTimeout:
-            raise device_unavailable(NOT_READY, kind, "not_ready", "no_answer") from None
-        except HalError as exc:
-            raise device_unavailable(FAILED, kind, "error", device_reason=str(exc)) from None
+        return use_driver(kind, self.driver_of_kind(kind, frozenset(capabilities)), action)
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every device with its status and reason (no personal data)."""

@@ -7,12 +7,38 @@ One place maps them to HTTP responses (``core.web.errors``) and one to CLI exit 
 
 from __future__ import annotations
 
+from core.text import Text
+
 
 class StationError(Exception):
-    """Base of every error the station reports to a person."""
+    """Base of every error the station reports to a person.
+
+    The message may be a :class:`core.text.Text` (``sdk.Text(vi=..., en=...)``): ``str(exc)``
+    is then in the current language and ``exc.text`` has both. ``exc.text`` also works for the
+    older forms (an English message with a ``.vi`` attribute, or one string for both).
+    """
 
     http_status = 500
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], Text):
+            self._text: Text | None = args[0]
+            args = (args[0].en, *args[1:])  # logs and tracebacks keep the English
+        super().__init__(*args)
+
+    def __str__(self) -> str:
+        text = self.__dict__.get("_text")
+        return str(text) if text is not None else Exception.__str__(self)
+
+    @property
+    def text(self) -> Text:
+        """The message in both languages (the same string twice when only one was given)."""
+        explicit = self.__dict__.get("_text")
+        if explicit is not None:
+            return explicit
+        message = Exception.__str__(self)
+        return Text(vi=self.__dict__.get("vi") or message, en=self.__dict__.get("en") or message)
 
 
 class UserInputError(StationError):

@@ -1,9 +1,10 @@
 """Plugin discovery, manifest validation, guarded loading and per-site enable/disable.
 
-Plugins come from three places: the built-in ``plugins/`` package, extra local folders
-(``[plugins] paths`` in ``station.toml``, for partners developing a plugin), and installed
-distributions that declare an entry point in the group ``citizen_station.plugins``
-(name = plugin id, value = the plugin's module). For each one the manager:
+Plugins are found through the entry-point group ``citizen_station.plugins`` (name = plugin id,
+value = the plugin's module) — the station's own built-in plugins too: its distribution declares
+them there (``setup.cfg``), so they are *built-in* because the station ships them, not because
+of where their files are. Extra local folders (``[plugins] paths`` in ``station.toml``) serve
+partners developing a plugin. For each one the manager:
 
 1. reads and validates ``manifest.toml`` *before importing anything* (INVALID on error);
 2. checks the manifest's ``sdk`` range against ``sdk.API_VERSION`` (INCOMPATIBLE);
@@ -14,7 +15,7 @@ distributions that declare an entry point in the group ``citizen_station.plugins
 
 Whether a plugin is enabled is persisted per site in ``plugin_state``; a plugin never
 switched in the database follows ``[plugins] enabled`` in ``station.toml``. Safe mode loads
-built-in plugins only.
+only the built-in plugins listed in ``core.builtins.SAFE_MODE_PLUGINS``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ from core.supply.trust import signature_of, site_plugin_paths
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "citizen_station.plugins"
+# Where the built-in plugins' files are (they are *found* through their entry points, not here):
+# kept for sdk 1.x callers that read it.
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"
+BUILTIN_SOURCE = "built-in"
 
 
 class State(StrEnum):
@@ -131,11 +135,23 @@ class RouteRegistrar:
         self.blueprints.append(blueprint)
 
 
+class _ViewRecorder(Flask):
+    """A scratch app that only records the views mounted on it (endpoint → view), without
+    compiling URL rules: the plugin's real mount compiles them once (start-up time)."""
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Callable[..., Any] | None = None,
+                     provide_automatic_options: bool | None = None, **options: Any) -> None:
+        if view_func is not None:
+            self.view_functions[endpoint or view_func.__name__] = view_func
+
+
 class PluginManager:
     """Discovers, validates, loads and guards the station's plugins."""
 
     def __init__(self, config: Config, api_version: str, clock: Callable[[], float], devices: StationDevices,
-                 builtin_dir: Path = BUILTIN_DIR, entry_point_group: str = ENTRY_POINT_GROUP) -> None:
+                 builtin_dir: Path | None = None, entry_point_group: str = ENTRY_POINT_GROUP) -> None:
+        """``builtin_dir`` (tests only) adds a folder whose plugins count as built-in; the
+        station's own plugins come through ``entry_point_group`` like every installed one."""
         self.config = config
         self.devices = devices
         self.api_version = api_version
@@ -168,11 +184,15 @@ class PluginManager:
         return self.records
 
     def _find_all(self) -> Iterator[PluginRecord]:
-        yield from self._find_in_folder(self.builtin_dir, "built-in", "plugins.")
+        if self.builtin_dir is not None:
+            yield from self._find_in_folder(self.builtin_dir, BUILTIN_SOURCE, "plugins.")
+        site_plugin_paths(self.config.home)  # signed installs: SITE/plugins/<id>/current on the path
+        installed = list(self._find_installed())
+        # the station's own plugins first: an installed plugin cannot take a built-in's id
+        yield from (record for record in installed if record.source == BUILTIN_SOURCE)
         for folder in self.config.plugin_paths:
             yield from self._find_in_folder(Path(folder), "local", "")
-        site_plugin_paths(self.config.home)  # signed installs: SITE/plugins/<id>/current on the path
-        yield from self._find_installed()
+        yield from (record for record in installed if record.source != BUILTIN_SOURCE)
 
     def _find_in_folder(self, folder: Path, source: str, prefix: str) -> Iterator[PluginRecord]:
         if not folder.is_dir():
@@ -187,9 +207,14 @@ class PluginManager:
                 yield record
 
     def _find_installed(self) -> Iterator[PluginRecord]:
-        for ep in entry_points(group=self.entry_point_group):
+        from core.builtins import STATION_DISTRIBUTION
+
+        for ep in sorted(entry_points(group=self.entry_point_group), key=lambda ep: ep.name):
             dist = getattr(ep, "dist", None)
-            source = f"installed ({dist.name} {dist.version})" if dist else "installed"
+            if dist is not None and _canonical(dist.name) == STATION_DISTRIBUTION:
+                source = BUILTIN_SOURCE
+            else:
+                source = f"installed ({dist.name} {dist.version})" if dist else "installed"
             record = PluginRecord(ep.name, source, ep.value, None)
             path = _dist_package_dir(dist, ep.module) or _package_dir(ep.module)
             if path is None:
@@ -234,7 +259,7 @@ class PluginManager:
             for reason in missing:
                 record.fail(State.MISSING_DEVICE, reason)
             return
-        if self.config.safe_mode and record.source != "built-in":
+        if self.config.safe_mode and not loads_in_safe_mode(record):
             record.fail(State.DISABLED, "safe mode: only built-in plugins are loaded")
             return
         record.state = State.DISABLED
@@ -302,7 +327,7 @@ class PluginManager:
 
     def _check_routes(self, record: PluginRecord, blueprints: list[Blueprint]) -> None:
         """Mount on a scratch app to see every view; permissions must be in the manifest."""
-        scratch = Flask(f"check_{record.id}")
+        scratch = _ViewRecorder(f"check_{record.id}")
         for blueprint in blueprints:
             scratch.register_blueprint(blueprint, url_prefix=f"/s/{record.id}")
         declared = {p["id"] for p in record.manifest.permissions}
@@ -441,6 +466,17 @@ def bind_personal_models(plugin_id: str, package: str, manifest: Manifest) -> No
         if model.data_category not in declared:
             raise UndeclaredCategory(f"model {model.__name__} stores {model.data_category!r} data but the manifest "
                                      "does not declare that category in [[data]]")
+
+
+def loads_in_safe_mode(record: PluginRecord) -> bool:
+    """Safe mode loads the built-in plugins of ``core.builtins.SAFE_MODE_PLUGINS`` and nothing else."""
+    from core.builtins import SAFE_MODE_PLUGINS
+
+    return record.source == BUILTIN_SOURCE and record.id in SAFE_MODE_PLUGINS
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def _dist_package_dir(dist: Any, module: str) -> Path | None:

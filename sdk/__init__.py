@@ -24,6 +24,7 @@ from core.ownership import get_owned
 from core.permissions import public, requires
 from core.plugin_context import PluginIdentityError
 from core.station import StationInfo
+from core.text import Text
 from core.tiles import Panel, Tile
 from sdk.accessors import (
     CitizenView,
@@ -69,5 +70,5 @@ __all__ = [
     "API_VERSION", "AuditReceipt", "PluginIdentityError", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",
-    "pick", "plugin_settings", "public", "requires", "StationInfo",
+    "pick", "plugin_settings", "public", "requires", "StationInfo", "Text",
 ]

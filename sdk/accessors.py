@@ -12,6 +12,7 @@ from core.audit.api import record
 from core.audit.log import AuditReceipt
 from core.identity.views import CitizenView, StaffView
 from core.plugin_context import PluginIdentityError
+from core.station import current_station
 
 
 def current_citizen() -> CitizenView | None:
@@ -38,7 +39,7 @@ def current_plugin_id() -> str | None:
     """The id of the plugin the station is running code for: the one whose hook is being called
     or whose page is being served (set by the station, never claimed by the plugin)."""
     if has_app_context():
-        acting = current_app.extensions["station"].plugins.acting_plugin_id()
+        acting = current_station().plugins.acting_plugin_id()
         if acting is not None:
             return acting
     if not has_request_context() or not request.blueprint:
@@ -53,7 +54,7 @@ def claim_plugin_id(claimed: str | None, what: str) -> str | None:
     plugin's id raises :class:`PluginIdentityError` (403). Outside any plugin (the station's
     own code, tests) the claim is taken as given.
     """
-    acting = current_app.extensions["station"].plugins.acting_plugin_id() if has_app_context() else None
+    acting = current_station().plugins.acting_plugin_id() if has_app_context() else None
     if acting is None or claimed is None:
         return acting if claimed is None else claimed
     if claimed != acting:
@@ -82,8 +83,8 @@ def plugin_settings(plugin_id: str | None = None) -> dict[str, Any]:
     ``plugin_id`` is deprecated (sdk 1.1): another plugin's id is refused.
     """
     plugin_id = claim_plugin_id(plugin_id, "plugin_settings") or current_plugin_id()
-    station = current_app.extensions["station"]
-    record = station.plugins.get(plugin_id)
+    station = current_station()
+    record = station.plugins.get(plugin_id or "")
     return dict(station.info_for(record).settings)
 
 
@@ -111,4 +112,4 @@ def citizen_matches_id_number(id_number: str) -> bool:
     citizen = current_citizen()
     if citizen is None:
         return False
-    return current_app.extensions["station"].citizens.matches(citizen.id, id_number.strip())
+    return current_station().citizens.matches(citizen.id, id_number.strip())

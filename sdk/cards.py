@@ -16,11 +16,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
-
 from core.devices import ABSENT, DeviceUnavailable
 from core.errors import LoginRequired, StationError
 from core.i18n import pick
+from core.station import current_station
 from sdk.accessors import citizen_matches_id_number, current_citizen
 
 
@@ -70,7 +69,7 @@ def read_verified_card_portrait() -> bytes:
     """
     if current_citizen() is None:
         raise LoginRequired(pick("Vui lòng xác thực trước.", "Please identify yourself first."))
-    station = current_app.extensions["station"]
+    station = current_station()
     now = datetime.fromtimestamp(station.clock(), UTC)
 
     def read(driver: Any) -> Any:

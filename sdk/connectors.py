@@ -9,45 +9,18 @@ simulator. The site chooses the implementation in ``station.toml``::
 
 ``connector(name, registry)`` returns the configured instance. A simulator says so:
 ``simulated = True`` and a ``label`` shown to citizens, so simulated data is never
-presented as real.
+presented as real. This is the station's one connector registry (``core.connectors``, which
+its own payments and VNeID login use too), re-exported unchanged since sdk 1.0.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import current_app
-
-from core.errors import ConfigError
-
-
-class Connector:
-    """Base of every connector. Subclasses set ``simulated`` and ``label``."""
-
-    simulated: bool = False
-    label: dict[str, str] = {"vi": "", "en": ""}
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.settings = dict(settings)
-
-
-class Simulator(Connector):
-    """Base of embedded simulators: clearly labelled as such everywhere a user can see."""
-
-    simulated = True
-    label = {"vi": "Hệ thống mô phỏng — dữ liệu không có thật", "en": "Simulated system — not real data"}
-
-
-class ConnectorUnavailable(Exception):
-    """The outside system did not answer; the citizen should try again later."""
-
-
-# Connector instances per live station, by id(station). The entry is dropped when its station
-# is collected, so a later station that happens to get the same id starts afresh (before, an
-# old station's simulators, with their state, were handed to a new one: seen between tests).
-_INSTANCES: dict[int, dict[str, Connector]] = {}
+from core.connectors import _INSTANCES as _INSTANCES  # private; tests written against 1.x clear it
+from core.connectors import Connector, ConnectorUnavailable, Simulator, station_connector
+from core.station import current_station
 
 
 def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Connector]]) -> Any:
@@ -55,20 +28,7 @@ def connector(name: str, registry: Mapping[str, Callable[[Mapping[str, Any]], Co
 
     ``registry`` maps kinds to factories, e.g. ``{"simulator": PrescriptionSimulator}``.
     """
-    station = current_app.extensions["station"]
-    instances = _INSTANCES.get(id(station))
-    if instances is None:
-        instances = _INSTANCES[id(station)] = {}
-        weakref.finalize(station, _INSTANCES.pop, id(station), None)
-    if name not in instances:
-        settings = station.config.connectors.get(name, {})
-        kind = settings.get("kind", "simulator")
-        factory = registry.get(kind)
-        if factory is None:
-            raise ConfigError(station.config.source, f"connectors.{name}.kind",
-                              f"unknown kind {kind!r}; available: {', '.join(sorted(registry))}")
-        instances[name] = factory({k: v for k, v in settings.items() if k != "kind"})
-    return instances[name]
+    return station_connector(current_station(), name, registry)
 
 
 __all__ = ["Connector", "ConnectorUnavailable", "Simulator", "connector"]

@@ -13,11 +13,10 @@ for the citizen at the terminal, without sending them to the "My data" page and 
 
 from __future__ import annotations
 
-from flask import current_app
-
 from core.errors import LoginRequired
 from core.i18n import current_language, pick
 from core.privacy.consent import declared_purposes, grant, withdraw
+from core.station import current_station
 from sdk.accessors import claim_plugin_id, current_citizen, current_plugin_id
 
 
@@ -34,8 +33,8 @@ def _who() -> tuple[int, str]:
 def consent_purposes(category: str, plugin_id: str | None = None) -> list[dict[str, str]]:
     """The purposes the plugin's manifest declares for ``category`` (what the citizen agrees to)."""
     plugin_id = claim_plugin_id(plugin_id, "consent_purposes") or current_plugin_id()
-    record = current_app.extensions["station"].plugins.records[plugin_id]
-    return declared_purposes(record.manifest).get(category, [])
+    record = current_station().plugins.records[plugin_id or ""]
+    return declared_purposes(record.manifest).get(category, []) if record.manifest is not None else []
 
 
 def grant_consent(category: str) -> None:

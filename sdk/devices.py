@@ -21,15 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import current_app
-
 from core.devices import ABSENT, BUSY, DEVICE_STATES, FAILED, NOT_READY, DeviceUnavailable
+from core.station import current_station
+from core.text import Text
 
 T = TypeVar("T")
 
 
 def _devices() -> Any:
-    return current_app.extensions["station"].devices
+    return current_station().devices
 
 
 def device(kind: str, capabilities: frozenset[str] = frozenset()) -> Any | None:
@@ -69,19 +69,19 @@ def device_status(kind: str) -> DeviceStatus:
     return DeviceStatus(kind, state, driver.status_reason)
 
 
-def use_device(kind: str, action: Callable[[Any], T], busy_message: str | None = None) -> T:
+def use_device(kind: str, action: Callable[[Any], T], busy_message: str | Text | None = None) -> T:
     """Run ``action(driver)`` on the site's ``kind`` device, opening it first when needed.
 
     Every HAL error becomes :class:`DeviceUnavailable` telling absent / not ready / busy /
     failed apart, with the device's reason code and a message in the citizen's language —
     never a wrong value. ``busy_message`` (optional) replaces the station's message when the
-    device is busy.
+    device is busy (a :class:`sdk.Text` for both languages, since sdk 1.4).
     """
     try:
         return _devices().use(kind, action)
     except DeviceUnavailable as exc:
         if busy_message and exc.state == BUSY:
-            raise DeviceUnavailable(busy_message, "busy", state=BUSY, kind=kind, vi=busy_message) from None
+            raise DeviceUnavailable(Text.of(busy_message), "busy", state=BUSY, kind=kind) from None
         raise
 
 

@@ -15,13 +15,14 @@ from datetime import date, datetime
 
 from core import formatting
 from core.i18n import current_language
+from core.station import current_station
 
 
 def _zone() -> str:
     from flask import current_app, has_app_context
 
     if has_app_context() and "station" in current_app.extensions:
-        return current_app.extensions["station"].config.site.get("timezone") or formatting.DEFAULT_ZONE
+        return current_station().config.site.get("timezone") or formatting.DEFAULT_ZONE
     return formatting.DEFAULT_ZONE
 
 

@@ -136,7 +136,6 @@ def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: Fak
     """
     from core.app import create_app
     from core.config import config_from_dict
-    from core.plugins import BUILTIN_DIR
 
     made: list[Any] = []
     cleanups: list[Callable[[], None]] = []
@@ -156,8 +155,8 @@ def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: Fak
         config = config_from_dict(raw, Path(home), str(home / "station.toml"))
         options = dict(app_options or {})
         if plugins is None:
-            plugins = _all_plugin_ids(options.get("builtin_dir", BUILTIN_DIR),
-                                      config_fields.get("plugin_paths", ()))
+            plugins = _all_plugin_ids(options.get("builtin_dir"), config_fields.get("plugin_paths", ()),
+                                      options.get("entry_point_group"))
         # a test station is a development station: plugins from folders and editable installs
         # carry no signature (docs/supply-chain.md), so it allows unsigned plugins unless told not to
         config_fields.setdefault("allow_unsigned", True)
@@ -179,16 +178,16 @@ def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: Fak
         cleanup()
 
 
-def _all_plugin_ids(builtin_dir: Path, extra: tuple[Path, ...]) -> list[str]:
+def _all_plugin_ids(builtin_dir: Path | None, extra: tuple[Path, ...], group: str | None = None) -> list[str]:
+    """Every plugin id the station would discover: entry points (the built-ins among them) and folders."""
     from importlib.metadata import entry_points
 
     from core.plugins import ENTRY_POINT_GROUP
 
-    ids = [p.name for p in Path(builtin_dir).iterdir() if (p / "manifest.toml").exists()]
-    for folder in extra:
-        ids += [p.name for p in Path(folder).iterdir() if (p / "manifest.toml").exists()]
-    ids += [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    return ids
+    folders = ([Path(builtin_dir)] if builtin_dir is not None else []) + [Path(folder) for folder in extra]
+    ids = [p.name for folder in folders for p in folder.iterdir() if (p / "manifest.toml").exists()]
+    ids += [ep.name for ep in entry_points(group=group or ENTRY_POINT_GROUP)]
+    return list(dict.fromkeys(ids))
 
 
 @pytest.fixture

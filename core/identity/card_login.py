@@ -10,17 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import StationError
 from core.identity.card_identity import CardIdentity, card_identity_from_files
-from core.identity.passive_auth import (
-    PassiveAuthResult,
-    TrustStore,
-    TrustStoreError,
-    load_trust_store,
-    passive_authenticate,
-)
 from hal.errors import (
     DeviceBusy,
     DeviceFault,
@@ -29,6 +22,9 @@ from hal.errors import (
     HalError,
     ProtocolError,
 )
+
+if TYPE_CHECKING:  # passive authentication (cryptography's X.509, asn1crypto) loads at the first card
+    from core.identity.passive_auth import PassiveAuthResult, TrustStore
 
 
 class CardLoginError(StationError):
@@ -92,6 +88,8 @@ class CardLogin:
     def is_on(self) -> bool:
         """Whether the trust store can be read and holds at least one CSCA certificate
         (read afresh each time, so certificates copied in take effect without a restart)."""
+        from core.identity.passive_auth import TrustStoreError, load_trust_store
+
         try:
             store = load_trust_store(self.trust_store_dir)
         except TrustStoreError:
@@ -103,6 +101,8 @@ class CardLogin:
     @property
     def trust_store(self) -> TrustStore:
         if self._trust_store is None:
+            from core.identity.passive_auth import load_trust_store
+
             self._trust_store = load_trust_store(self.trust_store_dir)
         return self._trust_store
 
@@ -123,6 +123,8 @@ class CardLogin:
             raise CardLoginError("card_incomplete", "The card did not give all its data; please try again.",
                                  "Thẻ không trả về đủ dữ liệu; vui lòng thử lại.")
         groups = {name: data for name, data in card.files.items() if name.startswith("DG")}
+        from core.identity.passive_auth import passive_authenticate
+
         result = passive_authenticate(card.files["SOD"], groups, self.trust_store, now.astimezone(UTC))
         identity = card_identity_from_files(card.files["DG1"], card.files.get("DG13"), now.date())
         return CardLoginResult(identity, result)

@@ -138,13 +138,10 @@ class SimulatedVneid:
 
 def provider_from_config(connector: dict[str, object], secrets_dir: Path) -> VneidProvider:
     """The VNeID provider named by ``[connectors.vneid]``."""
-    kind = connector.get("kind", "simulator")
-    if kind == "simulator":
-        return SimulatedVneid(secrets_dir)
-    from core.errors import ConfigError
+    from core.connectors import make_connector
 
-    raise ConfigError("station.toml", "connectors.vneid.kind",
-                      f"unknown VNeID provider {kind!r}; this station supports 'simulator'")
+    kinds = {"simulator": lambda settings: SimulatedVneid(secrets_dir)}
+    return make_connector("vneid", kinds, {"vneid": connector})
 
 
 def session_binding(session_id: str | None) -> str:

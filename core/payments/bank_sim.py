@@ -32,6 +32,12 @@ DEFAULT_MERCHANT = MerchantAccount(bin=SIMULATED_BIN, account="0000000000",
                                    name="TRAM CONG DAN SO (MO PHONG)")
 
 
+def ensure_book() -> None:
+    """Create the simulator's book if this database has none: simulator tables exist only where
+    a simulator runs (core migration 0015 removed the unused ones)."""
+    BankSimTransfer.create_table(safe=True)
+
+
 class TransferRefused(UserInputError):
     """The simulated bank app will not make this transfer (wrong account, no amount...)."""
 
@@ -47,6 +53,7 @@ class BankSimulator(BankConnector):
         settings = dict(settings)
         settings.setdefault("webhook_secret", secrets.token_hex(32))  # per process: the sim signs its own
         super().__init__(settings)
+        ensure_book()
 
     @property
     def merchant(self) -> MerchantAccount:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import NotFoundError, StationError, UserInputError
+from core.text import Text
 
 
 class PaymentError(UserInputError):
@@ -10,9 +11,13 @@ class PaymentError(UserInputError):
 
     code = "payment_error"
 
-    def __init__(self, en: str, vi: str | None = None) -> None:
-        super().__init__(en)
-        self.vi = vi or en
+    def __init__(self, en: str | Text, vi: str | None = None) -> None:
+        if isinstance(en, Text):
+            super().__init__(en)
+            self.vi = en.vi
+        else:  # the 1.0 form: English message, Vietnamese beside it (exc.text has both)
+            super().__init__(en)
+            self.vi = vi or en
 
 
 class InvalidPaymentRequest(PaymentError):

@@ -9,10 +9,12 @@ is the 4 modules ISO/IEC 18004 asks for unless the caller draws one of its own.
 from __future__ import annotations
 
 import io
-
-import segno
+from typing import TYPE_CHECKING
 
 from core.errors import UserInputError
+
+if TYPE_CHECKING:
+    import segno
 
 ERROR_CORRECTION = "M"
 QUIET_ZONE_MODULES = 4
@@ -24,6 +26,8 @@ class QRRenderError(UserInputError):
 
 def make_symbol(payload: str) -> segno.QRCode:
     """The QR symbol for ``payload``: level M, smallest version, never Micro QR."""
+    import segno  # imported on first use: only payment and login pages draw QR codes (cold start)
+
     if not isinstance(payload, str) or not payload:
         raise QRRenderError("nothing to draw: the QR payload is empty")
     try:

@@ -692,25 +692,25 @@ class PaymentService:
         screen and downloadable, the print state says ``failed`` and a manager alert is
         raised so someone loads paper.
         """
-        from hal.errors import DeviceFault, HalError
+        from core.devices import ABSENT, DeviceUnavailable, use_driver
 
         payment = self.get(payment_id)
         receipt = self.receipt_of(payment_id)
         if receipt is None:
             raise PaymentClosed("Only a completed payment has a receipt.", "Chỉ khoản đã thanh toán mới có biên lai.")
-        driver = self.printer()
-        if driver is None:
-            ReceiptRecord.update(print_state="no_printer").where(ReceiptRecord.id == receipt.id).execute()
-            return ReceiptRecord.get_by_id(receipt.id)
-        try:
-            driver.print_receipt(escpos_receipt(self.receipt_document(payment, receipt)))
-        except HalError as exc:
-            code = exc.code if isinstance(exc, DeviceFault) else type(exc).__name__
+        document = escpos_receipt(self.receipt_document(payment, receipt))
+        try:  # the station's one device-use path: absent / not ready (reason) / busy / failed
+            use_driver("receipt_printer", self.printer(), lambda printer: printer.print_receipt(document))
+        except DeviceUnavailable as exc:
+            if exc.state == ABSENT:  # only a station without a printer says so — not a printer out of paper
+                ReceiptRecord.update(print_state="no_printer").where(ReceiptRecord.id == receipt.id).execute()
+                return ReceiptRecord.get_by_id(receipt.id)
+            code = exc.reason_code if exc.code in ("not_ready", "error") else exc.code
             with transaction():
                 ReceiptRecord.update(print_state="failed", print_error=str(code)[:32]).where(
                     ReceiptRecord.id == receipt.id).execute()
                 self._audit("payments.receipt.print", payment_id, actor, "failed",
-                            {"receipt": receipt.number, "code": str(code)[:32]})
+                            {"receipt": receipt.number, "code": str(code)[:32], "state": exc.state})
                 if code == "paper_out":
                     self.alert("printer", "paper_out", f"receipt:{receipt.number}",
                                "Máy in biên lai hết giấy: hãy lắp cuộn giấy mới và in lại biên lai "
@@ -719,8 +719,8 @@ class PaymentService:
                                f"{receipt.number}.")
                 else:
                     self.alert("printer", "print_failed", f"receipt:{receipt.number}",
-                               f"Không in được biên lai {receipt.number}; hãy kiểm tra máy in.",
-                               f"Receipt {receipt.number} could not be printed; check the printer.")
+                               f"Không in được biên lai {receipt.number}: {exc.vi}",
+                               f"Receipt {receipt.number} could not be printed: {exc.en}")
             return ReceiptRecord.get_by_id(receipt.id)
         with transaction():
             ReceiptRecord.update(print_state="printed", print_error=None, printed_at=self.clock()).where(

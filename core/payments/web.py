@@ -93,15 +93,10 @@ def install_payments(app: Flask) -> PaymentService:
     bank_holder: list[BankConnector] = []
 
     def bank() -> BankConnector:
-        if not bank_holder:
-            kind = bank_settings.get("kind", "simulator")
-            factory = BANK_CONNECTORS.get(kind)
-            if factory is None:
-                from core.errors import ConfigError
+        if not bank_holder:  # the one connector registry (core.connectors), as plugins use it
+            from core.connectors import make_connector
 
-                raise ConfigError(config.source, "connectors.bank.kind",
-                                  f"unknown kind {kind!r}; available: {', '.join(sorted(BANK_CONNECTORS))}")
-            bank_holder.append(factory({k: v for k, v in bank_settings.items() if k != "kind"}))
+            bank_holder.append(make_connector("bank", BANK_CONNECTORS, config.connectors, config.source))
         return bank_holder[0]
 
     def notify(view: Any) -> None:
@@ -131,6 +126,9 @@ def install_payments(app: Flask) -> PaymentService:
     app.extensions["payments"] = service
     app.register_blueprint(payments)
     if bank_settings.get("kind", "simulator") == "simulator":  # never mounted beside a real bank
+        from core.payments.bank_sim import ensure_book
+
+        ensure_book()  # the simulator's book exists only where the simulator runs, made before any request
         app.register_blueprint(sim_bank)
     return service
 

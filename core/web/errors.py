@@ -126,8 +126,7 @@ def install_error_handlers(app: Flask) -> None:
                 return redirect(url_for("staff.login", next=target))
             extra = {"step_up": "1"} if isinstance(exc, StepUpRequired) else {}
             return redirect(url_for("login.choose", next=target, **extra))
-        message = getattr(exc, "vi", None) if current_language() == "vi" else None
-        message = message or str(exc)
+        message = exc.text.in_language(current_language())
         if wants_json():
             return error_response(exc.http_status, message, code)
         extra: dict[str, object] = {}

@@ -156,7 +156,7 @@ def check_access() -> None:
                 "undeclared", plugin)
     if access.is_public:
         return
-    user = flask_login.current_user
+    user = flask_login.current_user._get_current_object()  # resolved once, not at every check
     audience = station.policy.audience(access.permission)
     if not user.is_authenticated:
         if audience == "staff":
@@ -221,12 +221,18 @@ def refuse_nul_bytes() -> None:
                 raise UserInputError(_("The form contains characters that are not allowed."))
 
 
+def guard_request() -> None:
+    """The guard's checks in their order, as one before-request function (Flask wraps each one
+    it calls, so one instead of four is measurably cheaper on every request)."""
+    enter_plugin()
+    refuse_nul_bytes()
+    check_csrf()
+    check_access()
+
+
 def install_guard(app: Flask) -> None:
     """Run the checks before every request and offer ``csrf_token()`` to templates."""
-    app.before_request(enter_plugin)
+    app.before_request(guard_request)
     app.teardown_request(leave_plugin)
-    app.before_request(refuse_nul_bytes)
-    app.before_request(check_csrf)
-    app.before_request(check_access)
     app.after_request(_set_csrf_cookie)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -14,15 +14,17 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
 
 def add_security_headers(response: Response) -> Response:
     """CSP, nosniff, no referrer; ``no-store`` whenever someone is logged in."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers.setdefault("X-Frame-Options", "DENY")
     if is_https(request):  # browsers ignore HSTS over plain http, so it is only sent over TLS
-        response.headers["Strict-Transport-Security"] = HSTS
-    if flask_login.current_user and flask_login.current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+        headers["Strict-Transport-Security"] = HSTS
+    user = flask_login.current_user._get_current_object()
+    if user is not None and user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
     return response
 
 

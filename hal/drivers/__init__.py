@@ -35,6 +35,11 @@ def _import_all() -> None:
 def driver_for(kind: DeviceKind | str) -> type[Driver]:
     """The driver class of a device kind; ValueError if there is none."""
     device_kind = DeviceKind(kind)
+    if device_kind not in _DRIVERS:  # drivers live in hal/drivers/<kind>.py: import only that one
+        try:
+            importlib.import_module(f"{__name__}.{device_kind.value}")
+        except ModuleNotFoundError:
+            pass
     if device_kind not in _DRIVERS:
         _import_all()
     try:

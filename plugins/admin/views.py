@@ -6,7 +6,6 @@ import functools
 import secrets
 from typing import Any
 
-import segno
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -223,6 +222,8 @@ def phone_link(dossier_id: int, key: str) -> str:
     # the station's configured address, never the request's Host header (a forged Host would send
     # the citizen's phone elsewhere)
     link = f"{base or current_app.config.get('STATION_PUBLIC_URL', '')}{path}"
+    import segno  # only this page draws a QR code: not imported at the station's start
+
     qr_svg = segno.make(link, error="m").svg_inline(scale=6)
     return render_template("admin/phone_link.html", p=procedure_, dossier=dossier, document=document, link=link,
                            qr_svg=qr_svg, minutes=minutes, text=_text)

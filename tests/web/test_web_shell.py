@@ -101,3 +101,24 @@ def test_idle_countdown_is_on_citizen_pages_only(web_station, login_citizen, log
     staff = web_station.test_client()
     login_staff(staff)
     assert "data-idle-seconds" not in staff.get("/console/").get_data(as_text=True)
+
+
+def test_layout_helpers_give_the_same_urls_and_keyboard_as_without_the_cache(station_app):
+    """core/web/render_cache.py: remembered URLs equal Flask's, the keyboard follows the language,
+    and the templates' url_for still works outside a request."""
+    from flask import render_template_string, url_for
+
+    client = station_app.test_client()
+    vi = client.get("/").get_data(as_text=True)
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert vi.count('id="osk"') == en.count('id="osk"') == 1 and 'data-osk-key="q"' in vi
+    assert "tones: s acute" in en and "dấu: s sắc" in vi        # the keyboard hint in each language
+    assert client.get("/").get_data(as_text=True) == vi         # the remembered fragment is the same page
+    with station_app.test_request_context("/"):
+        for _ in range(2):                                        # built, then remembered
+            assert render_template_string("{{ url_for('static', filename='station.css') }}") == \
+                url_for("static", filename="station.css")
+        assert render_template_string("{{ url_for('shell.home', _external=True) }}").startswith("http://")
+    station_app.config["SERVER_NAME"] = "station.invalid"
+    with station_app.app_context():
+        assert station_app.jinja_env.globals["url_for"]("static", filename="station.css").endswith("/static/station.css")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import segno
 from flask import redirect, render_template, request, url_for
 
 from sdk import NotFoundError, audit, current_citizen, get_owned, now, pick, requires, transaction
@@ -180,6 +179,8 @@ def _takeaway_text(row: Screening, values: dict[str, float]) -> str:
 
 def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:
     """A QR code of the results as plain text, to take away on a phone (no link, no network)."""
+    import segno  # only the result page draws a QR code: not imported at the station's start
+
     return segno.make(_takeaway_text(row, values), error="m").svg_inline(scale=4)
 
 

@@ -313,3 +313,37 @@ def test_abandoned_pending_payment_is_failed_by_reconcile(pay_station, station_c
         station_clock.advance(25 * 3600)
         assert reconcile(service).failed == [record.id]
         assert PaymentRecord.get_by_id(record.id).failure_code == "abandoned"
+
+
+def test_an_unplugged_printer_is_not_ready_not_a_station_without_a_printer(pay_station):
+    from hal.sim import control
+
+    app = pay_station()
+    url = next(d["url"] for d in app.extensions["station"].devices.statuses() if d["kind"] == "receipt_printer")
+    control.unplug(url)
+    try:
+        with app.app_context():
+            service = app.extensions["payments"]
+            record = service.start(payment_request(), "system")
+            service.pay_by_card(record.id, "system")
+            receipt = ReceiptRecord.get(ReceiptRecord.payment == record.id)
+            [alert] = service.open_alerts()
+    finally:
+        control.replug(url)
+    assert receipt.print_state == "failed" and receipt.print_state != "no_printer"
+    assert receipt.print_error == "unplugged"
+    assert alert.kind == "print_failed" and "not connected" in alert.message_en
+    with app.app_context():
+        again = app.extensions["payments"].print_receipt(record.id, "staff:manager")
+    assert again.print_state == "printed"
+
+
+def test_only_a_station_without_a_printer_says_no_printer(pay_station):
+    app = pay_station(printer=False)
+    with app.app_context():
+        service = app.extensions["payments"]
+        record = service.start(payment_request(), "system")
+        service.pay_by_card(record.id, "system")
+        receipt = ReceiptRecord.get(ReceiptRecord.payment == record.id)
+        assert service.open_alerts() == []
+    assert receipt.print_state == "no_printer"
