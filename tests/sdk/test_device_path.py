@@ -11,6 +11,16 @@ from sdk.devices import DeviceUnavailable, device, device_status, measure, use_d
 from sdk.printing import print_receipt
 
 
+def _trust_test_csca(app) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from hal.testpki import generate_test_pki
+
+    folder = app.extensions["station"].config.home / "trust" / "csca"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "csca.pem").write_bytes(generate_test_pki().csca_certificate.public_bytes(serialization.Encoding.PEM))
+
+
 def _url(kind: str, extra: str = "") -> str:
     return f"sim://{kind}?instance={secrets.token_hex(4)}{extra}"
 
@@ -112,6 +122,7 @@ def _in_app(app, action):
 def test_an_unplugged_card_reader_is_never_reported_as_missing_at_login(make_station, csrf_token):
     url = _url("card_reader")
     app = make_station(plugins=[], devices=[{"id": "card-1", "kind": "card_reader", "url": url}])
+    _trust_test_csca(app)  # card login is on: the reader, not the missing trust store, must speak
     client = app.test_client()
     control.unplug(url)
     try:
@@ -126,6 +137,7 @@ def test_an_unplugged_card_reader_is_never_reported_as_missing_at_login(make_sta
 
 def test_a_station_without_card_reader_says_so_in_the_citizen_language(make_station, csrf_token):
     app = make_station(plugins=[])
+    _trust_test_csca(app)
     client = app.test_client()
     with client.session_transaction() as session:
         session["lang"] = "en"
