@@ -37,7 +37,7 @@ def test_a_totp_code_logs_in_once_and_an_older_step_is_refused(make_station, csr
     now = int(station_clock())
     assert _login(app.test_client(), csrf_token, code=totp.at(now)).status_code == 302
     replay = _login(app.test_client(), csrf_token, code=totp.at(now))
-    assert replay.status_code == 401 and "Wrong username, password or code." in replay.get_data(as_text=True)
+    assert replay.status_code == 401 and "Sai tên đăng nhập, mật khẩu hoặc mã." in replay.get_data(as_text=True)
     assert _login(app.test_client(), csrf_token, code=totp.at(now - 30)).status_code == 401
     station_clock.advance(30)
     assert _login(app.test_client(), csrf_token, code=totp.at(now + 30)).status_code == 302
