@@ -121,11 +121,13 @@ class AlertPusher:
             return
 
     def _post(self, payload: dict[str, Any]) -> None:
+        if not str(self.settings["webhook_url"]).startswith(("http://", "https://")):
+            raise OSError("the alert webhook URL must be http(s)://")
         request = urllib.request.Request(self.settings["webhook_url"], method="POST",
                                          data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                                          headers={"Content-Type": "application/json; charset=utf-8",
                                                   "User-Agent": "citizen-station-alerts"})
-        with urllib.request.urlopen(request, timeout=float(self.settings.get("timeout_seconds", 10))) as answer:
+        with urllib.request.urlopen(request, timeout=float(self.settings.get("timeout_seconds", 10))) as answer:  # nosec B310 # scheme checked above: http(s) only
             if not 200 <= answer.status < 300:
                 raise OSError(f"webhook answered HTTP {answer.status}")
 
