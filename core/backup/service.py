@@ -149,6 +149,10 @@ def backup(config: Config, target: Path, secrets_to: Path | None = None,
     """
     stamp = now().strftime("%Y%m%dT%H%M%SZ")
     folder = Path(target) / f"{config.site_id}-{stamp}"
+    for number in range(2, 100):  # two backups in one second: a new folder, never an overwrite
+        if not folder.exists():
+            break
+        folder = Path(target) / f"{config.site_id}-{stamp}-{number}"
     if folder.exists():
         raise BackupError(f"{folder} already exists")
     folder.mkdir(parents=True, mode=0o700)
