@@ -5,11 +5,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 
 from core.errors import StationError
 from hub.config import HubConfig, load_config_signer, load_session_key, load_witness_key
 from hub.db import hub_database, open_hub_database
+
+#: The console's pages use the hub's own stylesheet and no script at all (charts are inline SVG).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def add_security_headers(response: Response) -> Response:
+    """CSP, nosniff, no referrer and no framing on every hub response (like the station's)."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
 
 
 def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Flask:
@@ -32,6 +45,8 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.register_blueprint(tuf_api)
     app.register_blueprint(open_data_pages)
     app.register_blueprint(sensorthings)
+
+    app.after_request(add_security_headers)
 
     @app.errorhandler(StationError)
     def station_error(error: StationError):  # noqa: ANN202 — Flask handler

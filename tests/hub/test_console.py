@@ -62,3 +62,21 @@ def test_overview_needs_login_and_shows_stations_health_and_alerts(hub_apps, mak
 def test_weak_hub_passwords_are_refused(hub_apps, hub_clock):
     with pytest.raises(UserInputError):
         add_staff("lan", "short", hub_clock())
+
+
+def test_console_pages_send_a_csp_and_use_the_static_stylesheet(hub_apps, hub_clock):
+    """No inline style on hub pages: the stylesheet is a static file the CSP allows."""
+    add_staff("lan", PASSWORD, hub_clock())
+    client = hub_apps[0].test_client()
+    assert _login(client).status_code == 302
+    for path in ("/login", "/", "/open-data", "/planning"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        csp = response.headers["Content-Security-Policy"]
+        assert "style-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+        assert "<style" not in page and " style=" not in page and "<script" not in page
+        assert 'href="/static/hub.css"' in page
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    sheet = client.get("/static/hub.css")
+    assert sheet.status_code == 200 and b"#station-map" in sheet.data and b"svg .whisker" in sheet.data
