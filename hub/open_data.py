@@ -31,23 +31,56 @@ MAX_STATIONS_PER_PERSON = 2
 BP_CATEGORIES = ("low", "optimal", "normal", "high_normal", "grade_1", "grade_2", "grade_3")
 HIGH_BP = ("grade_1", "grade_2", "grade_3")
 BMI_CATEGORIES = ("underweight", "normal", "overweight", "obese_1", "obese_2")
+AGE_BANDS = ("0-17", "18-39", "40-59", "60-74", "75+", "unknown")
+SEXES = ("male", "female", "unknown")
+EMERGENCY_CELLS = [{"kind": k, "service": s, "outcome": o}
+                   for k in ("call", "alert") for s in ("113", "114", "115") for o in ("ok", "failed")]
+SESSION_BANDS = ("0-2min", "2-5min", "5-10min", "10-20min", "20min+")
+WAIT_BANDS = ("0-1min", "1-3min", "3-10min", "10min+")
+
+
+def _by_age_sex(categories: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"category": c, "age_band": a, "sex": s} for c in categories for a in AGE_BANDS for s in SEXES]
+
+
+#: published statistic → (the stations' statistic it adds up, its fixed cell list, unit of protection)
+STATISTICS: dict[str, tuple[str, list[dict[str, str]], str]] = {
+    "bp_category": ("bp_category", [{"category": c} for c in BP_CATEGORIES], "person"),
+    "bp_by_age_sex": ("bp_category", _by_age_sex(BP_CATEGORIES), "person"),
+    "bmi_category": ("bmi_category", [{"category": c} for c in BMI_CATEGORIES], "person"),
+    "bmi_by_age_sex": ("bmi_category", _by_age_sex(BMI_CATEGORIES), "person"),
+    "demand": ("demand", [{"weekday": str(d), "hour": str(h)} for d in range(7) for h in range(24)], "transaction"),
+    "emergency": ("emergency", EMERGENCY_CELLS, "call or alert"),
+    "session_time": ("session_time", [{"band": b} for b in SESSION_BANDS], "session"),
+    "video_wait": ("video_wait", [{"band": b} for b in WAIT_BANDS], "video consultation"),
+}
 
 
 def cell_universe(statistic: str) -> list[dict[str, str]]:
     """Every cell a release of ``statistic`` publishes (fixed in advance, data-independent)."""
-    if statistic == "bp_category":
-        return [{"category": c} for c in BP_CATEGORIES]
-    if statistic == "bmi_category":
-        return [{"category": c} for c in BMI_CATEGORIES]
-    if statistic == "demand":
-        return [{"weekday": str(d), "hour": str(h)} for d in range(7) for h in range(24)]
-    raise UserInputError(f"no published cell list for statistic {statistic!r} "
-                         "(known: bp_category, bmi_category, demand)")
+    if statistic not in STATISTICS:
+        raise UserInputError(f"no published cell list for statistic {statistic!r} "
+                             f"(known: {', '.join(STATISTICS)})")
+    return STATISTICS[statistic][1]
+
+
+def source_statistic(statistic: str) -> str:
+    """The stations' statistic a published one adds up (``bp_by_age_sex`` ← ``bp_category``)."""
+    cell_universe(statistic)
+    return STATISTICS[statistic][0]
 
 
 def sensitivity(statistic: str) -> int:
-    """How much one person (demand: one transaction) can change the released histogram (L1)."""
-    return 1 if statistic == "demand" else MAX_STATIONS_PER_PERSON
+    """How much one person (event-level statistics: one event) can change the released histogram (L1)."""
+    return MAX_STATIONS_PER_PERSON if STATISTICS[statistic][2] == "person" else 1
+
+
+def project(cell: dict[str, Any], names: list[str]) -> str | None:
+    """The stored cell reduced to a published cell's fields (its key), or None when it lacks one
+    (e.g. a count from a station that sent no age band, for a by-age release)."""
+    if any(name not in cell for name in names):
+        return None
+    return json.dumps({name: str(cell[name]) for name in names}, sort_keys=True, ensure_ascii=False)
 
 
 def store_counts(station_id: str, body: dict[str, Any], created: float) -> None:
@@ -115,12 +148,15 @@ def release(province: str, ward: str, period: str, statistic: str, epsilon: floa
                                   f"{row.epsilon_total:g}; {row.epsilon_spent:g} is spent, so a release with "
                                   f"ε = {epsilon:g} is refused")
         sums = {key: 0 for key in keys}
+        names = list(universe[0])
         stations = set()
         for count in StatCount.select().where(StatCount.province == province, StatCount.ward == ward,
-                                              StatCount.period == period, StatCount.statistic == statistic):
+                                              StatCount.period == period,
+                                              StatCount.statistic == source_statistic(statistic)):
             stations.add(count.station_id)
-            if count.cell in sums:
-                sums[count.cell] += count.count
+            key = project(json.loads(count.cell), names)
+            if key in sums:
+                sums[key] += count.count
         scale = sensitivity(statistic) / epsilon
         published = noisy([sums[key] for key in keys], scale)
         cells = [{"cell": cell, "count": value if value >= min_count else None}
@@ -143,8 +179,9 @@ class BudgetExhausted(UserInputError):
 
 def method_text(statistic: str, scale: float) -> str:
     """How the numbers were made, for the page and the downloads."""
-    unit = ("each transaction (event-level)" if statistic == "demand"
-            else f"each person (screened at up to {MAX_STATIONS_PER_PERSON} stations a month)")
+    kind = STATISTICS[statistic][2]
+    unit = (f"each person (screened at up to {MAX_STATIONS_PER_PERSON} stations a month)" if kind == "person"
+            else f"each {kind} (event-level)")
     return (f"OpenDP discrete Laplace mechanism, scale {scale:.3g} (sensitivity {sensitivity(statistic)} / ε), "
             f"added to every cell of a fixed cell list; protects {unit}; cells whose noisy count is below the "
             "minimum are suppressed (null). A 95% interval for any cell is ± "
@@ -180,11 +217,27 @@ def prevalence(made: Release) -> dict[str, float | None]:
     """High blood pressure (grade 1–3) among those screened, from a ``bp_category`` release,
     with a conservative 95% interval from the noise (None when the totals are suppressed)."""
     cells = {item["cell"]["category"]: item["count"] for item in json.loads(made.cells)}
+    return _prevalence(cells, made.scale)
+
+
+def prevalence_by_group(made: Release) -> list[tuple[str, dict[str, float | None]]]:
+    """The same, per age band and sex, from a ``bp_by_age_sex`` release (groups in the fixed
+    order; the ``unknown`` groups left out)."""
+    groups: dict[tuple[str, str], dict[str, int | None]] = {}
+    for item in json.loads(made.cells):
+        cell = item["cell"]
+        groups.setdefault((cell["age_band"], cell["sex"]), {})[cell["category"]] = item["count"]
+    sex_words = {"male": "nam / male", "female": "nữ / female"}
+    return [(f"{age} · {sex_words[sex]}", _prevalence(groups[age, sex], made.scale))
+            for age in AGE_BANDS for sex in SEXES if (age, sex) in groups and "unknown" not in (age, sex)]
+
+
+def _prevalence(cells: dict[str, int | None], scale: float) -> dict[str, float | None]:
     high = sum(cells.get(c) or 0 for c in HIGH_BP)
     total = sum(v or 0 for v in cells.values())
     if total <= 0 or any(cells.get(c) is None for c in cells) and high == 0:
         return {"value": None, "low": None, "high": None}
-    half = interval_half_width(made.scale)
+    half = interval_half_width(scale)
     spread_high = half * len(HIGH_BP)
     spread_total = half * len(cells)
     low = max(0.0, (high - spread_high) / (total + spread_total))

@@ -30,7 +30,9 @@ from core.errors import StationError
 from hub import open_data
 from hub.console import _check_csrf, _format_time, _now, staff_required
 from hub.db import HubStaff, PrivacyBudget, Release
-from hub.planning_charts import demand_heatmap, prevalence_chart, trend_chart
+from hub.planning_charts import count_bars, demand_heatmap, prevalence_chart, trend_chart
+
+EMERGENCY_WORDS = {"call": "gọi / call", "alert": "báo công an / police alert"}
 
 open_data_pages = Blueprint("hub_open_data", __name__, template_folder="templates")
 
@@ -103,7 +105,10 @@ def planning() -> Any:
     budgets = list(PrivacyBudget.select().order_by(PrivacyBudget.period.desc(), PrivacyBudget.province,
                                                    PrivacyBudget.ward).limit(200))
     latest_bp = _latest_by_ward(r for r in releases if r.statistic == "bp_category")
-    latest_demand = next((r for r in reversed(releases) if r.statistic == "demand"), None)
+    latest = {statistic: next((r for r in reversed(releases) if r.statistic == statistic), None)
+              for statistic in open_data.STATISTICS}
+    latest_demand = latest["demand"]
+    by_group = latest["bp_by_age_sex"]
     return render_template(
         "hub/planning.html", error=error, budgets=budgets, csrf_token=session["csrf"], quality=data_quality(),
         prevalence=prevalence_chart([(f"{r.ward}, {r.province} ({r.period})", open_data.prevalence(r))
@@ -111,6 +116,15 @@ def planning() -> Any:
         heatmap=demand_heatmap(latest_demand), demand=latest_demand,
         trend=trend_chart([(r.period, f"{r.ward}, {r.province}", open_data.prevalence(r))
                            for r in releases if r.statistic == "bp_category"]),
+        prevalence_groups=prevalence_chart(
+            open_data.prevalence_by_group(by_group) if by_group else [], svg_id="prevalence-age-sex",
+            title="Tỷ lệ tăng huyết áp theo nhóm tuổi và giới / High blood pressure by age band and sex"),
+        by_group=by_group, latest=latest, statistics=list(open_data.STATISTICS),
+        emergency=count_bars(latest["emergency"], "emergency-chart",
+                             lambda c: f'{c["service"]} {EMERGENCY_WORDS[c["kind"]]}'
+                                       f'{"" if c["outcome"] == "ok" else " — lỗi / failed"}'),
+        session_time=count_bars(latest["session_time"], "session-time-chart", lambda c: c["band"]),
+        video_wait=count_bars(latest["video_wait"], "video-wait-chart", lambda c: c["band"]),
         username=session["staff"]), 400 if error else 200
 
 

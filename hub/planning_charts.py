@@ -17,7 +17,9 @@ def _percent(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + " %"
 
 
-def prevalence_chart(rows: list[tuple[str, dict[str, float | None]]]) -> Markup:
+def prevalence_chart(rows: list[tuple[str, dict[str, float | None]]], svg_id: str = "prevalence",
+                     title: str = "Tỷ lệ tăng huyết áp theo phường, khoảng tin cậy 95% / High blood pressure by "
+                                  "ward, 95% interval") -> Markup:
     """Horizontal bars (share with high blood pressure) with their 95% interval as whiskers."""
     rows = [(label, p) for label, p in rows if p["value"] is not None]
     if not rows:
@@ -38,9 +40,39 @@ def prevalence_chart(rows: list[tuple[str, dict[str, float | None]]]) -> Markup:
                     f'class="whisker"/><line x1="{left + width * low:.1f}" y1="{y + 7}" x2="{left + width * low:.1f}" '
                     f'y2="{y + 19}" class="whisker"/><line x1="{left + width * high:.1f}" y1="{y + 7}" '
                     f'x2="{left + width * high:.1f}" y2="{y + 19}" class="whisker"/>')
-    return Markup(f'<svg id="prevalence" role="img" viewBox="0 0 {left + width + 20} {height}" '
-                  f'width="{left + width + 20}" height="{height}"><title>Tỷ lệ tăng huyết áp theo phường, khoảng '
-                  f'tin cậy 95% / High blood pressure by ward, 95% interval</title>{"".join(body)}</svg>')
+    return Markup(f'<svg id="{escape(svg_id)}" role="img" viewBox="0 0 {left + width + 20} {height}" '
+                  f'width="{left + width + 20}" height="{height}"><title>{escape(title)}</title>{"".join(body)}</svg>')
+
+
+def count_bars(made: Any, svg_id: str, label: Any) -> Markup:
+    """Horizontal bars of a release's noisy counts, one per cell (``label(cell)`` names it),
+    with the 95% noise interval as whiskers; suppressed cells say so."""
+    if made is None:
+        return EMPTY
+    from hub.open_data import interval_half_width
+
+    cells = json.loads(made.cells)
+    half = interval_half_width(made.scale)
+    top = max([item["count"] + half for item in cells if item["count"] is not None] or [1.0])
+    left, width, row_h = 200, 400, 24
+    height = 8 + row_h * len(cells)
+    body = []
+    for i, item in enumerate(cells):
+        y, name = 4 + i * row_h, escape(label(item["cell"]))
+        body.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="label">{name}</text>')
+        count = item["count"]
+        if count is None:
+            body.append(f'<text x="{left + 4}" y="{y + 15}" class="tick">ẩn (quá ít) / suppressed</text>')
+            continue
+        low, high = max(0.0, count - half), count + half
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{width * max(0, count) / top:.1f}" height="16" class="bar">'
+                    f'<title>{name}: {count} (± {half:.3g})</title></rect>'
+                    f'<line x1="{left + width * low / top:.1f}" y1="{y + 11}" x2="{left + width * high / top:.1f}" '
+                    f'y2="{y + 11}" class="whisker"/>'
+                    f'<text x="{left + width + 6}" y="{y + 15}" class="tick">{count}</text>')
+    return Markup(f'<svg id="{escape(svg_id)}" role="img" viewBox="0 0 {left + width + 60} {height}" '
+                  f'width="{left + width + 60}" height="{height}"><title>{escape(made.ward)}, '
+                  f'{escape(made.period)} (ε = {made.epsilon:g})</title>{"".join(body)}</svg>')
 
 
 def demand_heatmap(made: Any) -> Markup:

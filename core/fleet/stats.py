@@ -1,9 +1,12 @@
 """Counts for planners, per calendar month, sent to the fleet hub: never a row about a person.
 
-Two kinds of count: service demand (transactions by weekday, hour and service, from the audit
-log) and whatever the plugins count through the ``planning_counts`` hook (healthcare:
-blood-pressure and BMI categories, each citizen once a month). The hub publishes them only
-with differential privacy (``hub/open_data.py``, docs/open-data.md).
+From the audit log: service demand (transactions by weekday, hour and service), emergency
+calls and alerts (113/114/115 through the intercom, and the ward police alerts raised, by
+outcome) and processing times (citizen sessions by length band). From the plugins, through
+the ``planning_counts`` hook: healthcare's blood-pressure and BMI categories by age band and
+sex (each citizen once a month) and video-consultation waiting times. Every cell is a count;
+the station's ward and province go once per message. The hub publishes them only with
+differential privacy (``hub/open_data.py``, docs/open-data.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,15 @@ from core.console.usage_stats import entry_time
 
 _NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 MAX_CELLS = 2000
+EMERGENCY_ACTIONS = {"security.emergency_call": "call", "security.emergency_alert": "alert"}
+EMERGENCY_SERVICES = ("113", "114", "115")
+#: processing time: how long a citizen's session at the kiosk lasted (upper bound in seconds)
+SESSION_BANDS = ((120, "0-2min"), (300, "2-5min"), (600, "5-10min"), (1200, "10-20min"), (None, "20min+"))
+
+
+def session_band(seconds: int) -> str:
+    """The published band of a session of ``seconds``."""
+    return next(name for limit, name in SESSION_BANDS if limit is None or seconds < limit)
 
 
 def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -31,19 +43,32 @@ def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def demand_counts(start: datetime, end: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """Successful plugin transactions by weekday (0 = Monday), hour and plugin, in ``zone``."""
+    """From the audit log: successful plugin transactions by weekday (0 = Monday), hour and
+    plugin, in ``zone``; emergency calls and alerts by service and outcome; sessions by length."""
     head = AuditHead.get_or_none(AuditHead.id == 1)
     size = head.size if head else 0
     counts: Counter[tuple[int, int, str]] = Counter()
+    emergencies: Counter[tuple[str, str, str]] = Counter()
+    sessions: Counter[str] = Counter()
     for entry in entries_from(first_index_at_or_after(start, size), size):
         when = entry_time(entry)
         if when >= end:
             break
+        action, details = entry.get("action"), entry.get("details") or {}
         if entry.get("outcome") == "ok" and entry.get("plugin") not in (None, "core"):
             local = when.astimezone(zone)
             counts[local.weekday(), local.hour, str(entry["plugin"])] += 1
-    return [{"statistic": "demand", "cell": {"weekday": str(day), "hour": str(hour), "service": plugin},
-             "count": count} for (day, hour, plugin), count in sorted(counts.items())]
+        if action in EMERGENCY_ACTIONS and details.get("service") in EMERGENCY_SERVICES:
+            outcome = "ok" if entry.get("outcome") == "ok" else "failed"
+            emergencies[EMERGENCY_ACTIONS[str(action)], str(details["service"]), outcome] += 1
+        elif action == "session.end" and isinstance(details.get("seconds"), int) and details["seconds"] >= 0:
+            sessions[session_band(details["seconds"])] += 1
+    return ([{"statistic": "demand", "cell": {"weekday": str(day), "hour": str(hour), "service": plugin},
+              "count": count} for (day, hour, plugin), count in sorted(counts.items())]
+            + [{"statistic": "emergency", "cell": {"kind": kind, "service": service, "outcome": outcome},
+                "count": count} for (kind, service, outcome), count in sorted(emergencies.items())]
+            + [{"statistic": "session_time", "cell": {"band": band}, "count": count}
+               for band, count in sorted(sessions.items())])
 
 
 def plugin_counts(station: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -54,7 +79,7 @@ def plugin_counts(station: Any, start: datetime, end: datetime) -> list[dict[str
         for row in rows if isinstance(rows, list) else []:
             cell = row.get("cell") if isinstance(row, dict) else None
             if (isinstance(row, dict) and isinstance(row.get("statistic"), str) and _NAME.match(row["statistic"])
-                    and row["statistic"] not in ("demand", "data_quality") and isinstance(cell, dict) and len(cell) <= 4
+                    and row["statistic"] not in ("demand", "data_quality", "emergency", "session_time") and isinstance(cell, dict) and len(cell) <= 4
                     and all(_NAME.match(str(k)) and isinstance(v, str) and len(v) <= 40 for k, v in cell.items())
                     and isinstance(row.get("count"), int) and not isinstance(row["count"], bool)
                     and row["count"] >= 0):

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from sdk import NotFoundError, audit, current_citizen, get_owned, now, pick, requires, transaction
+from sdk import NotFoundError, audit, current_citizen, get_owned, now, pick, requires, transaction, verified_identity
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable, device, measure
 from sdk.printing import print_receipt
 from sdk.privacy import has_consent, read_personal
 
 from ..models import Screening
+from ..planning import planning_group
 from ..screening import (
     MEANING,
     STEP_KINDS,
@@ -101,6 +102,7 @@ def _advance(row: Screening) -> Any:
         return redirect(url_for("healthcare.screening_step", screening_id=row.id, kind=kind), code=303)
     vitals = dict(row.vitals)
     vitals["values"] = with_bmi(vitals["values"])
+    vitals["group"] = planning_group(verified_identity(), now())  # age band and sex only, for planners
     with transaction():
         row.vitals = vitals
         row.state = "done"

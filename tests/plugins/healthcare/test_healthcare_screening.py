@@ -243,3 +243,26 @@ def test_stepper_marks_the_current_step_and_results_explain_in_plain_words(healt
     assert 'class="card results-big" data-read-aloud' in result
     assert re.search(r'data-verdict="blood_pressure"><strong>[^<]*Huyết áp[^<]*\.</strong> Sức ép của máu', result)
     assert "Oxy trong máu và mạch: đã bỏ qua" in result and "pulse oximeter" not in result
+
+
+def test_a_screening_keeps_only_age_band_and_sex_for_planners(health_station, login_citizen, csrf_token):
+    """The planners' counts carry the age band and sex of the verified card, never the birth date."""
+    from plugins.healthcare.models import Screening
+    from plugins.healthcare.planning import planning_counts
+
+    app = health_station()
+    client = app.test_client()
+    login_citizen(client, identity={"id_number": "001085999001", "full_name": "Nguyễn Văn An",
+                                    "date_of_birth": "1960-03-14", "sex": "male",
+                                    "residence": "Số 12 phố Mẫu, phường Thử Nghiệm, Hà Nội"})
+    _consent(client, csrf_token)
+    _measure_all(client, csrf_token, _begin(client, csrf_token))
+    with app.app_context():
+        [row] = Screening.select()
+        assert row.vitals["group"] == {"age_band": "60-74", "sex": "male"}  # 66 at the station's clock
+        assert "1960" not in str(row.vitals)
+        counts = planning_counts(0, 4e9)
+    assert {"statistic": "bp_category", "cell": {"category": "normal", "age_band": "60-74", "sex": "male"},
+            "count": 1} in counts
+    assert {"statistic": "bmi_category", "cell": {"category": "overweight", "age_band": "60-74", "sex": "male"},
+            "count": 1} in counts
