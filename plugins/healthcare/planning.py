@@ -17,7 +17,6 @@ from .models import Screening, VideoCall
 from .screening import with_bmi
 from .vitals import assess_blood_pressure, assess_bmi
 
-
 AGE_BANDS = ((18, "0-17"), (40, "18-39"), (60, "40-59"), (75, "60-74"), (None, "75+"))
 #: video consultation: seconds from the call to the doctor answering (upper bounds)
 WAIT_BANDS = ((60, "0-1min"), (180, "1-3min"), (600, "3-10min"), (None, "10min+"))

@@ -7,7 +7,17 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from sdk import NotFoundError, audit, current_citizen, get_owned, now, pick, requires, transaction, verified_identity
+from sdk import (
+    NotFoundError,
+    audit,
+    current_citizen,
+    get_owned,
+    now,
+    pick,
+    requires,
+    transaction,
+    verified_identity,
+)
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable, device, measure
 from sdk.printing import print_receipt
