@@ -2,7 +2,8 @@
 
 Values are compared after normalising what carries no meaning: Unicode form, letter case,
 spaces and punctuation, the usual address abbreviations (``P.`` phường, ``Q.`` quận, ``TP``
-thành phố, ``Tx.`` thị xã...), and — when the partner system stores names without Vietnamese
+thành phố, ``Tx.`` thị xã...), the old and new tone-mark placement (``Hóa``/``Hoá``,
+``Thủy``/``Thuỷ``), and — when the partner system stores names without Vietnamese
 diacritics, as banks do (``NGUYEN VAN AN``) — the diacritics. Anything else that differs is
 a mismatch the citizen is shown.
 """
@@ -26,6 +27,11 @@ CARD_FIELD = {"full_name": "full_name", "date_of_birth": "date_of_birth", "sex":
 _ABBREVIATIONS = ((r"\bp\.\s*", "phường "), (r"\bq\.\s*", "quận "), (r"\btp\.?\s*", "thành phố "),
                   (r"\btx\.\s*", "thị xã "), (r"\bx\.\s*", "xã "), (r"\bh\.\s*", "huyện "), (r"\bt\.\s*", "tỉnh "),
                   (r"\bsố\s+", ""), (r"\bphố\s+", ""))
+#: old-style tone placement (on the first vowel of oa, oe, uy) → the new style (on the second)
+_TONES = {f"{marked}{second}": f"{first}{new}"
+          for first, second, olds, news in (("o", "a", "óòỏõọ", "áàảãạ"), ("o", "e", "óòỏõọ", "éèẻẽẹ"),
+                                            ("u", "y", "úùủũụ", "ýỳỷỹỵ"))
+          for marked, new in zip(olds, news, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Mismatch:
     held: str
     card: str
     correctable: bool
+    pending: str | None = None  # the reference of an update request the system has not applied yet
 
 
 def _plain(text: str) -> str:
@@ -48,6 +55,8 @@ def _plain(text: str) -> str:
 def normalise(field: str, value: Any, ascii_only: bool = False) -> str:
     """The comparable form of ``value`` for ``field``."""
     text = unicodedata.normalize("NFC", str(value or "")).casefold().strip()
+    for old, new in _TONES.items():
+        text = text.replace(old, new)
     if field == "address":
         for pattern, replacement in _ABBREVIATIONS:
             text = re.sub(pattern, replacement, text)
@@ -57,8 +66,10 @@ def normalise(field: str, value: Any, ascii_only: bool = False) -> str:
     return _plain(text) if ascii_only else text
 
 
-def compare(system: str, fields: dict[str, Any], card: dict[str, Any], correctable: set[str]) -> list[Mismatch]:
-    """The fields of one record that differ from the card (fields the card lacks are skipped)."""
+def compare(system: str, fields: dict[str, Any], card: dict[str, Any], correctable: set[str],
+            pending: dict[str, str] | None = None) -> list[Mismatch]:
+    """The fields of one record that differ from the card (fields the card lacks are skipped);
+    ``pending``: field → reference of an update request already sent and not applied yet."""
     found = []
     for field, held in fields.items():
         card_value = card.get(CARD_FIELD.get(field, ""))
@@ -66,5 +77,6 @@ def compare(system: str, fields: dict[str, Any], card: dict[str, Any], correctab
             continue
         ascii_only = str(held).isascii() and not str(card_value).isascii()
         if normalise(field, held, ascii_only) != normalise(field, card_value, ascii_only):
-            found.append(Mismatch(system, field, str(held), str(card_value), field in correctable))
+            found.append(Mismatch(system, field, str(held), str(card_value), field in correctable,
+                                  (pending or {}).get(field)))
     return found

@@ -19,3 +19,19 @@ class QualityEvent(BaseModel):
 
     class Meta:
         table_name = "records_quality_events"
+
+
+class RegisterRequest(BaseModel):
+    """An adjustment request sent to the simulated population register: whose (keyed hash of
+    the ID number), which field and the reference — not the value, which went to the register
+    (core migration 0018). The register's police have not processed it until it is gone."""
+
+    id = peewee.AutoField()
+    key_hash = peewee.CharField(max_length=64, index=True)
+    field = peewee.CharField(max_length=40)
+    reference = peewee.CharField(max_length=40)
+    at = peewee.DoubleField()
+
+    class Meta:
+        table_name = "records_sim_register_requests"
+        indexes = ((("key_hash", "field"), True),)

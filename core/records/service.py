@@ -1,7 +1,9 @@
 """Accurate-clean-live: gather what each partner system holds about the identified citizen
-(the ``citizen_records`` hook), compare it with the chip card's verified data, and send a
+(the ``citizen_records`` hook, and the population register through the identity connector,
+:mod:`core.records.register`), compare it with the chip card's verified data, and send a
 correction the citizen confirmed (``record_correction``) with the card's value — never a
-value typed or posted by anyone.
+value typed or posted by anyone. A correction the system has not applied yet is *pending*:
+shown with its reference, and not sent twice.
 
 Nothing changes without the citizen's action. Each correction is audited (system, field and
 the partner's reference; no values) in one transaction with its data-quality events, which
@@ -16,8 +18,12 @@ from typing import Any
 
 from core.audit.log import transaction
 from core.errors import NotFoundError, UserInputError
+from core.records import register
 from core.records.compare import FIELDS, Mismatch, compare
 from core.records.models import QualityEvent
+
+#: the population register answers as the records feature itself (it is the core's connector)
+CORE_PLUGIN = "records"
 
 
 @dataclass
@@ -28,26 +34,39 @@ class PartnerRecord:
     system: str
     name: dict[str, str]
     mismatches: list[Mismatch] = field(default_factory=list)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → how the system names it
+
+
+def _text_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(k in FIELDS for k in value)
 
 
 def _valid(row: Any) -> bool:
     return (isinstance(row, dict) and isinstance(row.get("system"), str) and 0 < len(row["system"]) <= 40
-            and isinstance(row.get("name"), dict) and isinstance(row.get("fields"), dict)
-            and all(k in FIELDS for k in row["fields"]))
+            and isinstance(row.get("name"), dict) and _text_map(row.get("fields"))
+            and (row.get("pending") is None or _text_map(row["pending"])
+                 and all(isinstance(v, str) for v in row["pending"].values()))
+            and (row.get("labels") is None or _text_map(row["labels"])
+                 and all(isinstance(v, dict) for v in row["labels"].values())))
+
+
+def _record(plugin: str, row: dict[str, Any], card: dict[str, Any]) -> PartnerRecord:
+    correctable = set(row.get("correctable") or [])
+    pending = {k: str(v)[:64] for k, v in (row.get("pending") or {}).items()}
+    labels = {k: {"vi": str(v.get("vi", "")), "en": str(v.get("en", ""))}
+              for k, v in (row.get("labels") or {}).items() if v.get("vi")}
+    return PartnerRecord(plugin, row["system"], {"vi": str(row["name"].get("vi", row["system"])),
+                                                 "en": str(row["name"].get("en", row["system"]))},
+                         compare(row["system"], row["fields"], card, correctable, pending), labels)
 
 
 def gather(station: Any, identity: Any) -> list[PartnerRecord]:
     """Every partner record of the citizen, compared with the card (``identity``)."""
     card = asdict(identity)
-    found = []
-    for record, rows in station.plugins.call_each("citizen_records", identity=identity):
-        for row in rows if isinstance(rows, list) else []:
-            if not _valid(row):
-                continue
-            correctable = set(row.get("correctable") or [])
-            found.append(PartnerRecord(record.id, row["system"], {"vi": str(row["name"].get("vi", row["system"])),
-                                                                  "en": str(row["name"].get("en", row["system"]))},
-                                       compare(row["system"], row["fields"], card, correctable)))
+    answers = [(CORE_PLUGIN, register.register_rows(station, identity))]
+    answers += [(record.id, rows) for record, rows in station.plugins.call_each("citizen_records", identity=identity)]
+    found = [_record(plugin, row, card) for plugin, rows in answers for row in (rows if isinstance(rows, list) else [])
+             if _valid(row)]
     return sorted(found, key=lambda r: r.system)
 
 
@@ -74,9 +93,15 @@ def correct(station: Any, identity: Any, citizen_id: int, system: str, field_nam
         raise UserInputError("this field already matches the ID card")
     if not mismatch.correctable:
         raise UserInputError("this system does not take corrections from the station")
+    if mismatch.pending:
+        raise UserInputError(f"an update request for this field was already sent ({mismatch.pending}); "
+                             "the system has not processed it yet")
     with transaction():
-        answer = station.plugins.call_one(record.plugin, "record_correction", system=system, field=field_name,
-                                          value=mismatch.card)
+        if record.plugin == CORE_PLUGIN:
+            answer = register.request_adjustment(station, identity, field_name, mismatch.card, now)
+        else:
+            answer = station.plugins.call_one(record.plugin, "record_correction", system=system, field=field_name,
+                                              value=mismatch.card)
         if not isinstance(answer, dict) or not isinstance(answer.get("reference"), str):
             raise UserInputError("the partner system did not take the correction")
         applied = bool(answer.get("applied"))

@@ -63,3 +63,22 @@ def citizen_data_export(citizen: Any) -> dict[str, Any]:
 @hookimpl
 def citizen_data_erase(citizen: Any) -> None:
     data_rights.erase(citizen.id)
+
+
+@hookimpl
+def citizen_records(identity: Any) -> list[dict[str, Any]]:
+    from .insurance_record import records_for
+
+    return records_for(identity)
+
+
+@hookimpl
+def record_correction(system: str, field: str, value: str) -> dict[str, Any] | None:
+    from sdk import now, verified_identity
+
+    from .insurance_record import SYSTEM, request_adjustment
+
+    identity = verified_identity()
+    if system != SYSTEM or identity is None:
+        return None
+    return request_adjustment(identity.id_number, field, value, now())

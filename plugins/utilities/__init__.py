@@ -57,3 +57,22 @@ def citizen_data_export(citizen) -> dict:  # type: ignore[no-untyped-def]
 def citizen_data_erase(citizen) -> None:  # type: ignore[no-untyped-def]
     SavedCode.delete().where(SavedCode.citizen_id == citizen.id).execute()
     BillPayment.delete().where(BillPayment.citizen_id == citizen.id).execute()
+
+
+@hookimpl
+def citizen_records(identity) -> list[dict]:  # type: ignore[no-untyped-def]
+    from .connector import EvnSimulator
+    from .customer_record import records_for
+
+    return records_for(identity, isinstance(billing("electricity"), EvnSimulator), sdk.now())
+
+
+@hookimpl
+def record_correction(system: str, field: str, value: str) -> dict | None:
+    from .connector import EvnSimulator
+    from .customer_record import SYSTEM, update
+
+    identity = sdk.verified_identity()
+    if system != SYSTEM or identity is None or not isinstance(billing("electricity"), EvnSimulator):
+        return None
+    return update(identity.id_number, field, value, sdk.now())
