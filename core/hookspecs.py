@@ -117,7 +117,10 @@ def planning_counts(period_start: float, period_end: float) -> list[dict[str, An
     Return ``[{"statistic": "bp_category", "cell": {"category": "grade_1"}, "count": 3}, ...]``:
     counts only, never a row about a person. Count each person at most once per statistic in
     the period (e.g. their latest screening), so that one person changes one cell by one.
-    Statistic and cell names: lower-case ``[a-z0-9_]``; cell values short text. (sdk 1.3)
+    Statistic and cell names: lower-case ``[a-z0-9_]``; cell values short text; at most 4
+    cell fields. ``demand``, ``data_quality``, ``emergency`` and ``session_time`` are the
+    core's own statistics and refused here. (sdk 1.3; cells broken down further, e.g.
+    ``{"category", "age_band", "sex"}``, since 1.5)
     """
 
 
@@ -138,6 +141,11 @@ def citizen_records(identity: Any) -> list[dict[str, Any]] | None:
     "fields": {"full_name": ..., "date_of_birth": "YYYY-MM-DD", "sex": "male"|"female",
     "address": ...}, "correctable": ["address", ...]}]`` (only the fields the system holds;
     ``correctable``: those it accepts an update of from the station). (sdk 1.3)
+
+    Optional keys (sdk 1.5): ``"pending": {field: reference}`` — update requests already sent
+    and not applied yet (shown with their reference; not sent again); ``"labels": {field:
+    {"vi": ..., "en": ...}}`` — how the system names its field (``"Địa chỉ trên hoá đơn
+    điện"``), used in the sentence the citizen reads.
     """
 
 
