@@ -54,7 +54,7 @@ def count_bars(made: Any, svg_id: str, label: Any) -> Markup:
     cells = json.loads(made.cells)
     half = interval_half_width(made.scale)
     top = max([item["count"] + half for item in cells if item["count"] is not None] or [1.0])
-    left, width, row_h = 200, 400, 24
+    left, width, row_h = 320, 400, 24
     height = 8 + row_h * len(cells)
     body = []
     for i, item in enumerate(cells):
@@ -112,19 +112,26 @@ def trend_chart(points: list[tuple[str, str, dict[str, float | None]]]) -> Marku
     periods = sorted({period for values in series.values() for period in values})
     if len(periods) < 2:
         return Markup('<p class="empty">Cần số liệu của ít nhất hai tháng / Needs at least two months.</p>')
-    left, width, height = 50, 520, 200
+    left, width, top, height = 50, 520, 12, 200  # plot area: y from top to top + height
     step = width / (len(periods) - 1)
-    body = [f'<text x="{left + i * step:.0f}" y="{height + 16}" class="tick" text-anchor="middle">{escape(p)}</text>'
-            for i, p in enumerate(periods)]
-    for tick in (0, 0.5, 1.0):
-        body.append(f'<text x="{left - 6}" y="{height - height * tick + 4:.0f}" text-anchor="end" class="tick">'
-                    f'{int(tick * 100)} %</text>')
+    body = [f'<text x="{left + i * step:.0f}" y="{top + height + 16}" class="tick" text-anchor="middle">'
+            f'{escape(p)}</text>' for i, p in enumerate(periods)]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + height * (1 - tick)
+        body.append(f'<line x1="{left}" y1="{y:.0f}" x2="{left + width}" y2="{y:.0f}" class="grid"/>'
+                    f'<text x="{left - 6}" y="{y + 4:.0f}" text-anchor="end" class="tick">{int(tick * 100)} %</text>')
+    label_ys: list[float] = []
     for n, (ward, values) in enumerate(sorted(series.items())):
-        coordinates = [(left + periods.index(p) * step, height - height * v) for p, v in sorted(values.items())]
+        coordinates = [(left + periods.index(p) * step, top + height * (1 - v)) for p, v in sorted(values.items())]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
         body.append(f'<polyline points="{path}" class="trend trend-{n % 6}"><title>{escape(ward)}</title></polyline>')
         x, y = coordinates[-1]
-        body.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" class="label">{escape(ward)}</text>')
-    return Markup(f'<svg id="trend" role="img" viewBox="0 0 {left + width + 160} {height + 24}" '
-                  f'width="{left + width + 160}" height="{height + 24}"><title>Xu hướng tăng huyết áp / High blood '
-                  f'pressure trend</title>{"".join(body)}</svg>')
+        label_y = y + 4
+        while any(abs(label_y - other) < 14 for other in label_ys):  # wards with close values: stack the labels
+            label_y += 14
+        label_ys.append(label_y)
+        body.append(f'<text x="{x + 6:.1f}" y="{label_y:.1f}" class="label trend-label-{n % 6}">{escape(ward)}</text>')
+    total_height = top + height + 24 + max(0.0, max(label_ys) - (top + height))
+    return Markup(f'<svg id="trend" role="img" viewBox="0 0 {left + width + 200} {total_height:.0f}" '
+                  f'width="{left + width + 200}" height="{total_height:.0f}"><title>Xu hướng tăng huyết áp / High '
+                  f'blood pressure trend</title>{"".join(body)}</svg>')

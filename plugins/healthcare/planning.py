@@ -11,6 +11,7 @@ a screening without them counts as ``unknown``.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .models import Screening, VideoCall
@@ -28,8 +29,6 @@ def _band(value: float, bands: tuple[tuple[int | None, str], ...]) -> str:
 
 def planning_group(identity: Any, at: float) -> dict[str, str]:
     """The age band (at ``at``) and sex of a verified identity — all a screening keeps for planners."""
-    from datetime import UTC, date, datetime
-
     group = {"age_band": "unknown", "sex": "unknown"}
     if identity is None:
         return group
