@@ -56,6 +56,19 @@ STATISTICS: dict[str, tuple[str, list[dict[str, str]], str]] = {
 }
 
 
+#: what each published statistic is, for people reading the open-data page
+STATISTIC_NAMES = {
+    "bp_category": "Phân loại huyết áp / Blood-pressure category",
+    "bp_by_age_sex": "Phân loại huyết áp theo nhóm tuổi và giới / Blood-pressure category by age band and sex",
+    "bmi_category": "Phân loại BMI / BMI category",
+    "bmi_by_age_sex": "Phân loại BMI theo nhóm tuổi và giới / BMI category by age band and sex",
+    "demand": "Lượt sử dụng dịch vụ theo thứ và giờ / Service demand by weekday and hour",
+    "emergency": "Cuộc gọi và báo động khẩn cấp 113·114·115 / Emergency calls and alerts",
+    "session_time": "Thời gian một lượt phục vụ / Processing time per session",
+    "video_wait": "Thời gian chờ bác sĩ (tư vấn video) / Waiting time for the doctor (video)",
+}
+
+
 def cell_universe(statistic: str) -> list[dict[str, str]]:
     """Every cell a release of ``statistic`` publishes (fixed in advance, data-independent)."""
     if statistic not in STATISTICS:

@@ -48,6 +48,7 @@ def index() -> str:
     notes = {station_id: fleet_views.reading_note(values) for station_id, values in readings.items()}
     environment = [(s, readings[s["id"]]) for s in stations if s["id"] in readings]
     return render_template("hub/open_data.html", releases=releases, when=_format_time, environment=environment,
+                           statistic_names=open_data.STATISTIC_NAMES,
                            environment_map=fleet_views.station_map([s for s, _ in environment], notes))
 
 

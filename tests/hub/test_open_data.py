@@ -176,6 +176,7 @@ def test_open_data_pages_and_downloads(hub_apps, hub_clock):
     public = hub_apps[0].test_client()
     page = public.get("/open-data").get_data(as_text=True)
     assert "Phường Hoàn Kiếm, Hà Nội" in page and "OpenDP" in page and "0.5" in page
+    assert "Phân loại huyết áp / Blood-pressure category" in page
     data = public.get(f"/open-data/{made.id}.json").get_json()
     assert data["epsilon"] == 0.5 and len(data["cells"]) == 7 and data["method"] == made.method
     rows = list(csv.reader(io.StringIO(public.get(f"/open-data/{made.id}.csv").get_data(as_text=True))))
@@ -256,3 +257,13 @@ def test_screening_by_age_band_and_sex_adds_up_and_the_dashboard_draws_it(hub_ap
         assert chart in page, chart
     assert "60-74 · nữ / female" in page and "115 gọi / call" in page
     assert '<option>bp_by_age_sex</option>' in page and '<option>emergency</option>' in page
+
+
+def test_every_published_statistic_has_a_name_a_fixed_cell_list_and_a_sensitivity():
+    from hub.open_data import STATISTIC_NAMES, STATISTICS, cell_universe, sensitivity
+
+    assert set(STATISTIC_NAMES) == set(STATISTICS)
+    for statistic in STATISTICS:
+        cells = cell_universe(statistic)
+        assert cells and len({json.dumps(c, sort_keys=True) for c in cells}) == len(cells)
+        assert sensitivity(statistic) == (2 if statistic.startswith(("bp", "bmi")) else 1)
