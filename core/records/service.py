@@ -18,6 +18,7 @@ from typing import Any
 
 from core.audit.log import transaction
 from core.errors import NotFoundError, UserInputError
+from core.text import Text
 from core.records import register
 from core.records.compare import FIELDS, Mismatch, compare
 from core.records.models import QualityEvent
@@ -87,15 +88,20 @@ def correct(station: Any, identity: Any, citizen_id: int, system: str, field_nam
     records = gather(station, identity)
     record = next((r for r in records if r.system == system), None)
     if record is None:
-        raise NotFoundError("no such record for this citizen")
+        raise NotFoundError(Text(vi="Không có hồ sơ này của bạn để đối chiếu.",
+                                 en="There is no such record of you to compare."))
     mismatch = next((m for m in record.mismatches if m.field == field_name), None)
     if mismatch is None:
-        raise UserInputError("this field already matches the ID card")
+        raise UserInputError(Text(vi="Thông tin này đã khớp với thẻ căn cước.",
+                                  en="This field already matches the ID card."))
     if not mismatch.correctable:
-        raise UserInputError("this system does not take corrections from the station")
+        raise UserInputError(Text(vi="Đơn vị này chưa nhận yêu cầu sửa qua trạm; vui lòng liên hệ trực tiếp.",
+                                  en="This system does not take corrections from the station; please contact it."))
     if mismatch.pending:
-        raise UserInputError(f"an update request for this field was already sent ({mismatch.pending}); "
-                             "the system has not processed it yet")
+        raise UserInputError(Text(vi=f"Yêu cầu cập nhật thông tin này đã được gửi (mã {mismatch.pending}); "
+                                     "đơn vị chưa xử lý xong.",
+                                  en=f"An update request for this field was already sent ({mismatch.pending}); "
+                                     "the system has not processed it yet."))
     with transaction():
         if record.plugin == CORE_PLUGIN:
             answer = register.request_adjustment(station, identity, field_name, mismatch.card, now)
@@ -103,7 +109,8 @@ def correct(station: Any, identity: Any, citizen_id: int, system: str, field_nam
             answer = station.plugins.call_one(record.plugin, "record_correction", system=system, field=field_name,
                                               value=mismatch.card)
         if not isinstance(answer, dict) or not isinstance(answer.get("reference"), str):
-            raise UserInputError("the partner system did not take the correction")
+            raise UserInputError(Text(vi="Đơn vị không nhận yêu cầu cập nhật. Vui lòng thử lại sau.",
+                                      en="The partner system did not take the correction. Please try again later."))
         applied = bool(answer.get("applied"))
         QualityEvent.create(system=system, field=field_name, event="correction", at=now)
         if applied:

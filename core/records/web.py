@@ -21,6 +21,7 @@ from flask import (
 )
 
 from core.errors import UserInputError
+from core.text import Text
 from core.i18n import pick
 from core.identity.session_identity import load_identity
 from core.permissions import requires
@@ -119,7 +120,8 @@ def shown(field: str, value: str) -> str:
 def _identity() -> Any:
     identity = load_identity()
     if identity is None:
-        raise UserInputError("Please identify with your chip ID card or VNeID first.")
+        raise UserInputError(Text(vi="Vui lòng xác thực bằng thẻ căn cước gắn chip hoặc VNeID trước.",
+                                  en="Please identify with your chip ID card or VNeID first."))
     return identity
 
 

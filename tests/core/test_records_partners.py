@@ -160,7 +160,7 @@ def test_bhyt_correction_is_a_pending_request_with_the_chip_value_sent_once(make
     assert 'href="/my-records/confirm?system=bhyt_insured' not in after
     again = client.post("/my-records/correct", data={"system": "bhyt_insured", "field": "date_of_birth",
                                                      "csrf_token": station_csrf_token(client)})
-    assert again.status_code == 400
+    assert again.status_code == 400 and "đã được gửi" in again.get_data(as_text=True)
     assert events == [("bhyt_insured", "date_of_birth", "correction"), ("bhyt_insured", "date_of_birth", "mismatch")]
     [entry] = _audited_corrections(app)
     assert entry["actor"] == f"citizen:{citizen}" and entry["details"]["applied"] is False
