@@ -18,10 +18,10 @@ from typing import Any
 
 from core.audit.log import transaction
 from core.errors import NotFoundError, UserInputError
-from core.text import Text
 from core.records import register
 from core.records.compare import FIELDS, Mismatch, compare
 from core.records.models import QualityEvent
+from core.text import Text
 
 #: the population register answers as the records feature itself (it is the core's connector)
 CORE_PLUGIN = "records"

@@ -21,12 +21,12 @@ from flask import (
 )
 
 from core.errors import UserInputError
-from core.text import Text
 from core.i18n import pick
 from core.identity.session_identity import load_identity
 from core.permissions import requires
 from core.records import service
 from core.records.compare import FIELDS
+from core.text import Text
 
 records = Blueprint("records", __name__, url_prefix="/my-records")
 SESSION_COUNTED = "_records_counted"
