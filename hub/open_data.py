@@ -10,9 +10,13 @@ locked while it is checked and spent, so two hub processes cannot overspend it t
 
 Sensitivity: a person's latest screening counts once a month at a station; a person may be
 screened at up to ``MAX_STATIONS_PER_PERSON`` stations of a ward in a month, so one person
-changes the ward's histogram by at most that much (person-level guarantee). Demand counts
-are transactions, so their guarantee is per transaction (event-level) — stated on every
-demand release.
+changes the ward's histogram by at most that much (person-level guarantee). Demand,
+emergency calls and alerts, session lengths and video waiting times count events, so their
+guarantee is per event (event-level) — stated on every such release.
+
+A published statistic may add up a finer one: ``bp_by_age_sex`` keeps the stations'
+``bp_category`` cells apart by age band and sex, ``bp_category`` adds them over both; each
+stored cell is reduced to the release's cell fields (:func:`project`).
 """
 
 from __future__ import annotations
