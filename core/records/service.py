@@ -67,7 +67,7 @@ def gather(station: Any, identity: Any) -> list[PartnerRecord]:
     answers = [(CORE_PLUGIN, register.register_rows(station, identity))]
     answers += [(record.id, rows) for record, rows in station.plugins.call_each("citizen_records", identity=identity)]
     found = [_record(plugin, row, card) for plugin, rows in answers for row in (rows if isinstance(rows, list) else [])
-             if _valid(row)]
+             if _valid(row) and (plugin == CORE_PLUGIN or row["system"] != register.SYSTEM)]  # no plugin poses as it
     return sorted(found, key=lambda r: r.system)
 
 
