@@ -5,6 +5,9 @@ bill set, prescription order, dossier fee) are tested in their folders."""
 from __future__ import annotations
 
 import pytest
+
+from core.payments.sealing import CLAIM_PURPOSE
+from core.privacy.blind_index import blind_index
 from payment_helpers import at_once, audit_entries, payee_module, payment_request, terminal_sim
 
 from core import db
@@ -47,7 +50,9 @@ def test_a_payment_that_pays_several_objects_holds_each(pay_station):
             service.start(_request(objects=bills[1:], key="set-key-0003", citizen_id=2), "citizen:2")
         other = service.start(_request(objects=("bill:electricity:HD3",), key="set-key-0004"), "citizen:1")
         assert other.id != both.id
-        assert {c.object for c in PaymentClaim.select().where(PaymentClaim.payment_id == both.id)} == set(bills)
+        # claims hold keyed blind indexes of the objects, never the clear references (issue 16)
+        assert ({c.object for c in PaymentClaim.select().where(PaymentClaim.payment_id == both.id)}
+                == {blind_index(b, CLAIM_PURPOSE) for b in bills})
 
 
 def test_a_silent_terminal_leaves_unknown_and_no_second_payment_can_start(pay_station, terminal_url):
