@@ -51,7 +51,9 @@ def migrate(db: peewee.Database) -> None:
                                            kind="json"),
             "join_sealed": None if join is None else seal_value(BOOKINGS, "join_sealed", row_id, citizen_id,
                                                                 json.loads(join), kind="json")})
-    db.execute_sql(f"DROP INDEX IF EXISTS {ORDERS}_code")
+    for index in db.get_indexes(ORDERS):
+        if "code" in index.columns:
+            db.execute_sql(f'DROP INDEX IF EXISTS "{index.name}"')
     for table, column in ((ORDERS, "code"), (ORDERS, "lines"), (BOOKINGS, "doctor_name"),
                           (BOOKINGS, "specialty"), (BOOKINGS, "join")):
         db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {_quoted(column)}")
