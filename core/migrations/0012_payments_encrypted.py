@@ -25,10 +25,10 @@ def migrate(db: peewee.Database) -> None:
             except DataErased:
                 values[column] = ERASED[column]
         if values:
-            assignments = ", ".join(f"{column} = %s" for column in values)  # nosec B608  # fixed column names
-            db.execute_sql(f"UPDATE payments SET {assignments} WHERE id = %s".replace("%s", db.param),
+            assignments = ", ".join(f"{column} = {db.param}" for column in values)
+            db.execute_sql(f"UPDATE payments SET {assignments} WHERE id = {db.param}",  # nosec B608  # fixed names
                            (*values.values(), row_id))
     for claim_id, obj in db.execute_sql("SELECT id, object FROM payment_claims").fetchall():
         if not is_blind_index(obj):
-            db.execute_sql("UPDATE payment_claims SET object = %s WHERE id = %s".replace("%s", db.param),
+            db.execute_sql(f"UPDATE payment_claims SET object = {db.param} WHERE id = {db.param}",  # nosec B608
                            (blind_index(obj, CLAIM_PURPOSE), claim_id))

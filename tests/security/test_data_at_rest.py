@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from core import db
-from core.privacy.keys import DataErased
 from core.privacy.subject_rights import erase_citizen
 
 CODE = "PD01000123456"

@@ -5,16 +5,15 @@ bill set, prescription order, dossier fee) are tested in their folders."""
 from __future__ import annotations
 
 import pytest
-
-from core.payments.sealing import CLAIM_PURPOSE
-from core.privacy.blind_index import blind_index
 from payment_helpers import at_once, audit_entries, payee_module, payment_request, terminal_sim
 
 from core import db
 from core.payments.errors import ObjectUnavailable
 from core.payments.models import PaymentClaim, PaymentRecord
 from core.payments.reconcile import DEFAULT_ABANDON_AFTER, reconcile
+from core.payments.sealing import CLAIM_PURPOSE
 from core.payments.service import PaymentRequest
+from core.privacy.blind_index import blind_index
 from hal.sim import control
 from sdk.testing import TemporaryPostgresDatabase, require_postgres
 
