@@ -39,7 +39,7 @@ import peewee
 from core.audit.log import transaction
 from core.db import BaseModel
 from core.errors import NotFoundError
-from core.privacy.access_log import current_context, record_access
+from core.privacy.access_log import current_context, read_already_recorded, record_access
 from core.privacy.blind_index import blind_index
 from core.privacy.consent import guard_processing, purposes_for
 from core.privacy.crypto import (
@@ -214,8 +214,9 @@ class PersonalDataModel(BaseModel):
             guard_processing(citizen_id, plugin, category)
         plaintext = open_field(key, sealed, self._binding(field))
         context = current_context()
-        record_access(citizen_id, plugin, category, self._meta.table_name,
-                      purpose=None if context and context.purpose else purpose)
+        if context is not None or not read_already_recorded(citizen_id, self._meta.table_name):
+            record_access(citizen_id, plugin, category, self._meta.table_name,
+                          purpose=None if context and context.purpose else purpose)
         return field.decode(plaintext)
 
     def open_all(self) -> PersonalDataModel:
