@@ -128,3 +128,102 @@ def test_database_file_wal_and_shm_are_owner_only(tmp_path):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     finally:
         database.close()
+
+
+# ---- existing sites: the migrations seal the rows written in clear -----------------------
+
+
+def _older_schema(config, versions: dict[str, int]) -> None:
+    """The database as the previous release left it: migrations below ``versions`` only."""
+    import plugins.banking
+    import plugins.healthcare
+
+    folders = {"banking": Path(plugins.banking.__file__).parent / "migrations",
+               "healthcare": Path(plugins.healthcare.__file__).parent / "migrations"}
+    db.bind_database(db.open_database(config.database_url, config.home))
+    steps = [m for m in db.core_migrations() if m.version < versions["core"]]
+    for plugin, folder in folders.items():
+        steps += [m for m in db.load_migrations(plugin, folder) if m.version < versions[plugin]]
+    db.migrate(steps)
+
+
+def _insert(table: str, **values) -> None:
+    database = db.database.obj
+    columns = ", ".join(f'"{c}"' for c in values)
+    marks = ", ".join([database.param] * len(values))
+    database.execute_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',  # nosec B608  # test tables
+                         tuple(values.values()))
+
+
+def _clear_rows_of_the_previous_release(erased: int) -> None:
+    import json
+
+    from core.privacy.keys import CitizenKey
+
+    for citizen in (1, erased):
+        _insert("citizen", id=citizen, id_hash=f"old-{citizen}", created_at=1.0)
+    CitizenKey.insert(citizen_id=erased, key_version=1, created_at=1.0, destroyed_at=2.0).execute()
+    for citizen in (1, erased):
+        _insert("payments", idempotency_key=f"key-{citizen}", request_hash="h", payer_citizen_id=citizen,
+                plugin="utilities", purpose="utilities.bills", reference=f"bills:electricity:HDD202504-{citizen}",
+                amount_vnd=AMOUNT, description=json.dumps({"vi": f"Tiền điện {CODE}", "en": f"Electricity {CODE}"}),
+                return_url="/s/utilities/paid", receipt_lines=json.dumps([["Mã khách hàng", CODE]]),
+                state="SUCCEEDED", created_at=1.0, updated_at=1.0, notified=False,
+                objects=json.dumps([f"bill:electricity:HDD202504-{citizen}"]))
+        _insert("payment_claims", plugin="utilities", object=f"bill:electricity:HDD202504-{citizen}",
+                payment_id=citizen, claimed_at=1.0)
+        _insert("healthcare_rx_order", citizen_id=citizen, code=RX_CODE, state="paid", total_vnd=50_000,
+                lines=json.dumps([{"sku": DRUG, "qty": 2, "unit_price": 25_000, "total": 50_000}]),
+                pickup_code="AB12", created_at=1.0, posted=False)
+        _insert("healthcare_booking", citizen_id=citizen, slot_id="slot-1", doctor_name="BS. Trần Thị Lan",
+                specialty=json.dumps({"vi": "Tim mạch", "en": "Cardiology"}), start=1.0, minutes=15,
+                state="booked", created_at=1.0)
+        _insert("banking_transfer", idempotency_key=f"t-{citizen}", request_hash="h", citizen_id=citizen,
+                from_account=ACCOUNT, to_bin="970436", to_kind="account", to_number_last4="9876",
+                amount_vnd=AMOUNT, state="SUCCEEDED", biometric=False, created_at=1.0)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_upgrading_seals_every_clear_row_and_keeps_it_readable(tmp_path, station_clock, backend):
+    from core.app import create_app
+    from core.config import config_from_dict
+    from core.payments.models import PaymentRecord
+    from core.secrets import ensure_secrets
+    from sdk.testing import TemporaryPostgresDatabase, require_postgres
+
+    temp = TemporaryPostgresDatabase(require_postgres()) if backend == "postgres" else None
+    raw = {"site": {"id": "upgrade", "name_vi": "Trạm", "name_en": "Station", "address": "-"},
+           "database": {"url": temp.url if temp else "sqlite:///station.db"}}
+    config = config_from_dict(raw, tmp_path, str(tmp_path / "station.toml"))
+    config = config.with_overrides(enabled_plugins=("utilities", "banking", "healthcare"), allow_unsigned=True)
+    ensure_secrets(config.secrets_dir)
+    try:
+        _older_schema(config, {"core": 12, "banking": 3, "healthcare": 3})
+        _clear_rows_of_the_previous_release(erased=2)
+        app = create_app(config, clock=station_clock)
+        with app.test_request_context("/"):
+            rows = station_rows()
+            for clear in (CODE, ACCOUNT, RX_CODE, DRUG, "Trần Thị Lan", "Tim mạch"):
+                assert clear not in rows, clear
+            transfers = repr(db.database.obj.execute_sql("SELECT * FROM banking_transfer").fetchall())
+            assert str(AMOUNT) not in transfers and "9876" not in transfers  # a payment's amount stays (reconciling)
+            claims = db.database.obj.execute_sql("SELECT object FROM payment_claims").fetchall()
+            assert len(claims) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", obj) for (obj,) in claims)
+            registry = app.extensions["station"].plugins.records
+            models = {p: registry[p].module.models for p in ("banking", "healthcare")}
+            assert CODE in PaymentRecord.get_by_id(1).description and PaymentRecord.get_by_id(1).receipt_rows
+            assert CODE not in PaymentRecord.get_by_id(2).description  # erased before: nothing kept
+            service = app.extensions["payments"]
+            assert service.payment_for("utilities", "bill:electricity:HDD202504-1").id == 1  # exactly-once
+            RxOrder = models["healthcare"].RxOrder
+            assert [o.citizen_id for o in RxOrder.select().where(RxOrder.lookup("code", RX_CODE))] == [1, 2]
+            assert RxOrder.get(RxOrder.citizen_id == 1).lines[0]["sku"] == DRUG
+            assert RxOrder.get(RxOrder.citizen_id == 2).code is None
+            assert models["banking"].Transfer.get(models["banking"].Transfer.citizen_id == 1).amount_vnd == AMOUNT
+            assert models["healthcare"].Booking.get_by_id(1).specialty["en"] == "Cardiology"
+        station = app.extensions["station"]
+        station.plugins.shutdown(station.info_for)
+    finally:
+        db.database.close()
+        if temp is not None:
+            temp.drop()
