@@ -72,6 +72,8 @@ def test_a_paid_bill_keeps_no_customer_code_or_description_in_clear(station, log
         assert "Tiền điện" not in rows and "Mã khách hàng" not in rows  # description, receipt lines
         claims = db.database.obj.execute_sql("SELECT object FROM payment_claims").fetchall()
         assert claims and all(re.fullmatch(r"[0-9a-f]{64}", obj) for (obj,) in claims)  # blind indexes
+        bills = repr(db.database.obj.execute_sql("SELECT * FROM utilities_bill_payment").fetchall())
+        assert "HDD202504-123456" not in bills and "444031" not in bills  # bill id (end of the code), amount
         raw = db.database.obj.execute_sql("SELECT description, receipt_lines FROM payments").fetchall()
         assert raw and all(v.startswith("enc:v1:") for row in raw for v in row)
         erase_citizen(citizen_id)
@@ -137,9 +139,10 @@ def _older_schema(config, versions: dict[str, int]) -> None:
     """The database as the previous release left it: migrations below ``versions`` only."""
     import plugins.banking
     import plugins.healthcare
+    import plugins.utilities
 
-    folders = {"banking": Path(plugins.banking.__file__).parent / "migrations",
-               "healthcare": Path(plugins.healthcare.__file__).parent / "migrations"}
+    folders = {name: Path(module.__file__).parent / "migrations" for name, module in
+               (("banking", plugins.banking), ("healthcare", plugins.healthcare), ("utilities", plugins.utilities))}
     db.bind_database(db.open_database(config.database_url, config.home))
     steps = [m for m in db.core_migrations() if m.version < versions["core"]]
     for plugin, folder in folders.items():
@@ -178,6 +181,8 @@ def _clear_rows_of_the_previous_release(erased: int) -> None:
         _insert("healthcare_booking", citizen_id=citizen, slot_id="slot-1", doctor_name="BS. Trần Thị Lan",
                 specialty=json.dumps({"vi": "Tim mạch", "en": "Cardiology"}), start=1.0, minutes=15,
                 state="booked", created_at=1.0)
+        _insert("utilities_bill_payment", bill_id=f"HDD202504-{CODE[-6:]}", kind="electricity", payment_id=citizen,
+                citizen_id=citizen, amount_vnd=AMOUNT, paid_at=1.0)
         _insert("banking_transfer", idempotency_key=f"t-{citizen}", request_hash="h", citizen_id=citizen,
                 from_account=ACCOUNT, to_bin="970436", to_kind="account", to_number_last4="9876",
                 amount_vnd=AMOUNT, state="SUCCEEDED", biometric=False, created_at=1.0)
@@ -198,13 +203,15 @@ def test_upgrading_seals_every_clear_row_and_keeps_it_readable(tmp_path, station
     config = config.with_overrides(enabled_plugins=("utilities", "banking", "healthcare"), allow_unsigned=True)
     ensure_secrets(config.secrets_dir)
     try:
-        _older_schema(config, {"core": 12, "banking": 3, "healthcare": 3})
+        _older_schema(config, {"core": 12, "banking": 3, "healthcare": 3, "utilities": 2})
         _clear_rows_of_the_previous_release(erased=2)
         app = create_app(config, clock=station_clock)
         with app.test_request_context("/"):
             rows = station_rows()
             for clear in (CODE, ACCOUNT, RX_CODE, DRUG, "Trần Thị Lan", "Tim mạch"):
                 assert clear not in rows, clear
+            bills = repr(db.database.obj.execute_sql("SELECT * FROM utilities_bill_payment").fetchall())
+            assert CODE[-6:] not in bills and str(AMOUNT) not in bills
             transfers = repr(db.database.obj.execute_sql("SELECT * FROM banking_transfer").fetchall())
             assert str(AMOUNT) not in transfers and "9876" not in transfers  # a payment's amount stays (reconciling)
             claims = db.database.obj.execute_sql("SELECT object FROM payment_claims").fetchall()
@@ -221,6 +228,8 @@ def test_upgrading_seals_every_clear_row_and_keeps_it_readable(tmp_path, station
             assert RxOrder.get(RxOrder.citizen_id == 2).code is None
             assert models["banking"].Transfer.get(models["banking"].Transfer.citizen_id == 1).amount_vnd == AMOUNT
             assert models["healthcare"].Booking.get_by_id(1).specialty["en"] == "Cardiology"
+            BillPayment = registry["utilities"].module.models.BillPayment
+            assert BillPayment.get(BillPayment.lookup("bill_id", f"HDD202504-{CODE[-6:]}")).amount_vnd == AMOUNT
         station = app.extensions["station"]
         station.plugins.shutdown(station.info_for)
     finally:
