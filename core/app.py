@@ -29,6 +29,7 @@ from core.outage import install_outage_handling
 from core.payments.web import install_payments
 from core.permissions import PermissionPolicy
 from core.plugins import ENTRY_POINT_GROUP, PluginManager
+from core.privacy.keys import standalone_keys
 from core.privacy.web import privacy
 from core.records.web import records
 from core.secrets import ensure_secrets, read_raw_key, signing_key
@@ -61,7 +62,8 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     ensure_secrets(config.secrets_dir)
     database = db.open_database(config.database_url, config.home)
     db.bind_database(database)
-    db.migrate(db.core_migrations())
+    with standalone_keys(config.secrets_dir, clock):  # 0012 encrypts existing payment rows
+        db.migrate(db.core_migrations())
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     install_proxy_support(app, config)

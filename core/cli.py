@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,10 @@ def migrate(ctx: click.Context, no_backup: bool) -> None:
         else:
             click.echo(f"backup taken first: {folder} (restore it with `station restore {folder}` if the "
                        "upgrade goes wrong)")
-    applied = db.migrate(db.core_migrations())
+    from core.privacy.keys import standalone_keys
+
+    with standalone_keys(config.secrets_dir, time.time):  # 0012 encrypts existing payment rows
+        applied = db.migrate(db.core_migrations())
     app = create_app(config)  # loading applies each enabled plugin's migrations
     del app
     rows = db.SchemaMigration.select().order_by(db.SchemaMigration.component, db.SchemaMigration.version)

@@ -49,11 +49,13 @@ from sdk.privacy import (
     PrivacyError,
     UndeclaredCategory,
     access_context,
+    blind_index,
     ensure_consent,
     has_consent,
     read_personal,
     record_read,
     require_consent,
+    seal_value,
 )
 
 #: The sdk version this station provides (semantic versioning); manifests declare a range.
@@ -67,6 +69,7 @@ __all__ = [
     "ConsentRequired", "DataErased", "DecryptionError", "EncryptedJSONField", "EncryptedTextField",
     "PersonalDataModel", "PlaintextRefused", "PrivacyError", "UndeclaredCategory", "access_context",
     "ensure_consent", "has_consent", "read_personal", "record_read", "require_consent",
+    "blind_index", "seal_value",
     "API_VERSION", "AuditReceipt", "PluginIdentityError", "citizen_matches_id_number", "verified_identity", "audit", "transaction", "CitizenView", "Manifest", "ManifestSchema", "Model", "NotFoundError", "Panel",
     "PermissionDenied", "StaffView", "StationError", "Tile", "UserInputError", "_", "current_citizen",
     "current_language", "get_owned", "current_plugin_id", "current_staff", "hookimpl", "now", "parse_manifest",

@@ -20,6 +20,13 @@
         rows = read_personal(Screening.select().where(Screening.citizen_id == current_citizen().id),
                              purpose={"vi": "Xem lịch sử khám", "en": "Show screening history"})
 
+Records the citizen's own request needs kept (an order, a transfer, a booking) set
+``requires_consent = False`` (sdk 1.5): still encrypted with the citizen's data key, read
+through the access log and gone on erasure, but not gated on consent. A value that must still
+be found (a prescription code) gets a keyed blind index column (``blind_indexes``, queried
+with ``Model.lookup(field, value)``); :func:`blind_index` and :func:`seal_value` serve
+migrations that encrypt rows written before.
+
 Writing or reading a personal row without the citizen's current consent raises
 :class:`ConsentRequired` (HTTP 403, telling the citizen what to agree to); every read is in
 the citizen's access log; an erased citizen's values raise :class:`DataErased`.
@@ -28,6 +35,7 @@ the citizen's access log; an erased citizen's values raise :class:`DataErased`.
 from typing import Any
 
 from core.privacy.access_log import access_context, record_access
+from core.privacy.blind_index import blind_index
 from core.privacy.consent import ConsentRequired, has_consent, require_consent
 from core.privacy.consent import ensure_consent as _ensure_consent
 from core.privacy.crypto import DecryptionError, PrivacyError
@@ -38,6 +46,7 @@ from core.privacy.fields import (
     PlaintextRefused,
     UndeclaredCategory,
     read_personal,
+    seal_value,
 )
 from core.privacy.keys import DataErased
 from sdk.accessors import claim_plugin_id, current_plugin_id
@@ -69,5 +78,6 @@ def record_read(citizen_id: int, category: str, purpose: Any, what: str | None =
 __all__ = [
     "ConsentRequired", "DataErased", "DecryptionError", "EncryptedJSONField", "EncryptedTextField",
     "PersonalDataModel", "PlaintextRefused", "PrivacyError", "UndeclaredCategory", "access_context",
-    "ensure_consent", "has_consent", "read_personal", "record_read", "require_consent",
+    "blind_index", "ensure_consent", "has_consent", "read_personal", "record_read", "require_consent",
+    "seal_value",
 ]

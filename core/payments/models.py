@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from core.db import BaseModel
+from core.payments.sealing import CLAIM_PURPOSE, BlindIndexField, SealedTextField, seal_row
 
 PENDING = "PENDING"
 SUCCEEDED = "SUCCEEDED"
@@ -24,6 +25,7 @@ FINAL_STATES = (SUCCEEDED, FAILED)
 METHOD_VIETQR = "vietqr"
 METHOD_CARD = "card"
 METHODS = (METHOD_VIETQR, METHOD_CARD)
+SEALED_FIELDS = ("description", "receipt_lines")
 
 
 class PaymentRecord(BaseModel):
@@ -36,9 +38,9 @@ class PaymentRecord(BaseModel):
     purpose = peewee.CharField(max_length=64)
     reference = peewee.CharField(max_length=128)
     amount_vnd = peewee.BigIntegerField()
-    description = peewee.TextField()  # JSON {"vi": ..., "en": ...}
+    description = SealedTextField()  # JSON {"vi": ..., "en": ...}, encrypted (core.payments.sealing)
     return_url = peewee.TextField()
-    receipt_lines = peewee.TextField(default="[]")  # JSON [[label, value], ...]
+    receipt_lines = SealedTextField(default="[]")  # JSON [[label, value], ...], encrypted
     state = peewee.CharField(max_length=16, index=True)
     method = peewee.CharField(max_length=16, null=True)
     created_at = peewee.DoubleField()
@@ -57,6 +59,14 @@ class PaymentRecord(BaseModel):
 
     class Meta:
         table_name = "payments"
+
+    def save(self, force_insert: bool = False, only: Any = None) -> Any:
+        """Save, sealing the description and receipt lines with the payer's data key."""
+        clear = seal_row(self, SEALED_FIELDS)
+        try:
+            return super().save(force_insert=force_insert, only=only)
+        finally:
+            self.__data__.update(clear)
 
     @property
     def description_dict(self) -> dict[str, str]:
@@ -82,7 +92,7 @@ class PaymentClaim(BaseModel):
     """
 
     plugin = peewee.CharField(max_length=64)
-    object = peewee.CharField(max_length=128)
+    object = BlindIndexField(CLAIM_PURPOSE)  # keyed blind index of the object, never the clear ref
     payment_id = peewee.IntegerField(index=True)
     claimed_at = peewee.DoubleField()
 

@@ -151,6 +151,20 @@ def access_row(row: AccessRecord) -> dict[str, Any]:
             "at": datetime.fromtimestamp(row.at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
+def mark_read_recorded(citizen_id: int, table: str) -> None:
+    """This request already recorded a read of ``table`` of ``citizen_id`` with its own purpose
+    (a staff read): opening the row's encrypted fields is part of it, not another read."""
+    if has_request_context():
+        if "_privacy_recorded_rows" not in g:
+            g._privacy_recorded_rows = set()
+        g._privacy_recorded_rows.add((int(citizen_id), table))
+
+
+def read_already_recorded(citizen_id: int, table: str) -> bool:
+    """True after :func:`mark_read_recorded` for this citizen and table in this request."""
+    return has_request_context() and (int(citizen_id), table) in g.get("_privacy_recorded_rows", ())
+
+
 def _seen_set(context: AccessContext | None) -> set[tuple[Any, ...]] | None:
     if context is not None:
         return context.seen

@@ -39,7 +39,8 @@ import peewee
 from core.audit.log import transaction
 from core.db import BaseModel
 from core.errors import NotFoundError
-from core.privacy.access_log import current_context, record_access
+from core.privacy.access_log import current_context, read_already_recorded, record_access
+from core.privacy.blind_index import blind_index
 from core.privacy.consent import guard_processing, purposes_for
 from core.privacy.crypto import (
     PrivacyError,
@@ -134,6 +135,12 @@ class PersonalDataModel(BaseModel):
     citizen_field: ClassVar[str] = "citizen_id"
     timestamp_field: ClassVar[str | None] = None
     plugin_id: ClassVar[str | None] = None
+    #: sdk 1.5: False for records the citizen's own request needs kept (a payment, a
+    #: prescription order, a booking): encrypted and access-logged, but not gated on consent.
+    requires_consent: ClassVar[bool] = True
+    #: sdk 1.5: ``{index field: encrypted field}`` — the index column holds the keyed blind
+    #: index of the encrypted value, set by ``save()``; query with :meth:`lookup`.
+    blind_indexes: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -165,6 +172,21 @@ class PersonalDataModel(BaseModel):
                                      f"{cls.owner_plugin()!r} does not declare it in its manifest [[data]]") from None
         return {"vi": "; ".join(p["vi"] for p in purposes), "en": "; ".join(p["en"] for p in purposes)}
 
+    @classmethod
+    def index_of(cls, field_name: str, value: Any) -> str:
+        """The blind index of ``value`` for the encrypted field ``field_name`` (sdk 1.5)."""
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return blind_index(text, f"{cls._meta.table_name}.{field_name}")
+
+    @classmethod
+    def lookup(cls, field_name: str, value: Any) -> Any:
+        """A query condition: rows whose encrypted ``field_name`` equals ``value`` (via its
+        blind index, declared in ``blind_indexes``), e.g. ``Order.select().where(Order.lookup("code", c))``."""
+        for index_name, source in cls.blind_indexes.items():
+            if source == field_name:
+                return getattr(cls, index_name) == cls.index_of(field_name, value)
+        raise PrivacyError(f"{cls.__name__}.{field_name} has no blind index (declare it in blind_indexes)")
+
     def _citizen(self) -> int:
         value = self.__data__.get(self.citizen_field)
         if value is None:
@@ -188,11 +210,13 @@ class PersonalDataModel(BaseModel):
         key = data_keys().for_reading(citizen_id, field_key_version(sealed))
         plugin, category = self.owner_plugin(), self.data_category
         purpose = self.default_purpose()
-        guard_processing(citizen_id, plugin, category)
+        if self.requires_consent:
+            guard_processing(citizen_id, plugin, category)
         plaintext = open_field(key, sealed, self._binding(field))
         context = current_context()
-        record_access(citizen_id, plugin, category, self._meta.table_name,
-                      purpose=None if context and context.purpose else purpose)
+        if context is not None or not read_already_recorded(citizen_id, self._meta.table_name):
+            record_access(citizen_id, plugin, category, self._meta.table_name,
+                          purpose=None if context and context.purpose else purpose)
         return field.decode(plaintext)
 
     def open_all(self) -> PersonalDataModel:
@@ -208,9 +232,13 @@ class PersonalDataModel(BaseModel):
         citizen_id = self._citizen()
         self.default_purpose()
         data_keys().ensure_not_erased(citizen_id)
-        guard_processing(citizen_id, self.owner_plugin(), self.data_category)
+        if self.requires_consent:
+            guard_processing(citizen_id, self.owner_plugin(), self.data_category)
         plain = {f.name: self.__data__[f.name] for f in self.encrypted_fields()
                  if self.__data__.get(f.name) is not None and not isinstance(self.__data__[f.name], Sealed)}
+        for index_name, source in self.blind_indexes.items():
+            if source in plain:
+                self.__data__[index_name] = self.index_of(source, plain[source])
         fields = {f.name: f for f in self.encrypted_fields()}
         try:
             with transaction():
@@ -268,3 +296,27 @@ def read_personal(rows: Any, purpose: Any, on_refused: str = "raise") -> Any:
 def personal_models() -> list[type[PersonalDataModel]]:
     """Every PersonalDataModel subclass imported so far (loaded plugins' tables)."""
     return list(PERSONAL_MODELS)
+
+
+def seal_value(table: str, column: str, row_id: object, citizen_id: int, value: Any, kind: str = "text") -> bytes | None:
+    """Encrypt one existing clear value for ``table.column`` of a row, as an encrypted field
+    would (sdk 1.5, for migrations that encrypt rows written before a column was encrypted).
+
+    ``kind`` is ``"text"`` (a str) or ``"json"``. Returns the ciphertext to store, or None
+    when the citizen was erased (the value must then be dropped, not kept in clear).
+    """
+    if kind == "text":
+        if not isinstance(value, str):
+            raise TypeError("a text value is needed")
+        data = value.encode("utf-8")
+    elif kind == "json":
+        data = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    else:
+        raise ValueError("kind must be 'text' or 'json'")
+    keys = data_keys()
+    try:
+        keys.ensure_not_erased(int(citizen_id))
+    except DataErased:
+        return None
+    version, key = keys.for_writing(int(citizen_id))
+    return seal_field(key, version, data, field_binding(table, column, row_id, citizen_id), os.urandom)

@@ -19,13 +19,14 @@ ciphertext reports :class:`DataErased` instead of "unknown key").
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import peewee
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from core.audit.log import transaction
 from core.db import BaseModel, database
@@ -187,8 +188,31 @@ def lock_key_table() -> None:
         database.execute_sql("LOCK TABLE citizen_key IN SHARE ROW EXCLUSIVE MODE")
 
 
+_STANDALONE: list[DataKeys] = []  # a stack, process-wide: worker threads of a tool see it too
+
+
+@contextmanager
+def standalone_keys(secrets_dir: Path, clock: Callable[[], float]) -> Iterator[DataKeys]:
+    """Data keys outside an app context: for core migrations that encrypt existing rows
+    (they run before the app exists)."""
+    keys = DataKeys(KeyRing(Path(secrets_dir)), clock)
+    _STANDALONE.append(keys)
+    try:
+        yield keys
+    finally:
+        _STANDALONE.remove(keys)
+
+
+def standalone_secrets_dir() -> Path | None:
+    """The secrets folder of :func:`standalone_keys` when one is active."""
+    return _STANDALONE[-1].ring.secrets_dir if _STANDALONE else None
+
+
 def data_keys(app: Flask | None = None) -> DataKeys:
     """The station's data key service (created on first use, inside an app context)."""
+    if app is None and not has_app_context():
+        if _STANDALONE:
+            return _STANDALONE[-1]
     app = app or current_app._get_current_object()
     keys = app.extensions.get("privacy.data_keys")
     if keys is None:

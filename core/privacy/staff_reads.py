@@ -13,7 +13,7 @@ from core.audit.api import current_actor
 from core.audit.api import record as audit_record
 from core.audit.log import transaction
 from core.plugin_context import acting_plugin
-from core.privacy.access_log import Purpose, record_access
+from core.privacy.access_log import Purpose, mark_read_recorded, record_access
 
 DEFAULT_PURPOSE = {"vi": "Nhân viên xem hồ sơ của bạn", "en": "A staff member looked at your record"}
 
@@ -27,6 +27,7 @@ def record_staff_read(citizen_id: int, *, table: str, object_ref: str, category:
     with transaction():
         written = record_access(citizen_id, plugin_id, category, table, purpose=purpose or DEFAULT_PURPOSE,
                                 accessor=reader)
+        mark_read_recorded(citizen_id, table)
         if written:
             audit_record("personal_data.staff_read", plugin=plugin_id, object_ref=object_ref, actor=reader,
                          details={"citizen": f"citizen:{int(citizen_id)}", "category": category})

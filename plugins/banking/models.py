@@ -13,22 +13,29 @@ from __future__ import annotations
 import peewee
 
 from sdk import Model
+from sdk.privacy import EncryptedJSONField, EncryptedTextField, PersonalDataModel
 
 SUCCEEDED = "SUCCEEDED"
 REFUSED = "REFUSED"
 
 
-class Transfer(Model):
-    """One transfer attempt: the result the idempotency key always answers with."""
+class Transfer(PersonalDataModel):
+    """One transfer attempt: the result the idempotency key always answers with.
 
+    The accounts and the amount are encrypted with the citizen's data key (issue 16); the
+    record is the citizen's own request, kept without a consent gate.
+    """
+
+    data_category = "financial"
+    requires_consent = False
     idempotency_key = peewee.CharField(max_length=64, unique=True)
     request_hash = peewee.CharField(max_length=64)
     citizen_id = peewee.IntegerField(index=True)
-    from_account = peewee.CharField(max_length=32)
+    from_account = EncryptedTextField(column_name="from_account_sealed", null=True)
     to_bin = peewee.CharField(max_length=6)
     to_kind = peewee.CharField(max_length=8)
-    to_number_last4 = peewee.CharField(max_length=4)
-    amount_vnd = peewee.BigIntegerField()
+    to_number_last4 = EncryptedTextField(column_name="to_number_last4_sealed", null=True)
+    amount_vnd = EncryptedJSONField(column_name="amount_sealed", null=True)
     state = peewee.CharField(max_length=16)
     refusal = peewee.CharField(max_length=32, null=True)
     bank_ref = peewee.CharField(max_length=64, null=True)
@@ -55,11 +62,13 @@ class DailyUsage(Model):
         indexes = ((("citizen_id", "day"), True),)
 
 
-class AccountOpening(Model):
-    """An account opened at this station after eKYC."""
+class AccountOpening(PersonalDataModel):
+    """An account opened at this station after eKYC (the number encrypted, issue 16)."""
 
+    data_category = "financial"
+    requires_consent = False
     citizen_id = peewee.IntegerField(index=True)
-    account_number = peewee.CharField(max_length=32)
+    account_number = EncryptedTextField(column_name="account_number_sealed", null=True)
     face_score = peewee.IntegerField()
     opened_at = peewee.DoubleField()
     audit_index = peewee.BigIntegerField(null=True)

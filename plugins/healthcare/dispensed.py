@@ -35,13 +35,13 @@ def _quantities(orders: list[RxOrder]) -> dict[str, int]:
 
 def sold_here(code: str) -> dict[str, int]:
     """Quantities per medicine of every order for ``code`` this station was paid for."""
-    return _quantities(list(RxOrder.select().where((RxOrder.code == code) & RxOrder.state.in_(SOLD_STATES))))
+    return _quantities(list(RxOrder.select().where(RxOrder.lookup("code", code) & RxOrder.state.in_(SOLD_STATES))))
 
 
 def unposted_here(code: str) -> dict[str, int]:
     """Quantities paid here that the national system has not accepted yet."""
     return _quantities(list(RxOrder.select().where(
-        (RxOrder.code == code) & RxOrder.state.in_(SOLD_STATES) & (RxOrder.posted == False))))  # noqa: E712
+        RxOrder.lookup("code", code) & RxOrder.state.in_(SOLD_STATES) & (RxOrder.posted == False))))  # noqa: E712
 
 
 def with_station_sales(rx: Prescription) -> Prescription:

@@ -54,17 +54,24 @@ class JsonText(peewee.TextField):
         return None if value is None else json.loads(value)
 
 
-class RxOrder(Model):
+class RxOrder(PersonalDataModel):
     """A prescription order: what the citizen chose to collect now, until it is paid and posted.
 
     States: awaiting_approval → approved | rejected; approved → paid (payment settled) → the
-    quantities are posted to the national system (``posted``).
+    quantities are posted to the national system (``posted``). The prescription code and the
+    medicines are encrypted with the citizen's data key; the code is found by its keyed blind
+    index (``RxOrder.lookup("code", code)``). Kept without a consent gate: the order is the
+    citizen's own request, and what was sold of a prescription must stay countable.
     """
 
+    data_category = "health"
+    requires_consent = False
+    blind_indexes = {"code_index": "code"}
     citizen_id = peewee.IntegerField(index=True)
-    code = peewee.CharField(max_length=14, index=True)
+    code = EncryptedTextField(column_name="code_sealed", null=True)
+    code_index = peewee.CharField(max_length=64, index=True, null=True)
     state = peewee.CharField(max_length=24, default="awaiting_approval")
-    lines = JsonText()                 # [{"sku", "qty", "unit_price", "total"}]
+    lines = EncryptedJSONField(column_name="lines_sealed", null=True)  # [{"sku", "qty", "unit_price", "total"}]
     total_vnd = peewee.BigIntegerField()
     pickup_code = peewee.CharField(max_length=8)
     created_at = peewee.DoubleField()
@@ -94,17 +101,23 @@ class ShopOrder(Model):
         table_name = "healthcare_shop_order"
 
 
-class Booking(Model):
-    """A teleconsultation booking (booked | cancelled), optionally sharing one screening."""
+class Booking(PersonalDataModel):
+    """A teleconsultation booking (booked | cancelled), optionally sharing one screening.
 
+    Who the citizen sees, for what specialty, and how to join are encrypted with the
+    citizen's data key (no consent gate: the booking is the citizen's own request).
+    """
+
+    data_category = "health"
+    requires_consent = False
     citizen_id = peewee.IntegerField(index=True)
     slot_id = peewee.CharField(max_length=40)
-    doctor_name = peewee.CharField(max_length=80)
-    specialty = JsonText()
+    doctor_name = EncryptedTextField(column_name="doctor_name_sealed", null=True)
+    specialty = EncryptedJSONField(column_name="specialty_sealed", null=True)
     start = peewee.DoubleField()
     minutes = peewee.IntegerField()
     state = peewee.CharField(max_length=16, default="booked")
-    join = JsonText(null=True)
+    join = EncryptedJSONField(column_name="join_sealed", null=True)
     screening_id = peewee.IntegerField(null=True)
     created_at = peewee.DoubleField()
 

@@ -33,8 +33,13 @@ def billing(kind: str) -> BillingConnector:
 
 def unpaid(kind: str, code: str) -> list[Bill]:
     """Unpaid bills, leaving out those paid here that the company has not yet booked."""
-    paid_here = {row.bill_id for row in BillPayment.select(BillPayment.bill_id)}
-    return [b for b in billing(kind).unpaid_bills(code) if b.id not in paid_here]
+    bills = billing(kind).unpaid_bills(code)
+    if not bills:
+        return []
+    wanted = {BillPayment.index_of("bill_id", b.id): b for b in bills}
+    paid_here = {row.bill_index for row in BillPayment.select(BillPayment.bill_index)
+                 .where(BillPayment.bill_index.in_(list(wanted)))}
+    return [b for index, b in wanted.items() if index not in paid_here]
 
 
 def _citizen_id() -> int:

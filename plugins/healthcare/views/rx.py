@@ -190,7 +190,7 @@ def _lookup(code: str) -> Any:
         return found
     with transaction():
         audit("healthcare.rx_lookup", object_ref=rx_ref(code), details={"type": found.type})
-    open_order = RxOrder.get_or_none((RxOrder.code == code) & (RxOrder.state.in_(OPEN_STATES)))
+    open_order = RxOrder.get_or_none(RxOrder.lookup("code", code) & (RxOrder.state.in_(OPEN_STATES)))
     if open_order is not None and open_order.citizen_id == current_citizen().id:
         return redirect(url_for("healthcare.rx_order", order_id=open_order.id), code=303)
     stock, prices = _stock_and_prices(found)
@@ -210,7 +210,7 @@ def rx_order_create() -> Any:
     found = _prescription_for_citizen(code)
     if not isinstance(found, Prescription):
         return found
-    if RxOrder.get_or_none((RxOrder.code == code) & (RxOrder.state.in_(OPEN_STATES))) is not None:
+    if RxOrder.get_or_none(RxOrder.lookup("code", code) & (RxOrder.state.in_(OPEN_STATES))) is not None:
         raise UserInputError(pick("Đơn thuốc này đang có một yêu cầu chờ xử lý.",
                                   "This prescription already has an order in progress."))
     stock, prices = _stock_and_prices(found)

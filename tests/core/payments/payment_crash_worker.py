@@ -31,10 +31,12 @@ from core.audit.note import NoteSigner  # noqa: E402
 from core.errors import StationError  # noqa: E402
 from core.payments.bank_sim import BankSimulator  # noqa: E402
 from core.payments.service import PaymentRequest, PaymentService  # noqa: E402
+from core.privacy.keys import standalone_keys  # noqa: E402
 from core.secrets import ensure_secrets, signing_key  # noqa: E402
 from hal.inventory import Inventory  # noqa: E402
 
 SITE_ID = "payments-crash-test"
+_KEYS: list = []
 
 
 def build_service(home: Path, database_url: str, terminal_url: str) -> PaymentService:
@@ -43,7 +45,14 @@ def build_service(home: Path, database_url: str, terminal_url: str) -> PaymentSe
     ensure_secrets(secrets_dir)
     database = db.open_database(database_url, home)
     db.bind_database(database)
+    # no app here: payments seal descriptions with the payer's data key from these secrets
+    _KEYS.append(standalone_keys(secrets_dir, time.time))  # kept: closing it would end the keys
+    _KEYS[-1].__enter__()
     db.migrate(db.core_migrations())
+    from core.identity.models import Citizen
+
+    for payer in range(1, 6):  # the payers (their data keys seal the descriptions)
+        Citizen.insert(id=payer, id_hash=f"payer-{payer}", created_at=time.time()).on_conflict_ignore().execute()
     seed = signing_key(secrets_dir).private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     audit = AuditLog(SITE_ID, NoteSigner.from_seed(f"citizen-station/{SITE_ID}", seed), time.time, 1000, 300)

@@ -6,12 +6,19 @@ import secrets
 import threading
 from collections.abc import Callable
 
+from core.identity.models import Citizen
 from core.payments.service import PaymentRequest
+
+
+def ensure_citizen(citizen_id: int) -> None:
+    """A citizen row for ``citizen_id`` (a payer's data key belongs to a known citizen)."""
+    Citizen.insert(id=citizen_id, id_hash=f"test-payer-{citizen_id}", created_at=0.0).on_conflict_ignore().execute()
 
 
 def payment_request(citizen_id: int = 1, key: str | None = None, amount: int = 150_000,
                     reference: str = "fee:1", plugin: str = "fx_payee") -> PaymentRequest:
-    """A valid request from the test plugin."""
+    """A valid request from the test plugin (the payer exists: their data key seals the description)."""
+    ensure_citizen(citizen_id)
     return PaymentRequest(payer_citizen_id=citizen_id, plugin=plugin, purpose="fx.fee", reference=reference,
                           amount_vnd=amount, idempotency_key=key or secrets.token_urlsafe(16),
                           description={"vi": "Phí thử nghiệm", "en": "Test fee"}, return_url="/s/fx_payee/done",

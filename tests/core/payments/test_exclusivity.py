@@ -11,7 +11,9 @@ from core import db
 from core.payments.errors import ObjectUnavailable
 from core.payments.models import PaymentClaim, PaymentRecord
 from core.payments.reconcile import DEFAULT_ABANDON_AFTER, reconcile
+from core.payments.sealing import CLAIM_PURPOSE
 from core.payments.service import PaymentRequest
+from core.privacy.blind_index import blind_index
 from hal.sim import control
 from sdk.testing import TemporaryPostgresDatabase, require_postgres
 
@@ -47,7 +49,9 @@ def test_a_payment_that_pays_several_objects_holds_each(pay_station):
             service.start(_request(objects=bills[1:], key="set-key-0003", citizen_id=2), "citizen:2")
         other = service.start(_request(objects=("bill:electricity:HD3",), key="set-key-0004"), "citizen:1")
         assert other.id != both.id
-        assert {c.object for c in PaymentClaim.select().where(PaymentClaim.payment_id == both.id)} == set(bills)
+        # claims hold keyed blind indexes of the objects, never the clear references (issue 16)
+        assert ({c.object for c in PaymentClaim.select().where(PaymentClaim.payment_id == both.id)}
+                == {blind_index(b, CLAIM_PURPOSE) for b in bills})
 
 
 def test_a_silent_terminal_leaves_unknown_and_no_second_payment_can_start(pay_station, terminal_url):

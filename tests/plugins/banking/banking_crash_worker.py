@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         bank = SimulatedCoreBanking({})
         bank.ensure_seeded(time.time())
         cifs = {citizen: bank.find_customer(number) for citizen, number, _ in PAYERS}
+        from core.identity.models import Citizen
+
+        for citizen, _, _ in PAYERS:  # known citizens: their data keys seal the transfers
+            Citizen.insert(id=citizen, id_hash=f"crash-payer-{citizen}", created_at=0.0).on_conflict_ignore().execute()
         print("ready", flush=True)
         n = 0
         while True:

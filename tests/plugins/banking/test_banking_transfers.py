@@ -545,3 +545,24 @@ def test_concurrent_confirmations_of_the_same_transfer_from_two_tabs_send_it_onc
     assert sorted(statuses) == [303, 409, 409, 409]
     assert balances(app)[AN_MAIN] == before - 1_500_000
     assert len(transfer_entries(app, "ok")) == 1
+
+
+# -- at rest (issue 16) --------------------------------------------------------------------------
+
+
+def test_a_sent_transfer_keeps_accounts_and_amount_encrypted_and_erasure_shreds_them(app, an, csrf_token):
+    from core import db
+    from core.privacy.subject_rights import erase_citizen
+
+    key = new_key(an)
+    review(an, csrf_token, key)
+    result = an.get(confirm(an, csrf_token, key).headers["Location"]).get_data(as_text=True)
+    assert "1.500.000" in result and OTHER_BANK_ACCOUNT[-4:] in result  # the citizen sees them
+    with app.app_context():
+        [row] = db.database.obj.execute_sql("SELECT * FROM banking_transfer").fetchall()
+        clear = repr(row) + "".join(bytes(v).decode("latin-1") for v in row if isinstance(v, bytes | memoryview))
+        for value in (AN_MAIN, "1500000", OTHER_BANK_ACCOUNT[-4:]):
+            assert value not in clear, value
+        [(citizen_id,)] = db.database.obj.execute_sql("SELECT citizen_id FROM banking_transfer").fetchall()
+        erase_citizen(citizen_id)
+        assert db.database.obj.execute_sql("SELECT COUNT(*) FROM banking_transfer").fetchone()[0] == 0

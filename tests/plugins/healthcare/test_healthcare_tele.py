@@ -91,3 +91,24 @@ def test_slots_are_a_day_picker_and_a_time_grid_per_doctor(app, login_citizen, s
     assert other.count("<legend>") >= 2  # grouped by doctor
     nonsense = client.get("/s/healthcare/tele?day=1999-01-01").get_data(as_text=True)
     assert re.findall(r'name="slot_id" value="([^"]+)"', nonsense) == first_day  # unknown day: the first one
+
+
+def test_a_booking_keeps_the_doctor_and_specialty_encrypted_at_rest(app, login_citizen, csrf_token):
+    from core import db
+
+    client = app.test_client()
+    login_citizen(client, id_hash="e" * 64)
+    booked = _book(client, csrf_token, _slots(client)[0])
+    assert booked.status_code == 303
+    page = client.get(booked.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        from plugins.healthcare.models import Booking
+
+        with app.test_request_context("/"):
+            booking = Booking.get()
+            doctor, specialty = booking.doctor_name, booking.specialty["vi"]
+        raw = db.database.obj.execute_sql("SELECT * FROM healthcare_booking").fetchall()
+    assert doctor in page  # the citizen sees who they will talk to
+    text = "".join(repr(r) + "".join(bytes(v).decode("latin-1") for v in r if isinstance(v, bytes | memoryview))
+                   for r in raw)
+    assert doctor not in text and specialty not in text
