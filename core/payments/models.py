@@ -46,6 +46,8 @@ class PaymentRecord(BaseModel):
     settled_at = peewee.DoubleField(null=True)
     terminal_reference = peewee.IntegerField(null=True, index=True)
     authorising_at = peewee.DoubleField(null=True)
+    terminal_trace = peewee.IntegerField(null=True, index=True)  # the card terminal's own trace number
+    terminal_receipt = peewee.IntegerField(null=True)  # the card terminal's own receipt number
     transfer_code = peewee.CharField(max_length=25, null=True, unique=True)
     qr_payload = peewee.TextField(null=True)
     expires_at = peewee.DoubleField(null=True)
