@@ -69,6 +69,7 @@ from core.payments.models import (
 )
 from core.payments.receipts import ReceiptDocument, escpos_receipt, verify_url_for
 from core.payments.vietqr import encode_vietqr
+from core.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -549,8 +550,10 @@ class PaymentService:
                 details={"terminal_reference": reference, "code": str(code)[:32]})
             if released is None:
                 return self.get(payment.id)
-            raise TerminalError("The card terminal is not available right now; nothing was charged. "
-                                "Try again in a moment or pay by VietQR transfer.") from None
+            raise TerminalError(Text(
+                vi="Máy thanh toán thẻ hiện không sẵn sàng; chưa trừ tiền. Vui lòng thử lại sau hoặc chuyển khoản VietQR.",
+                en="The card terminal is not available right now; nothing was charged. "
+                   "Try again in a moment or pay by VietQR transfer.")) from None
         except Exception:  # noqa: BLE001 — anything unexpected after the claim: assume it may have charged
             log.exception("payment %s: unexpected error during authorisation", payment.id)
             return self._mark_unknown(payment, actor, "driver_error")
