@@ -94,8 +94,14 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
                         record = service.choose_vietqr(record.id, f"citizen:{payer}")
                         transfer = service.bank().receive(record.qr_payload, service.clock)
                         service.record_transfer(transfer, "bank", "notification")
-                    else:
-                        service.pay_by_card(record.id, f"citizen:{payer}")
+                    else:  # as the card page does: the card worker runs the exchange; the page polls
+                        cards = app.extensions["payments_cards"]
+                        if not cards.submit(record.id, f"citizen:{payer}"):
+                            say("refused queue_full")
+                            continue
+                        cards.wait_idle(60)
+                        if record.id in cards.errors:
+                            raise cards.errors[record.id]
                     say(f"paid {n}")
                 except StationError as exc:  # object held by another open payment, terminal busy…
                     say(f"refused {type(exc).__name__}")
