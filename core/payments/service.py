@@ -496,7 +496,8 @@ class PaymentService:
         The terminal reports only its *last* transaction, so a lost answer must be looked up
         before another authorisation hides it. If one stays unresolved (terminal unreachable,
         answer undecided) no new card payment starts: nothing is charged, the citizen may pay
-        by VietQR, and the manager sees the alert.
+        by VietQR. A payment the terminal's data cannot decide (manager alert
+        ``terminal_unmatched``) does not block the terminal: only a person can settle it.
         """
         lost = PaymentRecord.select().where(
             (PaymentRecord.method == METHOD_CARD) & (PaymentRecord.id != payment_id)
@@ -504,10 +505,10 @@ class PaymentService:
             & ((PaymentRecord.state == UNKNOWN)
                | ((PaymentRecord.state == PENDING) & PaymentRecord.authorising_at.is_null(False))))
         for earlier in list(lost.order_by(PaymentRecord.id.desc())):
-            if earlier.id in self.in_flight:
-                continue  # another thread of this process is talking to the terminal about it
+            if earlier.id in self.in_flight or _left_to_a_person(earlier.id):
+                continue  # being charged by another thread; or the terminal's data cannot decide it
             settled = self.resolve_with_terminal(earlier, actor)
-            if settled.state not in FINAL_STATES:
+            if settled.state not in FINAL_STATES and not _left_to_a_person(earlier.id):
                 raise MethodUnavailable(
                     "The card terminal has an earlier payment whose result is not known yet; nothing was "
                     "charged. Please pay by VietQR transfer or ask the staff.",
@@ -850,3 +851,9 @@ class PaymentService:
 def _terminal_numbers(result: Any) -> dict[str, Any]:
     """The card terminal's own trace and receipt numbers, as columns of the payment."""
     return {"terminal_trace": result.trace_number, "terminal_receipt": result.receipt_number}
+
+
+def _left_to_a_person(payment_id: int) -> bool:
+    """True once the terminal's last transaction could not decide the payment (alert raised)."""
+    return ManagerAlert.select().where((ManagerAlert.kind == "terminal_unmatched")
+                                       & (ManagerAlert.object_ref == f"payment:{payment_id}")).exists()

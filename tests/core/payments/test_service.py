@@ -433,3 +433,22 @@ def test_no_new_card_payment_while_an_earlier_one_cannot_be_resolved(pay_station
         untouched = PaymentRecord.get_by_id(waiting.id)
     assert (untouched.state, untouched.method) == ("PENDING", None)
     assert len(terminal_sim(app).ledger) == 1
+
+
+def test_a_lost_answer_the_terminal_cannot_decide_goes_to_a_person_and_does_not_block_the_terminal(pay_station):
+    app = pay_station(printer=False)
+    with app.app_context():
+        service = app.extensions["payments"]
+        # The terminal's last transaction is one the station knows nothing of, for another amount.
+        service.terminal().authorise(99_000, 0)
+        record = service.start(payment_request(reference="fine:A", amount=150_000), "system")
+        PaymentRecord.update(method="card", terminal_reference=record.id, authorising_at=1.0, state="UNKNOWN").where(
+            PaymentRecord.id == record.id).execute()
+        assert reconcile(service, older_than=0).still_unknown == [record.id]
+        [alert] = [a for a in ManagerAlert.select() if a.kind == "terminal_unmatched"]
+        assert alert.object_ref == f"payment:{record.id}" and "journal" in alert.message_en
+        nxt = service.pay_by_card(service.start(payment_request(reference="fine:B"), "system").id, "system")
+        unmatched = PaymentRecord.get_by_id(record.id)
+    assert (nxt.state, nxt.terminal_trace) == ("SUCCEEDED", 1002)
+    assert unmatched.state == "UNKNOWN"  # never guessed: a person compares it with the terminal's journal
+    assert [e.amount for e in terminal_sim(app).approved_charges()] == [99_000, 150_000]
