@@ -27,6 +27,8 @@
             if (panel) { panel.hidden = false; }
             var outcome = document.getElementById("payment-outcome");
             if (outcome) { outcome.hidden = true; outcome.setAttribute("data-state", "NOT_SENT"); }
+            var hint = document.getElementById("card-hint");
+            if (hint) { hint.hidden = true; }
             return;
           }
           if (body.progress && cardText) { cardText.textContent = body.progress; }
