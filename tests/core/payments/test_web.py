@@ -339,3 +339,43 @@ def test_a_full_card_queue_refuses_at_once_and_charges_nothing(pay_station, logi
     with app.app_context():
         assert (PaymentRecord.get_by_id(ids[2]).state, PaymentRecord.get_by_id(ids[2]).method) == ("PENDING", None)
     assert app.extensions["payments_cards"].wait_idle()
+
+
+def test_after_a_restart_a_card_page_whose_payment_was_never_taken_sends_the_citizen_back(
+        kiosk, csrf_token):
+    """The card queue lives in the station process: a payment queued but not yet claimed when
+    the station stopped is still PENDING with no method (nothing was sent), and its page says
+    so by leading back to the choice instead of waiting for ever."""
+    from core.payments.card_queue import CardQueue
+
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    cards = app.extensions["payments_cards"]
+    cards.stop()  # the station stops: no worker takes the job
+    refused = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert refused.status_code == 503 and terminal_sim(app).ledger == []
+    with app.app_context():
+        from core.payments.card_queue import status_token
+
+        token = status_token(payment_id)
+    app.extensions["payments_cards"] = CardQueue(app)  # the restarted station's empty queue
+    body = client.get(f"/pay/card/{token}/status").json
+    assert (body["state"], body["next"], body["error"]) == ("PENDING", f"/pay/{payment_id}", None)
+    paid = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert paid.headers["Location"] == f"/pay/card/{token}"  # the same token, every tab and retry
+    assert app.extensions["payments_cards"].wait_idle()
+    assert client.get(f"/pay/card/{token}/status").json["next"] == f"/pay/{payment_id}/receipt"
+    assert len(terminal_sim(app).approved_charges()) == 1
+
+
+def test_server_card_queue_is_read_from_station_toml_and_checked(tmp_path, kiosk):
+    from core.config import config_from_dict
+    from core.errors import ConfigError
+
+    site = {"id": "queue-test", "name_vi": "Trạm", "name_en": "Station", "address": "-"}
+    assert config_from_dict({"site": site, "server": {"card_queue": 2}}, tmp_path).server["card_queue"] == 2
+    assert config_from_dict({"site": site}, tmp_path).server["card_queue"] == 4
+    with pytest.raises(ConfigError, match="card_queue"):
+        config_from_dict({"site": site, "server": {"card_queue": 0}}, tmp_path)
+    app, _, _ = kiosk
+    assert app.extensions["payments_cards"]._queue.maxsize == 4
