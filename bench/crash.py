@@ -94,8 +94,14 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
                         record = service.choose_vietqr(record.id, f"citizen:{payer}")
                         transfer = service.bank().receive(record.qr_payload, service.clock)
                         service.record_transfer(transfer, "bank", "notification")
-                    else:
-                        service.pay_by_card(record.id, f"citizen:{payer}")
+                    else:  # as the card page does: the card worker runs the exchange; the page polls
+                        cards = app.extensions["payments_cards"]
+                        if not cards.submit(record.id, f"citizen:{payer}"):
+                            say("refused queue_full")
+                            continue
+                        cards.wait_idle(60)
+                        if record.id in cards.errors:
+                            raise cards.errors[record.id]
                     say(f"paid {n}")
                 except StationError as exc:  # object held by another open payment, terminal busy…
                     say(f"refused {type(exc).__name__}")
@@ -261,22 +267,27 @@ def check_site(app, terminal, campaign: Campaign) -> list[str]:  # type: ignore[
             for obj in json.loads(payment.objects) if payment.objects else [payment.reference]:
                 paid_objects[(payment.plugin, obj)] += 1
         problems += [f"object {obj} paid {n} times" for (_, obj), n in paid_objects.items() if n > 1]
+        # The terminal numbers its transactions itself: match its trace numbers with the ones
+        # the SUCCEEDED card payments recorded.
         approved = [e for e in terminal.ledger if e.approved]
-        by_reference = Counter(e.reference for e in approved)
-        problems += [f"terminal reference {ref} charged {n} times" for ref, n in by_reference.items() if n > 1]
-        card_paid = {p.terminal_reference: p for p in payments.values()
+        by_trace = Counter(e.trace_number for e in approved)
+        problems += [f"terminal trace {trace} used {n} times" for trace, n in by_trace.items() if n > 1]
+        card_paid = {p.terminal_trace: p for p in payments.values()
                      if p.method == "card" and p.state == "SUCCEEDED"}
-        unknown = {p.terminal_reference for p in payments.values() if p.method == "card" and p.state == "UNKNOWN"}
+        problems += [f"SUCCEEDED card payment {p.id} has no terminal trace number"
+                     for p in payments.values() if p.method == "card" and p.state == "SUCCEEDED"
+                     and p.terminal_trace is None]
+        unknown = [p for p in payments.values() if p.method == "card" and p.state == "UNKNOWN"]
         for charge in approved:
-            payment = card_paid.get(charge.reference)
-            if payment is None and charge.reference in unknown:
-                continue  # charged, and its payment still waits for the enquiry: not lost
+            payment = card_paid.get(charge.trace_number)
+            if payment is None and unknown:
+                continue  # charged, and a payment still waits for the terminal's answer: not lost
             if payment is None:
-                problems.append(f"terminal charge {charge.reference} matches no SUCCEEDED card payment")
-            elif payment.amount_vnd != charge.amount:
-                problems.append(f"terminal charge {charge.reference} amount differs from payment {payment.id}")
+                problems.append(f"terminal charge {charge.trace_number} matches no SUCCEEDED card payment")
+            elif payment.amount_vnd != charge.amount or payment.terminal_receipt != charge.receipt_number:
+                problems.append(f"terminal charge {charge.trace_number} differs from payment {payment.id}")
         problems += [f"SUCCEEDED card payment {p.id} has no terminal charge"
-                     for ref, p in card_paid.items() if ref not in by_reference]
+                     for trace, p in card_paid.items() if trace is not None and trace not in by_trace]
         campaign.states = Counter(p.state for p in payments.values())
         campaign.charges = len(approved)
     return problems

@@ -217,6 +217,7 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
                        connection_limit=config.server["connection_limit"], backlog=config.server["backlog"])
     finally:
         reconciler.stop()
+        app.extensions["payments_cards"].stop()  # the running card exchange may finish; queued ones stay PENDING
         app.extensions["alert_push"].stop()  # deliver what is queued (a few seconds at most)
         station.plugins.shutdown(station.info_for)
         station.devices.stop()

@@ -112,6 +112,8 @@ class _ServerSchema(Schema):
     host = fields.String(load_default="127.0.0.1")
     port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
     threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=64))
+    # card payments waiting for the terminal's one background worker (a full queue says "try again")
+    card_queue = fields.Integer(load_default=4, validate=validate.Range(min=1, max=64))
     # the address citizens and phones use (receipt QR codes, links): never taken from the Host header
     public_url = fields.String(load_default="", validate=validate.Regexp(
         r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?)?$",

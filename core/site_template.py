@@ -54,6 +54,9 @@ url = "sqlite:///station.db"
 host = "127.0.0.1"
 port = 8080
 threads = 8
+# Card payments waiting for the card terminal's background worker (the page polls; no
+# request thread waits for the terminal). A full queue says "busy, nothing charged".
+card_queue = 4
 
 [plugins]
 # Which plugins are enabled is kept in the database: `station plugins enable ID` or the

@@ -48,6 +48,9 @@ class PaymentRecord(BaseModel):
     settled_at = peewee.DoubleField(null=True)
     terminal_reference = peewee.IntegerField(null=True, index=True)
     authorising_at = peewee.DoubleField(null=True)
+    terminal_trace = peewee.IntegerField(null=True, index=True)  # the card terminal's own trace number
+    terminal_receipt = peewee.IntegerField(null=True)  # the card terminal's own receipt number
+    status_token = peewee.CharField(max_length=32, null=True, unique=True)  # opaque: the card waiting page's URL
     transfer_code = peewee.CharField(max_length=25, null=True, unique=True)
     qr_payload = peewee.TextField(null=True)
     expires_at = peewee.DoubleField(null=True)

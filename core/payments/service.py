@@ -69,6 +69,7 @@ from core.payments.models import (
 )
 from core.payments.receipts import ReceiptDocument, escpos_receipt, verify_url_for
 from core.payments.vietqr import encode_vietqr
+from core.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -401,25 +402,26 @@ class PaymentService:
         return f"BL{payment_id:08d}"
 
     def _succeed(self, payment: PaymentRecord, actor: str, via: str, provider_ref: str | None,
-                 expect: tuple[str, ...] = (PENDING, UNKNOWN)) -> PaymentRecord | None:
+                 expect: tuple[str, ...] = (PENDING, UNKNOWN), extra: dict[str, Any] | None = None
+                 ) -> PaymentRecord | None:
         try:
             return self._transition(
                 payment.id, expect=expect, changes={"state": SUCCEEDED, "provider_ref": provider_ref,
-                                                    "failure_code": None},
+                                                    "failure_code": None, **(extra or {})},
                 action="payments.succeeded", outcome="ok", actor=actor,
                 details={"method": payment.method, "amount_vnd": int(payment.amount_vnd), "via": via,
                          "provider_ref": provider_ref, "receipt": self.receipt_number(payment.id),
                          "plugin": payment.plugin, "reference": payment.reference})
         except _ClaimLost:
-            return self._refund_due(payment, actor, via, provider_ref)
+            return self._refund_due(payment, actor, via, provider_ref, extra)
 
-    def _refund_due(self, payment: PaymentRecord, actor: str, via: str, provider_ref: str | None
-                    ) -> PaymentRecord | None:
+    def _refund_due(self, payment: PaymentRecord, actor: str, via: str, provider_ref: str | None,
+                    extra: dict[str, Any] | None = None) -> PaymentRecord | None:
         """Money arrived for a payment whose objects another payment already paid: never book
         it; the payment fails as ``refund_due`` and staff are told to refund the money."""
         refused = self._transition(
             payment.id, expect=(PENDING, UNKNOWN), changes={"state": FAILED, "failure_code": "refund_due",
-                                                            "provider_ref": provider_ref},
+                                                            "provider_ref": provider_ref, **(extra or {})},
             action="payments.refund_due", outcome="failed", actor=actor,
             details={"method": payment.method, "amount_vnd": int(payment.amount_vnd), "via": via,
                      "provider_ref": provider_ref})
@@ -431,9 +433,10 @@ class PaymentService:
         return refused
 
     def _fail(self, payment: PaymentRecord, actor: str, via: str, code: str,
-              expect: tuple[str, ...] = (PENDING, UNKNOWN)) -> PaymentRecord | None:
+              expect: tuple[str, ...] = (PENDING, UNKNOWN), extra: dict[str, Any] | None = None
+              ) -> PaymentRecord | None:
         return self._transition(
-            payment.id, expect=expect, changes={"state": FAILED, "failure_code": code},
+            payment.id, expect=expect, changes={"state": FAILED, "failure_code": code, **(extra or {})},
             action="payments.failed", outcome="failed", actor=actor,
             details={"method": payment.method, "code": code, "via": via})
 
@@ -462,15 +465,22 @@ class PaymentService:
         if driver is None:
             raise MethodUnavailable("This station has no card terminal; please pay by VietQR transfer.",
                                     "Trạm không có máy thanh toán thẻ; vui lòng chuyển khoản VietQR.")
+        self._settle_earlier_card_payments(payment.id, actor)
         reference = payment.id % TERMINAL_REFERENCES
-        claimed = self._transition(
-            payment.id, expect=(PENDING,), extra_where=PaymentRecord.method.is_null(),
-            changes={"method": METHOD_CARD, "terminal_reference": reference, "authorising_at": self.clock()},
-            action="payments.card.authorise", outcome="ok", actor=actor,
-            details={"terminal_reference": reference, "amount_vnd": int(payment.amount_vnd)})
-        if claimed is None:
-            return self.get(payment_id)
+        # In flight before the claim commits, so no other thread "resolves" it meanwhile.
         self.in_flight.add(payment.id)
+        try:
+            claimed = self._transition(
+                payment.id, expect=(PENDING,), extra_where=PaymentRecord.method.is_null(),
+                changes={"method": METHOD_CARD, "terminal_reference": reference, "authorising_at": self.clock()},
+                action="payments.card.authorise", outcome="ok", actor=actor,
+                details={"terminal_reference": reference, "amount_vnd": int(payment.amount_vnd)})
+        except BaseException:
+            self.in_flight.discard(payment.id)
+            raise
+        if claimed is None:
+            self.in_flight.discard(payment.id)
+            return self.get(payment_id)
         try:
             final = self._authorise(driver, claimed, reference, actor, on_progress)
         finally:
@@ -479,6 +489,31 @@ class PaymentService:
         if final.state in FINAL_STATES:
             self.after_settle(final, print_receipt=True)
         return final
+
+    def _settle_earlier_card_payments(self, payment_id: int, actor: str) -> None:
+        """Resolve card payments whose answer was lost before the terminal takes a new one.
+
+        The terminal reports only its *last* transaction, so a lost answer must be looked up
+        before another authorisation hides it. If one stays unresolved (terminal unreachable,
+        answer undecided) no new card payment starts: nothing is charged, the citizen may pay
+        by VietQR. A payment the terminal's data cannot decide (manager alert
+        ``terminal_unmatched``) does not block the terminal: only a person can settle it.
+        """
+        lost = PaymentRecord.select().where(
+            (PaymentRecord.method == METHOD_CARD) & (PaymentRecord.id != payment_id)
+            & PaymentRecord.terminal_trace.is_null()
+            & ((PaymentRecord.state == UNKNOWN)
+               | ((PaymentRecord.state == PENDING) & PaymentRecord.authorising_at.is_null(False))))
+        for earlier in list(lost.order_by(PaymentRecord.id.desc())):
+            if earlier.id in self.in_flight or _left_to_a_person(earlier.id):
+                continue  # being charged by another thread; or the terminal's data cannot decide it
+            settled = self.resolve_with_terminal(earlier, actor)
+            if settled.state not in FINAL_STATES and not _left_to_a_person(earlier.id):
+                raise MethodUnavailable(
+                    "The card terminal has an earlier payment whose result is not known yet; nothing was "
+                    "charged. Please pay by VietQR transfer or ask the staff.",
+                    "Máy thanh toán thẻ còn một giao dịch trước chưa rõ kết quả; chưa trừ tiền. "
+                    "Vui lòng chuyển khoản VietQR hoặc hỏi nhân viên.")
 
     def _authorise(self, driver: Any, payment: PaymentRecord, reference: int, actor: str,
                    on_progress: Callable[[int], None] | None) -> PaymentRecord:
@@ -500,8 +535,9 @@ class PaymentService:
                     if time.monotonic() >= deadline:
                         raise
                     self.sleep(0.05)
-        except PaymentDeclined:
-            return self._fail(payment, actor, "terminal", "declined") or self.get(payment.id)
+        except PaymentDeclined as exc:
+            return (self._fail(payment, actor, "terminal", "declined", extra=_terminal_numbers(exc.result))
+                    or self.get(payment.id))
         except PaymentOutcomeUnknown as exc:
             return self._mark_unknown(payment, actor, exc.code)
         except HalError as exc:
@@ -515,8 +551,10 @@ class PaymentService:
                 details={"terminal_reference": reference, "code": str(code)[:32]})
             if released is None:
                 return self.get(payment.id)
-            raise TerminalError("The card terminal is not available right now; nothing was charged. "
-                                "Try again in a moment or pay by VietQR transfer.") from None
+            raise TerminalError(Text(
+                vi="Máy thanh toán thẻ hiện không sẵn sàng; chưa trừ tiền. Vui lòng thử lại sau hoặc chuyển khoản VietQR.",
+                en="The card terminal is not available right now; nothing was charged. "
+                   "Try again in a moment or pay by VietQR transfer.")) from None
         except Exception:  # noqa: BLE001 — anything unexpected after the claim: assume it may have charged
             log.exception("payment %s: unexpected error during authorisation", payment.id)
             return self._mark_unknown(payment, actor, "driver_error")
@@ -526,7 +564,8 @@ class PaymentService:
                        "The terminal reported a different amount than the payment; check it.")
             return self._mark_unknown(payment, actor, "amount_mismatch")
         provider = f"{result.terminal_id or ''}/{result.receipt_number or ''}".strip("/") or None
-        return self._succeed(payment, actor, "terminal", provider) or self.get(payment.id)
+        return (self._succeed(payment, actor, "terminal", provider, extra=_terminal_numbers(result))
+                or self.get(payment.id))
 
     def _mark_unknown(self, payment: PaymentRecord, actor: str, why: str) -> PaymentRecord:
         moved = self._transition(
@@ -536,9 +575,12 @@ class PaymentService:
         return moved or self.get(payment.id)
 
     def resolve_with_terminal(self, payment: PaymentRecord, actor: str) -> PaymentRecord:
-        """Ask the terminal what became of a claimed card payment and settle it (no new charge).
+        """Find out from the terminal what became of a claimed card payment and settle it.
 
-        Leaves the payment as it is (UNKNOWN) when the terminal cannot be asked now.
+        Never a new charge: the terminal reports its last transaction (Repeat Receipt) with
+        its own trace number, and :meth:`_match_last_transaction` decides whether it is this
+        payment's. Leaves the payment as it is (UNKNOWN) when the terminal cannot be asked
+        now or its answer does not decide the question (a manager alert says so).
         """
         from hal.errors import HalError
 
@@ -546,22 +588,57 @@ class PaymentService:
         if driver is None or payment.terminal_reference is None:
             return self._mark_unknown(payment, actor, "no_terminal") if payment.state == PENDING else payment
         try:
-            answer = driver.enquire(int(payment.terminal_reference))
+            answer = driver.last_transaction()
         except HalError as exc:
             log.warning("payment %s: terminal enquiry failed (%s: %s)", payment.id, type(exc).__name__, exc)
             return self._mark_unknown(payment, actor, "enquiry_failed") if payment.state == PENDING else payment
-        if answer.outcome == "approved":
-            if answer.amount_vnd is not None and answer.amount_vnd != int(payment.amount_vnd):
-                self.alert("payments", "amount_mismatch", f"payment:{payment.id}",
-                           "Máy POS báo số tiền khác với khoản thanh toán; cần kiểm tra.",
-                           "The terminal reported a different amount than the payment; check it.")
-                return payment
+        verdict = self._match_last_transaction(payment, answer)
+        if verdict == "not_charged":
+            settled = self._fail(payment, actor, "enquiry", "not_charged")
+        elif verdict == "undecided":
+            self.alert("payments", "terminal_unmatched", f"payment:{payment.id}",
+                       f"Không xác định được khoản thanh toán thẻ số {payment.id} từ giao dịch cuối của máy POS; "
+                       "cần đối chiếu nhật ký của máy POS.",
+                       f"Card payment {payment.id} could not be matched with the terminal's last transaction; "
+                       "check the terminal's journal.")
+            return self._mark_unknown(payment, actor, "unmatched") if payment.state == PENDING else payment
+        elif answer.outcome == "approved":
             provider = f"{answer.terminal_id or ''}/{answer.receipt_number or ''}".strip("/") or None
-            settled = self._succeed(payment, actor, "enquiry", provider)
+            settled = self._succeed(payment, actor, "enquiry", provider, extra=_terminal_numbers(answer))
         else:
-            settled = self._fail(payment, actor, "enquiry",
-                                 "not_charged" if answer.outcome == "not_found" else "declined")
+            settled = self._fail(payment, actor, "enquiry", "declined", extra=_terminal_numbers(answer))
         return settled or self.get(payment.id)
+
+    @staticmethod
+    def _match_last_transaction(payment: PaymentRecord, answer: Any) -> str:
+        """``mine``, ``not_charged`` or ``undecided`` for the terminal's last transaction.
+
+        The station talks to its terminal one payment at a time, so a lost authorisation is
+        the terminal's last transaction unless a later one followed. A trace number another
+        payment holds is that payment's: if that payment was claimed before this one, this
+        one never reached the terminal. An unknown trace number with this payment's amount
+        is this payment's, provided no later card payment is still unresolved.
+        """
+        if answer.outcome == "not_found" or answer.trace_number is None:
+            return "not_charged" if answer.outcome == "not_found" else "undecided"
+        if payment.terminal_trace is not None:
+            return "mine" if payment.terminal_trace == answer.trace_number else "undecided"
+        def claimed_at(record: PaymentRecord) -> float:
+            return record.authorising_at if record.authorising_at is not None else record.created_at
+
+        since = claimed_at(payment)
+        holder = (PaymentRecord.select().where((PaymentRecord.terminal_trace == answer.trace_number)
+                                               & (PaymentRecord.id != payment.id))
+                  .order_by(PaymentRecord.id.desc()).first())
+        if holder is not None:
+            return "not_charged" if claimed_at(holder) < since else "undecided"
+        later = PaymentRecord.select().where(
+            (PaymentRecord.method == METHOD_CARD) & PaymentRecord.terminal_trace.is_null()
+            & PaymentRecord.state.in_((PENDING, UNKNOWN)) & (PaymentRecord.id != payment.id)
+            & (PaymentRecord.authorising_at > since)).exists()
+        if later or answer.amount_vnd != int(payment.amount_vnd):
+            return "undecided"
+        return "mine"
 
     # ---- VietQR ----------------------------------------------------------------------
 
@@ -769,3 +846,14 @@ class PaymentService:
                     (ManagerAlert.id == alert_id) & ManagerAlert.resolved_at.is_null()).execute():
                 self.audit.record("payments.alert.resolve", actor=who, plugin="core",
                                   object_ref=f"alert:{alert_id}")
+
+
+def _terminal_numbers(result: Any) -> dict[str, Any]:
+    """The card terminal's own trace and receipt numbers, as columns of the payment."""
+    return {"terminal_trace": result.trace_number, "terminal_receipt": result.receipt_number}
+
+
+def _left_to_a_person(payment_id: int) -> bool:
+    """True once the terminal's last transaction could not decide the payment (alert raised)."""
+    return ManagerAlert.select().where((ManagerAlert.kind == "terminal_unmatched")
+                                       & (ManagerAlert.object_ref == f"payment:{payment_id}")).exists()

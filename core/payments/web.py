@@ -33,7 +33,8 @@ from core.errors import LoginRequired, NotFoundError
 from core.i18n import current_language, pick
 from core.payments.bank import BankConnector, BankUnavailable, notification_body, sign_notification
 from core.payments.bank_sim import BankSimulator, TransferRefused
-from core.payments.errors import PaymentNotFound
+from core.payments.card_queue import DEFAULT_QUEUE_SIZE, CardQueue, payment_for_token, status_token
+from core.payments.errors import MethodUnavailable, PaymentClosed, PaymentNotFound, TerminalError
 from core.payments.models import (
     FAILED,
     METHOD_CARD,
@@ -124,6 +125,7 @@ def install_payments(app: Flask) -> PaymentService:
         bank=bank, notify=notify, public_url=public_url, simulated=is_simulated(config),
         qr_ttl_seconds=float(bank_settings.get("qr_ttl_seconds", 900)))
     app.extensions["payments"] = service
+    app.extensions["payments_cards"] = CardQueue(app, int(config.server.get("card_queue", DEFAULT_QUEUE_SIZE)))
     app.register_blueprint(payments)
     if bank_settings.get("kind", "simulator") == "simulator":  # never mounted beside a real bank
         from core.payments.bank_sim import ensure_book
@@ -281,10 +283,72 @@ def vietqr(payment_id: int) -> Any:
 @payments.post("/<int:payment_id>/card")
 @requires("payments.pay")
 def pay_by_card(payment_id: int) -> Any:
-    """Charge the card on the terminal; a second tap while it runs does not charge again."""
-    _citizen_payment(payment_id)
-    payment_service().pay_by_card(payment_id, current_actor())
-    return redirect(url_for("payments.result", payment_id=payment_id))
+    """Queue the card payment for the terminal's worker and show the waiting page at once.
+
+    The terminal exchange (up to minutes while the citizen finds the card) runs on the card
+    worker, never on this request thread; a second tap or tab joins the same job.
+    """
+    record = _citizen_payment(payment_id)
+    if record.state != PENDING or record.method == METHOD_CARD:
+        return redirect(url_for("payments.result", payment_id=payment_id))
+    if record.method is not None:
+        raise PaymentClosed("This payment is already being paid by bank transfer (VietQR).",
+                            "Khoản này đang được thanh toán bằng chuyển khoản VietQR.")
+    if not payment_service().card_available():
+        raise MethodUnavailable("This station has no card terminal; please pay by VietQR transfer.",
+                                "Trạm không có máy thanh toán thẻ; vui lòng chuyển khoản VietQR.")
+    token = status_token(payment_id)
+    if not current_app.extensions["payments_cards"].submit(payment_id, current_actor()):
+        raise TerminalError(pick("Máy thanh toán thẻ đang bận; chưa trừ tiền. Vui lòng thử lại sau ít phút.",
+                                 "The card terminal is busy; nothing was charged. Please try again in a minute."))
+    return redirect(url_for("payments.card_wait", token=token))
+
+
+def _token_payment(token: str) -> PaymentRecord:
+    """The payment behind a card status token, if the user may see it (404 otherwise)."""
+    found = payment_for_token(token)
+    if found is None:
+        raise PaymentNotFound()
+    return owned_payment(found.id)
+
+
+@payments.get("/card/<token>")
+@requires("payments.view")
+def card_wait(token: str) -> Any:
+    """The card waiting page: follow the terminal; it polls the status JSON by itself."""
+    record = _token_payment(token)
+    if record.state == SUCCEEDED:
+        return redirect(url_for("payments.receipt", payment_id=record.id))
+    if record.state != PENDING:
+        return redirect(url_for("payments.result", payment_id=record.id))
+    return render_template("payments/card.html", **_page_context(record), token=token)
+
+
+@payments.get("/card/<token>/status")
+@requires("payments.view")
+def card_status(token: str) -> Any:
+    """JSON for the card waiting page: where the payment stands (a GET that changes nothing)."""
+    record = _token_payment(token)
+    cards = current_app.extensions["payments_cards"]
+    working = cards.waiting(record.id)
+    code = payment_service().progress.get(record.id)
+    if code in PROGRESS_TEXTS:
+        progress = pick(*PROGRESS_TEXTS[code])
+    elif working and record.method is None:
+        progress = pick("Đang chờ máy POS…", "Waiting for the card terminal…")
+    else:
+        progress = None
+    error = cards.errors.get(record.id) if not working and record.method is None else None
+    nxt = None
+    if record.state == SUCCEEDED:
+        nxt = url_for("payments.receipt", payment_id=record.id)
+    elif record.state != PENDING:
+        nxt = url_for("payments.result", payment_id=record.id)
+    elif record.method is None and not working and error is None:
+        nxt = url_for("payments.pay", payment_id=record.id)  # not queued here (station restarted): choose again
+    return jsonify(state=record.state, progress=progress, next=nxt,
+                   error=(pick(error.text.vi, error.text.en) if error else None),
+                   back=url_for("payments.pay", payment_id=record.id) if error else None)
 
 
 @payments.post("/<int:payment_id>/cancel")

@@ -3,7 +3,12 @@
 The one rule that matters: **a payment whose answer was lost is "outcome unknown", never
 "declined"**. Once the authorisation may have reached the terminal, every failure —
 timeout, garbage, unplug — raises :class:`PaymentOutcomeUnknown`; the payment service then
-asks the terminal with :meth:`PaymentTerminalDriver.enquire` instead of charging again.
+asks the terminal for its last transaction (:meth:`PaymentTerminalDriver.last_transaction`,
+ZVT Repeat Receipt ``06 20``) instead of charging again.
+
+The terminal numbers its transactions itself: the authorisation carries no trace number
+from the station, and the answer to it is the status information that arrives inside that
+exchange. Its trace and receipt numbers are returned on :class:`PaymentResult`.
 Only an explicit answer from the terminal (abort ``06 1E`` or a negative result code) is
 reported as :class:`PaymentDeclined`.
 
@@ -37,11 +42,13 @@ class PaymentResult:
     """What the terminal said about one payment.
 
     ``outcome`` is ``approved``, ``declined`` or ``not_found`` (the terminal has no
-    transaction with this reference: it was never charged).
+    transaction to report). ``reference`` is the station's local tag for the attempt (never
+    sent to the terminal; None for a :meth:`~PaymentTerminalDriver.last_transaction` answer);
+    ``trace_number`` and ``receipt_number`` are the terminal's own numbers.
     """
 
     outcome: str
-    reference: int
+    reference: int | None
     amount_vnd: int | None = None
     result_code: int | None = None
     trace_number: int | None = None     # the terminal's own numbers, as it assigned them
@@ -64,9 +71,9 @@ class PaymentDeclined(DeviceFault):
 
 
 class PaymentOutcomeUnknown(DeviceFault):
-    """The terminal may or may not have charged the card: ask it with ``enquire(reference)``.
+    """The terminal may or may not have charged the card: ask it with ``last_transaction()``.
 
-    Never charge again on this error; resolve it by a status enquiry.
+    Never charge again on this error; resolve it with the terminal's own data.
     """
 
     def __init__(self, reference: int, why: str, status_after: Status) -> None:
@@ -170,8 +177,8 @@ class PaymentTerminalDriver(Driver):
                   on_progress: Callable[[int], None] | None = None) -> PaymentResult:
         """Charge ``amount_vnd`` (integer VND) to the card the citizen presents.
 
-        ``reference`` (0–999999) is the cash register's number for this attempt, used by
-        :meth:`enquire`. ``on_progress(code)`` receives intermediate status codes (insert
+        ``reference`` (0–999999) is the station's local tag for this attempt (carried on the
+        result and errors; the terminal assigns its own trace number). ``on_progress(code)`` receives intermediate status codes (insert
         card, enter PIN...). Returns the approved :class:`PaymentResult`; raises
         :class:`PaymentDeclined`, :class:`PaymentOutcomeUnknown`, or — when the terminal
         certainly did not get the request — DeviceNotReady / DeviceTimeout / ProtocolError.
@@ -181,7 +188,7 @@ class PaymentTerminalDriver(Driver):
         exponent = int(self.options["amount_exponent"])
         amount = zvt.vnd_to_amount_field(amount_vnd, exponent)
         request = zvt.encode_authorisation(
-            zvt.Authorisation(amount=amount, currency=zvt.CURRENCY_VND, reference=reference)
+            zvt.Authorisation(amount=amount, currency=zvt.CURRENCY_VND)
         )
         with self._session() as port:
             link = self._link(port)
@@ -199,18 +206,19 @@ class PaymentTerminalDriver(Driver):
             except (HalError, serial.SerialException, OSError, ValueError) as exc:
                 raise self._unknown(reference, exc) from None
 
-    def enquire(self, reference: int) -> PaymentResult:
-        """Ask the terminal what became of the payment with ``reference``.
+    def last_transaction(self) -> PaymentResult:
+        """The terminal's last transaction (ZVT Repeat Receipt ``06 20``), with its numbers.
 
-        Returns ``approved``, ``declined`` or ``not_found``; raises DeviceTimeout /
-        DeviceNotReady / ProtocolError if the terminal cannot be asked right now.
+        Returns ``approved`` or ``declined`` with the terminal's trace and receipt numbers
+        and the amount, or ``not_found`` when the terminal has no transaction to report. The
+        caller decides whether it is the payment it looks for (trace number, amount). Raises
+        DeviceTimeout / DeviceNotReady / ProtocolError if the terminal cannot be asked now.
         """
         with self._session() as port:
             link = self._link(port)
             self._register(link)
-            link.send(zvt.encode_status_enquiry(
-                zvt.StatusEnquiry(int(self.options["password"]), reference)),
-                float(self.options["ack_timeout"]))
+            link.send(zvt.encode_repeat_receipt(int(self.options["password"])),
+                      float(self.options["ack_timeout"]))
             self._expect_positive_ack(link)
             deadline = self._deadline(float(self.options["result_timeout"]))
             info: zvt.StatusInformation | None = None
@@ -221,14 +229,14 @@ class PaymentTerminalDriver(Driver):
                 elif apdu.command == zvt.CMD_ABORT:
                     code = zvt.decode_abort(apdu)
                     if code == zvt.RESULT_NO_SUCH_TRANSACTION:
-                        return PaymentResult("not_found", reference, result_code=code,
+                        return PaymentResult("not_found", None, result_code=code,
                                              message=zvt.describe_result(code))
-                    raise ProtocolError(f"terminal refused the status enquiry "
+                    raise ProtocolError(f"terminal refused to repeat its last transaction "
                                         f"({zvt.describe_result(code)})")
                 elif apdu.command == zvt.CMD_COMPLETION:
                     if info is None:
-                        raise ProtocolError("terminal completed the enquiry without a status")
-                    return self._result(info, reference)
+                        raise ProtocolError("terminal completed without a transaction status")
+                    return self._result(info, None)
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -304,7 +312,7 @@ class PaymentTerminalDriver(Driver):
                     raise PaymentDeclined(result)
                 return result
 
-    def _result(self, info: zvt.StatusInformation, reference: int) -> PaymentResult:
+    def _result(self, info: zvt.StatusInformation, reference: int | None) -> PaymentResult:
         exponent = int(self.options["amount_exponent"])
         return PaymentResult(
             outcome="approved" if info.approved else "declined",

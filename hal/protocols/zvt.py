@@ -15,11 +15,13 @@ by bitmap ``49`` (ISO 4217 numeric). VND has ISO 4217 exponent 0, so for a termi
 up for VND the field holds whole dong. Terminals configured with two decimals ("xu") are
 handled by ``amount_exponent``: ``vnd_to_amount_field(15000, exponent=2) == 1500000``.
 
-Transaction lookup (Citizen Station profile): real ZVT has no "look a payment up by the
-cash register's reference" command. This project carries the ECR's 6-digit reference
-in bitmap ``0B`` of the authorisation, and sends it again in a status enquiry ``05 01``;
-the terminal answers with the status information (``04 0F``) of that transaction, or
-aborts with ``RESULT_NO_SUCH_TRANSACTION`` if it never saw it.
+Numbering: the *terminal* assigns the trace number (bitmap ``0B``) and the receipt number
+(``87``) of every transaction; the cash register (ECR) sends none in an authorisation
+``06 01``. The answer to an authorisation is the status information (``04 0F``) that
+arrives inside that exchange. A lost answer is looked up with Repeat Receipt ``06 20``:
+the terminal sends the status information of its *last* transaction (or aborts with
+``RESULT_NO_SUCH_TRANSACTION`` when it has none), and the ECR matches it by trace number
+and amount against what it already knows.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ CMD_AUTHORISATION = (0x06, 0x01)
 CMD_COMPLETION = (0x06, 0x0F)
 CMD_ABORT = (0x06, 0x1E)
 CMD_STATUS_ENQUIRY = (0x05, 0x01)
+CMD_REPEAT_RECEIPT = (0x06, 0x20)
 CMD_INTERMEDIATE_STATUS = (0x04, 0xFF)
 CMD_STATUS_INFORMATION = (0x04, 0x0F)
 CMD_POSITIVE_ACK = (0x80, 0x00)
@@ -56,7 +59,7 @@ RESULT_DECLINED = 0x05  # "do not honour" from the authorisation host
 RESULT_ABORTED = 0x6C  # abort via timeout or abort key
 RESULT_CREDIT_NOT_SUFFICIENT = 0x71
 RESULT_CARD_EXPIRED = 0x78
-RESULT_NO_SUCH_TRANSACTION = 0x83  # "function not possible"; project profile, see module doc
+RESULT_NO_SUCH_TRANSACTION = 0x83  # "function not possible": e.g. no transaction to repeat
 RESULT_PROTOCOL_ERROR = 0x9A
 RESULT_SYSTEM_ERROR = 0xFF
 
@@ -447,17 +450,19 @@ def decode_registration(apdu: Apdu) -> Registration:
 
 @dataclass(frozen=True)
 class Authorisation:
-    """Authorisation ``06 01``: amount field value, currency and the ECR's reference."""
+    """Authorisation ``06 01``: amount field value and currency.
+
+    No trace number: the terminal numbers its transactions itself (bitmap ``0B`` of its
+    status information). An ECR that put its own reference into ``0B`` here would be
+    writing into the terminal's trace-number field.
+    """
 
     amount: int
     currency: int = CURRENCY_VND
-    reference: int | None = None
 
 
 def encode_authorisation(auth: Authorisation) -> Apdu:
     fields = [(0x04, encode_bcd(auth.amount, 6)), (0x49, encode_bcd(auth.currency, 2))]
-    if auth.reference is not None:
-        fields.append((0x0B, encode_bcd(auth.reference, 3)))
     return Apdu(*CMD_AUTHORISATION, encode_bitmaps(fields))
 
 
@@ -469,13 +474,28 @@ def decode_authorisation(apdu: Apdu) -> Authorisation:
     return Authorisation(
         amount=decode_bcd(fields[0x04]),
         currency=decode_bcd(fields[0x49]) if 0x49 in fields else CURRENCY_VND,
-        reference=decode_bcd(fields[0x0B]) if 0x0B in fields else None,
     )
+
+
+def encode_repeat_receipt(password: int = 0) -> Apdu:
+    """Repeat Receipt ``06 20``: the terminal reports its last transaction again."""
+    return Apdu(*CMD_REPEAT_RECEIPT, encode_bcd(password, 3))
+
+
+def decode_repeat_receipt(apdu: Apdu) -> int:
+    """The password of a Repeat Receipt ``06 20``."""
+    _expect(apdu, CMD_REPEAT_RECEIPT, "repeat receipt")
+    if len(apdu.data) < 3:
+        raise ProtocolError("repeat receipt is too short")
+    return decode_bcd(apdu.data[:3])
 
 
 @dataclass(frozen=True)
 class StatusEnquiry:
-    """Status enquiry ``05 01``: password and (project profile) the reference to look up."""
+    """Status enquiry ``05 01``: password (``reference`` is a legacy project-profile bitmap).
+
+    The station no longer uses it to find a payment; see :func:`encode_repeat_receipt`.
+    """
 
     password: int = 0
     reference: int | None = None

@@ -5,10 +5,12 @@ with the ``10 02 … 10 03 CRC`` framing and ACK/NAK, or TCP with bare APDUs
 (:class:`ZvtTcpServer`, ``python -m hal.sim.payment_terminal --port 20007``).
 
 The terminal accepts a registration, authorises an amount (sending intermediate status,
-status information and completion), and answers status enquiries about earlier
-transactions by the cash register's reference. It keeps a :attr:`ledger` of every
-authorisation it charged or declined, which survives replugs (it stands for the bank's
-books), so tests can prove a payment was charged exactly once.
+status information and completion) and, like a real terminal, numbers every transaction
+itself: an increasing trace number (from option ``first_trace``) and receipt number. A
+Repeat Receipt ``06 20`` reports its last transaction again; that is how the station looks
+up a payment whose answer was lost. It keeps a :attr:`ledger` of every authorisation it
+charged or declined, which survives replugs (it stands for the bank's books), so tests
+can prove a payment was charged exactly once.
 
 Options: ``transport`` (``serial`` or ``tcp``), ``password`` (registration password,
 default 0), ``terminal_id`` (default 29001234), ``card_name`` (default ``VISA``).
@@ -17,7 +19,7 @@ Fault profiles beyond the common ones:
 
 - ``decline`` — every authorisation is declined (result code 05).
 - ``silent_after_auth`` — the terminal charges the card but never sends the result; a
-  later status enquiry reveals it.
+  later Repeat Receipt (last transaction) reveals it.
 
 ``unplug`` pulls the terminal right after it has charged the card. ``bad_checksum``
 corrupts the CRC of every frame (over TCP, where there is no CRC, the length byte).
@@ -47,15 +49,14 @@ MAX_RETRANSMITS = 3
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One authorisation the terminal processed."""
+    """One authorisation the terminal processed, under the numbers the terminal gave it."""
 
-    reference: int | None
     amount: int
     currency: int
     approved: bool
     result_code: int
     receipt_number: int
-    trace_number: int = 0
+    trace_number: int
 
 
 @register_simulator(DeviceKind.payment_terminal)
@@ -91,9 +92,10 @@ class PaymentTerminalSimulator(Simulator):
         self.registered = False
         self.config = 0
 
-    def approved_charges(self, reference: int | None = None) -> list[LedgerEntry]:
-        """Approved ledger entries (optionally only those of ``reference``)."""
-        return [e for e in self.ledger if e.approved and (reference is None or e.reference == reference)]
+    def approved_charges(self, trace_number: int | None = None) -> list[LedgerEntry]:
+        """Approved ledger entries (optionally only the one with ``trace_number``)."""
+        return [e for e in self.ledger
+                if e.approved and (trace_number is None or e.trace_number == trace_number)]
 
     # -- link layer ---------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class PaymentTerminalSimulator(Simulator):
         handlers = {
             zvt.CMD_REGISTRATION: self._registration,
             zvt.CMD_AUTHORISATION: self._authorisation,
-            zvt.CMD_STATUS_ENQUIRY: self._status_enquiry,
+            zvt.CMD_REPEAT_RECEIPT: self._repeat_receipt,
         }
         handler = handlers.get(apdu.command)
         if handler is None:
@@ -197,7 +199,7 @@ class PaymentTerminalSimulator(Simulator):
         if self._next_trace is None:
             self._next_trace = int(self.options["first_trace"])
         # Like a real terminal, it numbers its transactions itself (trace and receipt numbers).
-        entry = LedgerEntry(auth.reference, auth.amount, auth.currency, approved, code,
+        entry = LedgerEntry(auth.amount, auth.currency, approved, code,
                             self._next_receipt, self._next_trace % 1_000_000)
         self._next_receipt = self._next_receipt % 9999 + 1
         self._next_trace += 1
@@ -217,19 +219,16 @@ class PaymentTerminalSimulator(Simulator):
                     zvt.encode_intermediate_status(zvt.INTERMEDIATE_PLEASE_WAIT)] if wants_status else []
         self._queue_messages(*progress, info, ending)
 
-    def _status_enquiry(self, apdu: zvt.Apdu) -> None:
-        enquiry = zvt.decode_status_enquiry(apdu)
-        if enquiry.password != self.options["password"]:
+    def _repeat_receipt(self, apdu: zvt.Apdu) -> None:
+        if zvt.decode_repeat_receipt(apdu) != self.options["password"]:
             self._transmit(zvt.negative_ack(0x83))
             return
         self._transmit(zvt.positive_ack())
-        matches = [e for e in self.ledger if enquiry.reference is not None
-                   and e.reference == enquiry.reference]
-        if not matches:
+        if not self.ledger:
             self._queue_messages(zvt.encode_abort(zvt.RESULT_NO_SUCH_TRANSACTION))
             return
         self._queue_messages(
-            zvt.encode_status_information(self._status_information(matches[-1])),
+            zvt.encode_status_information(self._status_information(self.ledger[-1])),
             zvt.encode_completion(),
         )
 

@@ -34,6 +34,9 @@ def test_two_tabs_on_one_fine_make_one_payment(context, page, station):
     page.screenshot(path=str(SHOTS / "fine-being-paid-1080x1920.png"))
 
     other.click("#pay-card")
+    # The POST returns at once: the card worker talks to the terminal while this page polls the
+    # status behind an opaque token (no payment id in the URL), then moves on to the receipt.
+    other.wait_for_url(re.compile(r".*/pay/card/[A-Za-z0-9_-]{20,32}$"), wait_until="commit")
     other.wait_for_url(re.compile(r".*/pay/\d+/receipt$"), timeout=30_000)
     page.goto(station.url + FINE)
     assert "Đã thanh toán" in page.inner_text(".payment-state")
@@ -47,3 +50,34 @@ def test_two_tabs_on_one_fine_make_one_payment(context, page, station):
 
         paid = [p.state for p in PaymentRecord.select() if p.reference == "fine:VP250314001"]
     assert paid == ["SUCCEEDED"]
+
+
+def test_a_card_terminal_that_cannot_be_reached_says_nothing_was_charged(page, station):
+    """The waiting page follows the card worker; when the terminal never got the request it says
+    so in Vietnamese and offers the way back — no charge, no stack trace, no inline script."""
+    from hal.sim import control
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    url = station.app.extensions["payments"].terminal().descriptor.url
+    login_with_vneid(page, station.url, account=0)
+    page.goto(station.url + "/s/traffic/violations/VP250305022")
+    page.click("#pay-fine")
+    page.wait_for_url(re.compile(r".*/pay/\d+$"))
+    control.set_profile(url, "timeout")
+    try:
+        page.click("#pay-card")
+        page.wait_for_url(re.compile(r".*/pay/card/[A-Za-z0-9_-]{20,32}$"))
+        page.wait_for_selector("#card-error:not([hidden])", timeout=30_000)
+        assert "chưa trừ tiền" in page.inner_text("#card-error-text")
+        page.screenshot(path=str(SHOTS / "card-terminal-unreachable-1080x1920.png"))
+    finally:
+        control.set_profile(url, "ok")
+    page.click("#card-back")
+    page.wait_for_url(re.compile(r".*/pay/\d+$"))
+    assert page.query_selector("#pay-card") is not None
+    assert page.problems == []
+    with station.app.app_context():
+        from core.payments.models import PaymentRecord
+
+        [payment] = [p for p in PaymentRecord.select() if p.reference == "fine:VP250305022"]
+    assert (payment.state, payment.method) == ("PENDING", None)

@@ -88,6 +88,7 @@ def test_entries_written_in_payment_settled_carry_the_plugins_id(make_station, l
                                                    "reference": "fee:1", "csrf_token": csrf_token(client)})
     payment_id = int(re.search(r"/pay/(\d+)$", started.headers["Location"]).group(1))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})  # a core request
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     settled = _entries(app, "fx_payee.settled")
     assert [e["plugin"] for e in settled] == ["fx_payee"]
     assert settled[0]["object"] == f"payment:{payment_id}"

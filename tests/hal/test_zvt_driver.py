@@ -58,7 +58,8 @@ def test_approved_payment_returns_a_receipt_and_is_charged_once(terminal):
     assert result.approved and result.amount_vnd == 150_000 and result.receipt_number == 1
     assert result.terminal_id == 29001234 and result.card_name == "VISA"
     assert progress == [zvt.INTERMEDIATE_INSERT_CARD, zvt.INTERMEDIATE_PLEASE_WAIT]
-    assert [(e.reference, e.amount, e.currency) for e in sim.approved_charges()] == [(4711, 150_000, 704)]
+    assert [(e.trace_number, e.amount, e.currency) for e in sim.approved_charges()] == [(1001, 150_000, 704)]
+    assert result.trace_number == 1001  # the terminal's number, not the station's 4711
     assert driver.status == Status.READY
 
 
@@ -77,7 +78,8 @@ def test_declined_payment_raises_declined_with_the_terminal_result(terminal):
     assert caught.value.result.result_code == zvt.RESULT_DECLINED
     assert sim.approved_charges() == []
     assert driver.status == Status.READY  # the terminal itself is fine
-    assert driver.enquire(12).outcome == "declined"
+    last = driver.last_transaction()
+    assert last.outcome == "declined" and last.trace_number == caught.value.result.trace_number == 1001
 
 
 def test_lost_result_is_reported_unknown_never_declined_and_enquiry_reveals_the_charge(terminal):
@@ -88,10 +90,15 @@ def test_lost_result_is_reported_unknown_never_declined_and_enquiry_reveals_the_
     assert caught.value.code == "outcome_unknown" and caught.value.reference == 99
     assert driver.status == Status.NOT_READY
     # The payment service asks instead of charging again.
-    found = driver.enquire(99)
-    assert found.outcome == "approved" and found.amount_vnd == 80_000
-    assert len(sim.approved_charges(99)) == 1
-    assert driver.enquire(100).outcome == "not_found"
+    found = driver.last_transaction()
+    assert found.outcome == "approved" and found.amount_vnd == 80_000 and found.trace_number == 1001
+    assert len(sim.approved_charges(1001)) == 1
+
+
+def test_a_terminal_without_transactions_reports_none(terminal):
+    driver, sim = terminal()
+    assert driver.last_transaction().outcome == "not_found"
+    assert sim.ledger == []
 
 
 def test_unplug_after_charging_is_unknown_and_replug_lets_the_service_enquire(terminal):
@@ -104,7 +111,7 @@ def test_unplug_after_charging_is_unknown_and_replug_lets_the_service_enquire(te
     assert driver.heartbeat() == Status.NOT_READY
     sim.replug()
     assert driver.heartbeat() == Status.READY
-    assert driver.enquire(5).outcome == "approved"
+    assert driver.last_transaction().outcome == "approved"
     assert len(sim.approved_charges()) == 1  # charged once, never twice
 
 
@@ -169,10 +176,10 @@ def test_payment_over_tcp_uses_bare_apdus():
         try:
             assert driver.open() == Status.READY
             assert driver.authorise(200_000, reference=77).approved
-            assert driver.enquire(77).receipt_number == 1
+            assert driver.last_transaction().receipt_number == 1
         finally:
             driver.close()
-    assert len(sim.approved_charges(77)) == 1
+    assert len(sim.approved_charges(1001)) == 1
 
 
 def test_tcp_silent_terminal_is_unknown_then_resolved_by_enquiry():
@@ -182,7 +189,7 @@ def test_tcp_silent_terminal_is_unknown_then_resolved_by_enquiry():
         try:
             with pytest.raises(PaymentOutcomeUnknown):
                 driver.authorise(60_000, reference=8)
-            assert driver.enquire(8).approved
+            assert driver.last_transaction().approved
         finally:
             driver.close()
     assert len(sim.approved_charges()) == 1
@@ -215,7 +222,7 @@ def test_answers_for_a_vanished_host_never_reach_the_next_connection():
         driver = _tcp_driver(server)
         try:
             assert driver.authorise(50_000, reference=5).approved
-            assert driver.enquire(5).approved
+            assert driver.last_transaction().approved
         finally:
             driver.close()
 
@@ -238,7 +245,7 @@ def test_payment_over_a_pseudo_terminal_as_on_hardware(pty_terminal):
         assert driver.open() == Status.READY
         result = driver.authorise(45_000, reference=321)
         assert result.approved and result.amount_vnd == 45_000
-        assert driver.enquire(321).approved
+        assert driver.last_transaction().approved
     finally:
         driver.close()
 
@@ -277,3 +284,61 @@ def test_registration_asks_for_intermediate_status_and_the_terminal_sends_it_onl
     silent: list[int] = []
     assert driver.authorise(10_000, reference=2, on_progress=silent.append).approved
     assert sim.config == 0x86 and silent == []
+
+
+# -- byte level: a scripted terminal on TCP, no simulator in between ---------------------------
+
+
+def _scripted_terminal(replies: list[bytes]):
+    """A TCP 'terminal' that answers each APDU it receives with the next reply bytes."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(2)
+            buffer = b""
+            for reply in replies:
+                while (split := zvt.split_apdu(buffer)) is None:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                apdu, buffer = split
+                received.append(bytes(apdu))
+                if reply:
+                    conn.sendall(reply)
+        listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"socket://127.0.0.1:{listener.getsockname()[1]}", received, thread
+
+
+def test_an_approval_with_the_terminals_own_trace_number_is_accepted_byte_for_byte():
+    ack, done = bytes.fromhex("800000"), bytes.fromhex("060F00")
+    status = bytes.fromhex(  # 04 0F: 27 result 00 · 04 amount · 49 currency · 0B trace 987654 · 87 receipt 0042
+        "040F18" "2700" "04000000150000" "490704" "0B987654" "870042" "2929001234")
+    url, received, thread = _scripted_terminal([
+        ack + done,        # registration 06 00 → 80 00 00, completion
+        b"",               # our 80 00 00 for the completion
+        ack + status,      # authorisation 06 01 → 80 00 00, status information
+        done,              # our 80 00 00 for the status → completion
+        b"",               # our 80 00 00 for the completion
+    ])
+    driver = PaymentTerminalDriver(DeviceDescriptor("pay-bytes", DeviceKind.payment_terminal, url,
+                                                    options=FAST))
+    try:
+        result = driver.authorise(150_000, reference=4711)
+    finally:
+        driver.close()
+    thread.join(timeout=2)
+    assert result.approved and result.trace_number == 987654 and result.receipt_number == 42
+    assert result.terminal_id == 29001234 and result.amount_vnd == 150_000
+    assert received[0] == bytes.fromhex("0600 06 000000 8E 0704")  # config byte: bit 3 set
+    # The authorisation carries amount and currency only: no station number in bitmap 0B.
+    assert received[2] == bytes.fromhex("0601 0A 04000000150000 490704")

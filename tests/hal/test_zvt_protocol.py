@@ -53,6 +53,31 @@ def test_registration_frame_golden_bytes():
     assert expected[-2:] == bytes.fromhex("694A")
 
 
+def test_default_registration_sets_the_bits_its_comment_claims():
+    apdu = zvt.encode_registration(zvt.Registration())
+    assert bytes(apdu) == bytes.fromhex("0600 06 000000 8E 0704")
+    config = bytes(apdu)[6]
+    assert config & 0x08  # bit 3: the ECR requires intermediate status information (04 FF)
+    assert config & 0x02 and config & 0x04 and config & 0x80  # ECR prints; text-block print type
+    assert not config & 0x10  # the ECR does not take amount input away from the terminal
+
+
+def test_authorisation_carries_no_trace_number_the_terminal_assigns_it():
+    apdu = zvt.encode_authorisation(zvt.Authorisation(amount=150_000))
+    assert bytes(apdu) == bytes.fromhex("0601 0A 04000000150000 490704")
+    assert 0x0B not in dict(zvt.decode_bitmaps(apdu.data))
+
+
+def test_repeat_receipt_golden_bytes():
+    assert bytes(zvt.encode_repeat_receipt(123456)) == bytes.fromhex("0620 03 123456")
+    assert zvt.decode_repeat_receipt(zvt.encode_repeat_receipt(42)) == 42
+
+
+def test_status_information_with_a_terminal_trace_number_decodes():
+    info = zvt.decode_status_information(zvt.decode_apdu(bytes.fromhex("040F09 2700 0B987654 870042")))
+    assert (info.result_code, info.trace_number, info.receipt_number) == (0, 987654, 42)
+
+
 def test_authorisation_frame_doubles_every_dle_in_the_data():
     # 1000 VND: BCD 00 00 00 00 10 00 contains a 0x10 that must be sent as 10 10.
     apdu = zvt.encode_authorisation(zvt.Authorisation(amount=1000, currency=704))
@@ -148,7 +173,7 @@ def test_status_information_golden_bytes_and_round_trip():
 
 
 def test_messages_round_trip():
-    auth = zvt.Authorisation(amount=99, currency=704, reference=123456)
+    auth = zvt.Authorisation(amount=99, currency=704)
     assert zvt.decode_authorisation(zvt.encode_authorisation(auth)) == auth
     enquiry = zvt.StatusEnquiry(password=123456, reference=42)
     assert bytes(zvt.encode_status_enquiry(enquiry)) == bytes.fromhex("0501 07 123456 0B000042")

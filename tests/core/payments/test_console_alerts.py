@@ -16,6 +16,7 @@ def _paid_receipt_with_paper_out(pay_station, login_citizen, csrf_token):
                                                    "reference": "fee:1", "csrf_token": csrf_token(client)})
     payment_id = int(re.search(r"/pay/(\d+)$", started.headers["Location"]).group(1))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     return app, payment_id
 
 

@@ -137,12 +137,16 @@ def check_every_payment_whole_or_absent(service, terminal: PaymentTerminalSimula
             assert payment.audit_index == failed["i"]
 
     # Charged exactly once, and never without a record: the terminal's books against ours.
-    charges = Counter(e.reference for e in terminal.ledger if e.approved)
-    assert all(count == 1 for count in charges.values()), "a reference was charged twice"
-    card_paid = {p.terminal_reference: p for p in payments.values() if p.method == "card" and p.state == "SUCCEEDED"}
+    # The terminal numbers its transactions itself: each approved trace number belongs to exactly
+    # one SUCCEEDED card payment, which records it (and the terminal's receipt number).
+    charges = Counter(e.trace_number for e in terminal.ledger if e.approved)
+    assert all(count == 1 for count in charges.values()), "the terminal reused a trace number"
+    card_paid = {p.terminal_trace: p for p in payments.values() if p.method == "card" and p.state == "SUCCEEDED"}
+    assert len(card_paid) == len([p for p in payments.values() if p.method == "card" and p.state == "SUCCEEDED"])
     assert set(charges) == set(card_paid), "terminal charges and SUCCEEDED card payments differ"
-    amounts = {e.reference: e.amount for e in terminal.ledger if e.approved}
-    assert all(amounts[ref] == p.amount_vnd for ref, p in card_paid.items())
+    ledger = {e.trace_number: e for e in terminal.ledger if e.approved}
+    assert all(ledger[trace].amount == p.amount_vnd and ledger[trace].receipt_number == p.terminal_receipt
+               for trace, p in card_paid.items())
     # Every transfer the bank booked paid exactly one payment.
     transfers = Counter(t.transfer_code for t in BankSimTransfer.select())
     qr_paid = {p.transfer_code for p in payments.values() if p.method == "vietqr" and p.state == "SUCCEEDED"}

@@ -86,6 +86,7 @@ def test_the_resume_page_says_being_verified_and_paid_on_with_the_receipt(pay_st
     first = start("page-load-0001").headers["Location"]
     assert first.endswith("/pay/1")
     client.post("/pay/1/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     second = start("page-load-0002")
     assert second.headers["Location"] == "/pay/1?resume=1"
     verifying = client.get("/pay/1?resume=1", follow_redirects=True).get_data(as_text=True)

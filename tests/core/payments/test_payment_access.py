@@ -12,6 +12,7 @@ def _paid(app, client, csrf_token):
                                                    "reference": "fee:1", "csrf_token": csrf_token(client)})
     payment_id = int(re.search(r"/pay/(\d+)$", started.headers["Location"]).group(1))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     return payment_id
 
 

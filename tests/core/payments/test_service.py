@@ -347,3 +347,108 @@ def test_only_a_station_without_a_printer_says_no_printer(pay_station):
         receipt = ReceiptRecord.get(ReceiptRecord.payment == record.id)
         assert service.open_alerts() == []
     assert receipt.print_state == "no_printer"
+
+
+# ---- issue 16: the terminal's own numbers ------------------------------------------------------
+
+
+def test_card_payment_keeps_the_terminals_own_trace_and_receipt_numbers(pay_station, terminal_url):
+    app = pay_station(printer=False)
+    with app.app_context():
+        service = app.extensions["payments"]
+        terminal_sim(app).options["first_trace"] = 987654  # nothing to do with the station's numbers
+        first = service.pay_by_card(service.start(payment_request(reference="fine:A"), "system").id, "system")
+        second = service.pay_by_card(service.start(payment_request(reference="fine:B"), "system").id, "system")
+        control.set_profile(terminal_url, "decline")
+        declined = service.pay_by_card(service.start(payment_request(reference="fine:C"), "system").id, "system")
+    assert (first.state, first.terminal_trace, first.terminal_receipt) == ("SUCCEEDED", 987654, 1)
+    assert (second.state, second.terminal_trace, second.terminal_receipt) == ("SUCCEEDED", 987655, 2)
+    assert (declined.state, declined.failure_code, declined.terminal_trace) == ("FAILED", "declined", 987656)
+    assert first.terminal_reference != first.terminal_trace
+    assert [e.trace_number for e in terminal_sim(app).approved_charges()] == [987654, 987655]
+
+
+def test_lost_answer_is_matched_by_the_terminals_last_transaction_not_by_a_station_number(pay_station,
+                                                                                        terminal_url):
+    app = pay_station(printer=False, terminal_options={"result_timeout": 0.3})
+    with app.app_context():
+        service = app.extensions["payments"]
+        paid = service.pay_by_card(service.start(payment_request(reference="fine:A"), "system").id, "system")
+        control.set_profile(terminal_url, "silent_after_auth")
+        lost = service.pay_by_card(service.start(payment_request(reference="fine:B", amount=70_000), "system").id,
+                                   "system")
+        assert lost.state == "UNKNOWN"
+        control.set_profile(terminal_url, "ok")
+        reconcile(service, older_than=0)
+        settled = PaymentRecord.get_by_id(lost.id)
+    ledger = terminal_sim(app).approved_charges()
+    assert [(e.trace_number, e.amount) for e in ledger] == [(1001, payment_request().amount_vnd), (1002, 70_000)]
+    assert (paid.terminal_trace, settled.state, settled.terminal_trace, settled.terminal_receipt) == (
+        1001, "SUCCEEDED", 1002, 2)
+
+
+def test_a_claim_that_never_reached_the_terminal_is_not_charged_when_the_last_trace_is_anothers(pay_station):
+    app = pay_station(printer=False)
+    with app.app_context():
+        service = app.extensions["payments"]
+        paid = service.pay_by_card(service.start(payment_request(reference="fine:A"), "system").id, "system")
+        record = service.start(payment_request(reference="fine:B"), "system")
+        # The process died right after the claim, before the terminal got the authorisation.
+        PaymentRecord.update(authorising_at=0.0).where(PaymentRecord.id == paid.id).execute()
+        PaymentRecord.update(method="card", terminal_reference=record.id, authorising_at=1.0).where(
+            PaymentRecord.id == record.id).execute()
+        report = reconcile(service, older_than=0)
+        failed = PaymentRecord.get_by_id(record.id)
+    assert report.failed == [record.id] and (failed.state, failed.failure_code) == ("FAILED", "not_charged")
+    assert len(terminal_sim(app).ledger) == 1  # the earlier payment's transaction, never charged again
+
+
+def test_a_new_card_payment_first_resolves_an_earlier_lost_answer(pay_station, terminal_url):
+    app = pay_station(printer=False, terminal_options={"result_timeout": 0.3})
+    with app.app_context():
+        service = app.extensions["payments"]
+        control.set_profile(terminal_url, "silent_after_auth")
+        lost = service.pay_by_card(service.start(payment_request(reference="fine:A"), "system").id, "system")
+        control.set_profile(terminal_url, "ok")
+        second = service.pay_by_card(service.start(payment_request(reference="fine:B"), "system").id, "system")
+        first = PaymentRecord.get_by_id(lost.id)
+    assert lost.state == "UNKNOWN"
+    assert (first.state, first.terminal_trace, second.state, second.terminal_trace) == (
+        "SUCCEEDED", 1001, "SUCCEEDED", 1002)
+    assert len(terminal_sim(app).approved_charges()) == 2
+
+
+def test_no_new_card_payment_while_an_earlier_one_cannot_be_resolved(pay_station, terminal_url):
+    from core.payments.errors import MethodUnavailable
+
+    app = pay_station(printer=False)
+    control.set_profile(terminal_url, "unplug")
+    with app.app_context():
+        service = app.extensions["payments"]
+        lost = service.pay_by_card(service.start(payment_request(reference="fine:A"), "system").id, "system")
+        assert lost.state == "UNKNOWN"
+        waiting = service.start(payment_request(reference="fine:B"), "system")
+        with pytest.raises(MethodUnavailable):
+            service.pay_by_card(waiting.id, "system")
+        untouched = PaymentRecord.get_by_id(waiting.id)
+    assert (untouched.state, untouched.method) == ("PENDING", None)
+    assert len(terminal_sim(app).ledger) == 1
+
+
+def test_a_lost_answer_the_terminal_cannot_decide_goes_to_a_person_and_does_not_block_the_terminal(pay_station):
+    app = pay_station(printer=False)
+    with app.app_context():
+        service = app.extensions["payments"]
+        # The terminal's last transaction is one the station knows nothing of, for another amount.
+        service.terminal().authorise(99_000, 0)
+        record = service.start(payment_request(reference="fine:A", amount=150_000), "system")
+        PaymentRecord.update(method="card", terminal_reference=record.id, authorising_at=1.0, state="UNKNOWN").where(
+            PaymentRecord.id == record.id).execute()
+        assert reconcile(service, older_than=0).still_unknown == [record.id]
+        [alert] = [a for a in ManagerAlert.select() if a.kind == "terminal_unmatched"]
+        assert alert.object_ref == f"payment:{record.id}" and "journal" in alert.message_en
+        nxt = service.pay_by_card(service.start(payment_request(reference="fine:B"), "system").id, "system")
+        unmatched = PaymentRecord.get_by_id(record.id)
+    assert (nxt.state, nxt.terminal_trace) == ("SUCCEEDED", 1002)
+    assert unmatched.state == "UNKNOWN"  # never guessed: a person compares it with the terminal's journal
+    assert [e.amount for e in terminal_sim(app).approved_charges()] == [99_000, 150_000]

@@ -33,7 +33,7 @@ def _assert_one_payment_one_charge(app, outcomes) -> None:
     assert {o.id for o in outcomes if isinstance(o, PaymentRecord)} == {payment.id}
     assert payment.state == "SUCCEEDED"
     charges = terminal_sim(app).approved_charges()
-    assert [(c.reference, c.amount) for c in charges] == [(payment.terminal_reference, 4_000_000)]
+    assert [(c.trace_number, c.amount) for c in charges] == [(payment.terminal_trace, 4_000_000)]
     assert len(terminal_sim(app).ledger) == 1
     actions = [e["action"] for e in audit_entries(app, f"payment:{payment.id}")]
     assert actions.count("payments.start") == 1

@@ -56,8 +56,10 @@ def test_card_payment_ends_on_a_receipt_with_audit_qr_and_take_away_png(kiosk, c
     app, client, _ = kiosk
     payment_id = payment_id_of(start(client, csrf_token))
     paid = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
-    assert paid.headers["Location"].endswith(f"/pay/{payment_id}/result")
-    assert client.get(paid.headers["Location"]).headers["Location"].endswith(f"/pay/{payment_id}/receipt")
+    waiting = paid.headers["Location"]
+    assert re.fullmatch(r"/pay/card/[A-Za-z0-9_-]{20,32}", waiting)
+    assert app.extensions["payments_cards"].wait_idle()
+    assert client.get(waiting).headers["Location"].endswith(f"/pay/{payment_id}/receipt")
     receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
     index = int(re.search(r'data-audit-index="(\d+)"', receipt).group(1))
     assert f'href="http://127.0.0.1:8080/audit/proof/{index}"' in receipt
@@ -89,7 +91,9 @@ def test_double_tap_on_pay_charges_once(kiosk, csrf_token):
         t.start()
     for t in taps:
         t.join(30)
+    assert app.extensions["payments_cards"].wait_idle()
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": token})  # and once more, afterwards
+    app.extensions["payments_cards"].wait_idle()
     assert results == [302, 302]
     assert len(terminal_sim(app).ledger) == 1
     with app.app_context():
@@ -170,6 +174,7 @@ def test_declined_card_shows_not_paid_and_the_way_back(pay_station, login_citize
     control.set_profile(terminal_url, "decline")
     payment_id = payment_id_of(start(client, csrf_token))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    app.extensions["payments_cards"].wait_idle()
     page = client.get(f"/pay/{payment_id}/result").get_data(as_text=True)
     assert 'data-state="FAILED"' in page and "/s/fx_payee/done" in page
     assert client.get(f"/pay/{payment_id}/receipt").status_code == 302
@@ -182,6 +187,7 @@ def test_paper_out_shows_the_receipt_on_screen_and_the_manager_sees_the_alert(pa
     login_citizen(client)
     payment_id = payment_id_of(start(client, csrf_token))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    app.extensions["payments_cards"].wait_idle()
     receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
     assert 'data-print-state="failed"' in receipt and f"BL{payment_id:08d}" in receipt
     manager = app.test_client()
@@ -203,6 +209,7 @@ def test_unknown_outcome_page_says_it_is_being_checked_and_not_to_pay_again(pay_
     control.set_profile(terminal_url, "silent_after_auth")
     payment_id = payment_id_of(start(client, csrf_token))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    app.extensions["payments_cards"].wait_idle()
     page = client.get(f"/pay/{payment_id}/result").get_data(as_text=True)
     assert 'data-state="UNKNOWN"' in page and "hai lần" in page
 
@@ -214,6 +221,7 @@ def test_the_console_badge_counts_open_alerts_and_a_successful_reprint_resolves_
     login_citizen(client)
     payment_id = payment_id_of(start(client, csrf_token))
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    app.extensions["payments_cards"].wait_idle()
     manager = app.test_client()
     login_staff(manager, roles=("manager",))
     page = manager.get("/console/").get_data(as_text=True)
@@ -227,3 +235,147 @@ def test_the_console_badge_counts_open_alerts_and_a_successful_reprint_resolves_
     assert len(entries) == 1 and '"actor":"staff:manager"' in entries[0]
     page = manager.get("/console/").get_data(as_text=True)
     assert '>0</span>' in page.split('id="alert-badge"')[1][:80]
+
+
+# ---- issue 22: the card exchange runs on the card worker; the page polls ---------------------
+
+
+def _card_token(response) -> str:
+    return re.fullmatch(r"/pay/card/([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
+
+
+def test_card_post_returns_at_once_while_the_terminal_waits_and_the_page_polls_to_the_outcome(
+        pay_station, login_citizen, csrf_token, terminal_url):
+    import time
+
+    from hal.sim import control
+
+    app = pay_station(printer=False, terminal_options={"result_timeout": 2.0})
+    client = app.test_client()
+    login_citizen(client)
+    control.set_profile(terminal_url, "silent_after_auth")  # charges, then never answers
+    payment_id = payment_id_of(start(client, csrf_token))
+    began = time.monotonic()
+    posted = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert posted.status_code == 302 and time.monotonic() - began < 1.0  # no request thread held
+    token = _card_token(posted)
+    page = client.get(f"/pay/card/{token}").get_data(as_text=True)
+    assert f'data-status-url="/pay/card/{token}/status"' in page and "<script>" not in page
+    assert "payments.js" in page and "một lần" in page
+    while_waiting = client.get(f"/pay/card/{token}/status").json
+    assert while_waiting["state"] == "PENDING" and while_waiting["next"] is None and while_waiting["error"] is None
+    again = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})  # another tab
+    assert again.headers["Location"] in (f"/pay/card/{token}", f"/pay/{payment_id}/result")
+    assert app.extensions["payments_cards"].wait_idle()
+    settled = client.get(f"/pay/card/{token}/status").json
+    assert settled == {"state": "UNKNOWN", "progress": None, "next": f"/pay/{payment_id}/result",
+                       "error": None, "back": None}
+    assert "hai lần" in client.get(settled["next"]).get_data(as_text=True)
+    assert len(terminal_sim(app).ledger) == 1  # one charge, whatever the tabs did
+
+
+def test_card_status_is_the_payers_only_behind_an_opaque_token(kiosk, csrf_token, login_citizen):
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    token = _card_token(client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)}))
+    assert app.extensions["payments_cards"].wait_idle()
+    assert client.get(f"/pay/card/{token}/status").json["next"] == f"/pay/{payment_id}/receipt"
+    other = app.test_client()
+    login_citizen(other)
+    assert other.get(f"/pay/card/{token}/status").status_code == 404
+    assert app.test_client().get(f"/pay/card/{token}/status",
+                                 headers={"Accept": "application/json"}).status_code == 401
+    assert client.get(f"/pay/card/{payment_id}/status").status_code == 404  # the id is not a token
+    assert client.get("/pay/card/" + "A" * 40 + "/status").status_code == 404
+    with app.app_context():
+        assert PaymentRecord.get_by_id(payment_id).status_token == token
+
+
+def test_a_terminal_that_never_got_the_request_says_so_and_charges_nothing(pay_station, login_citizen, csrf_token,
+                                                                           terminal_url):
+    from hal.sim import control
+
+    app = pay_station(printer=False, terminal_options={"ack_timeout": 0.2})
+    client = app.test_client()
+    login_citizen(client)
+    control.set_profile(terminal_url, "timeout")
+    payment_id = payment_id_of(start(client, csrf_token))
+    token = _card_token(client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)}))
+    assert app.extensions["payments_cards"].wait_idle()
+    body = client.get(f"/pay/card/{token}/status").json
+    assert body["state"] == "PENDING" and body["next"] is None and "chưa trừ tiền" in body["error"]
+    assert body["back"] == f"/pay/{payment_id}"
+    assert terminal_sim(app).ledger == []
+    control.set_profile(terminal_url, "ok")  # the citizen tries again: it works, once
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert app.extensions["payments_cards"].wait_idle()
+    assert client.get(f"/pay/card/{token}/status").json["next"] == f"/pay/{payment_id}/receipt"
+    assert len(terminal_sim(app).approved_charges()) == 1
+
+
+def test_a_full_card_queue_refuses_at_once_and_charges_nothing(pay_station, login_citizen, csrf_token, terminal_url):
+    import time
+
+    from core.payments.card_queue import CardQueue
+    from hal.sim import control
+
+    app = pay_station(printer=False, terminal_options={"result_timeout": 1.5})
+    app.extensions["payments_cards"] = CardQueue(app, size=1)
+    control.set_profile(terminal_url, "silent_after_auth")
+    clients, ids = [], []
+    for n in range(3):
+        client = app.test_client()
+        login_citizen(client)
+        clients.append(client)
+        ids.append(payment_id_of(start(client, csrf_token, attempt=f"attempt-queue-{n:04d}", reference=f"fee:q{n}")))
+    first = clients[0].post(f"/pay/{ids[0]}/card", data={"csrf_token": csrf_token(clients[0])})
+    deadline = time.monotonic() + 5
+    while not terminal_sim(app).ledger and time.monotonic() < deadline:  # the worker has taken it
+        time.sleep(0.02)
+    second = clients[1].post(f"/pay/{ids[1]}/card", data={"csrf_token": csrf_token(clients[1])})
+    third = clients[2].post(f"/pay/{ids[2]}/card", data={"csrf_token": csrf_token(clients[2])})
+    assert (first.status_code, second.status_code, third.status_code) == (302, 302, 503)
+    assert "bận" in third.get_data(as_text=True) or "busy" in third.get_data(as_text=True)
+    with app.app_context():
+        assert (PaymentRecord.get_by_id(ids[2]).state, PaymentRecord.get_by_id(ids[2]).method) == ("PENDING", None)
+    assert app.extensions["payments_cards"].wait_idle()
+
+
+def test_after_a_restart_a_card_page_whose_payment_was_never_taken_sends_the_citizen_back(
+        kiosk, csrf_token):
+    """The card queue lives in the station process: a payment queued but not yet claimed when
+    the station stopped is still PENDING with no method (nothing was sent), and its page says
+    so by leading back to the choice instead of waiting for ever."""
+    from core.payments.card_queue import CardQueue
+
+    app, client, _ = kiosk
+    payment_id = payment_id_of(start(client, csrf_token))
+    cards = app.extensions["payments_cards"]
+    cards.stop()  # the station stops: no worker takes the job
+    refused = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert refused.status_code == 503 and terminal_sim(app).ledger == []
+    with app.app_context():
+        from core.payments.card_queue import status_token
+
+        token = status_token(payment_id)
+    app.extensions["payments_cards"] = CardQueue(app)  # the restarted station's empty queue
+    body = client.get(f"/pay/card/{token}/status").json
+    assert (body["state"], body["next"], body["error"]) == ("PENDING", f"/pay/{payment_id}", None)
+    paid = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert paid.headers["Location"] == f"/pay/card/{token}"  # the same token, every tab and retry
+    assert app.extensions["payments_cards"].wait_idle()
+    assert client.get(f"/pay/card/{token}/status").json["next"] == f"/pay/{payment_id}/receipt"
+    assert len(terminal_sim(app).approved_charges()) == 1
+
+
+def test_server_card_queue_is_read_from_station_toml_and_checked(tmp_path, kiosk):
+    from core.config import config_from_dict
+    from core.errors import ConfigError
+
+    site = {"id": "queue-test", "name_vi": "Trạm", "name_en": "Station", "address": "-"}
+    assert config_from_dict({"site": site, "server": {"card_queue": 2}}, tmp_path).server["card_queue"] == 2
+    assert config_from_dict({"site": site}, tmp_path).server["card_queue"] == 4
+    with pytest.raises(ConfigError, match="card_queue"):
+        config_from_dict({"site": site, "server": {"card_queue": 0}}, tmp_path)
+    app, _, _ = kiosk
+    assert app.extensions["payments_cards"]._queue.maxsize == 4

@@ -65,6 +65,7 @@ def test_temporary_residence_end_to_end_identity_form_scan_fee_code_and_status_c
     assert to_pay.status_code == 302
     pay_url = to_pay.headers["Location"]
     paid = kiosk.post(f"{pay_url}/card", data={"csrf_token": csrf_token(kiosk)})
+    kiosk.application.extensions["payments_cards"].wait_idle()  # the card worker
     assert paid.status_code == 302
 
     # the payment pages lead back to the dossier, which says the fee is paid and files itself
@@ -227,6 +228,7 @@ def test_two_page_loads_of_the_review_then_two_payments_pay_the_fee_once(admin_a
     assert second.headers["Location"] == first.headers["Location"] + "?resume=1"
     for _ in range(2):
         kiosk.post(f"{first.headers['Location']}/card", data={"csrf_token": csrf_token(kiosk)})
+    kiosk.application.extensions["payments_cards"].wait_idle()  # the card worker
     with app.app_context():
         from core.payments.models import PaymentRecord
 

@@ -29,6 +29,7 @@ def _attempt(page: str) -> str:
 def _pay_by_card(client, csrf_token, pay_url):
     payment_id = int(pay_url.rsplit("/", 1)[1])
     paid = client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     assert paid.status_code == 302, paid.get_data(as_text=True)[:300]
     return client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
 

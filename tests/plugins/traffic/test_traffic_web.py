@@ -92,6 +92,7 @@ def test_paying_a_decided_fine_marks_it_paid_and_the_receipt_shows_the_decision(
     assert again.headers["Location"].split("?")[0] == pay_url  # same attempt, same payment
     payment_id = int(pay_url.rsplit("/", 1)[1])
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     receipt = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
     assert "890/QĐ-XPHC" in receipt and "400.000 ₫" in receipt
     paid = client.get("/s/traffic/violations/VP250305022/paid").get_data(as_text=True)
@@ -145,6 +146,7 @@ def test_two_page_loads_then_two_payments_make_one_payment(station, login_citize
     assert "Tiếp tục thanh toán" in detail and 'id="pay-fine"' not in detail   # not "pay" again
     for _ in range(2):  # both tabs press "pay by card"
         client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+        client.application.extensions["payments_cards"].wait_idle()  # the card worker
     assert [e.amount for e in control.simulator(terminal).approved_charges()] == [400_000]
     with app.app_context():
         from core.payments.models import PaymentRecord

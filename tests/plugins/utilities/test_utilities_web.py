@@ -45,6 +45,7 @@ def pay(client, page, csrf_token, bills=None, everything=False):
     assert started.status_code == 302, started.get_data(as_text=True)[:300]
     payment_id = int(started.headers["Location"].rsplit("/", 1)[1])
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     return payment_id
 
 
@@ -153,6 +154,7 @@ def test_two_page_loads_of_a_bill_set_then_two_payments_make_one_payment(kiosk, 
     assert 'id="pay-all"' not in shown and "Tiếp tục thanh toán" in shown
     payment_id = int(first.rsplit("/", 1)[1])
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     assert press(tab2).headers["Location"] == first + "?resume=1"  # paid: the receipt page, no new payment
     assert len(control.simulator(terminal).approved_charges()) == 1
     with app.app_context():
