@@ -57,6 +57,7 @@ def pay_a_bill(client, csrf_token) -> int:
     assert started.status_code == 302, started.get_data(as_text=True)[:300]
     payment_id = int(started.headers["Location"].rsplit("/", 1)[1])
     client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    client.application.extensions["payments_cards"].wait_idle()  # the card worker
     return payment_id
 
 
