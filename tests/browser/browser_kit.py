@@ -151,7 +151,7 @@ def english_on_vietnamese_page(page: Any) -> list[str]:
     (proper names and brands of ``proper_names.txt`` excepted)."""
     if (page.get_attribute("html", "lang") or "").split("-")[0] != "vi":
         return []
-    text = page.evaluate(_TEXT_JS)
+    text = re.sub(r"\b(?:https?://|www\.)\S+", " ", page.evaluate(_TEXT_JS))  # addresses are not words
     for name in sorted(_word_list(PROPER_NAMES), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
     english = {w.lower() for w in _word_list(ENGLISH_WORDS)}
