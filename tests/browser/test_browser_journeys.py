@@ -199,7 +199,8 @@ def test_fine_bill_transfer(page, station):
     for key in "ngoai thuong":
         page.tap(f"#osk [data-osk-key='{key}']")
     page.tap("#osk [data-osk-key='done']")
-    page.tap(".bank-option:visible >> nth=0")
+    page.tap(".bank-option:has(input[value='970436'])")               # Vietcombank, found by its Vietnamese name
+    assert page.is_checked("input[name=to_bin][value='970436']")
     page.tap("#kp-to_number")
     for key in "0011004455667":
         page.tap(f".keypad[data-for='kp-to_number'] [data-key='{key}']")
@@ -209,8 +210,21 @@ def test_fine_bill_transfer(page, station):
     ok(page, "banking-transfer-filled-vi")
     tap_submit(page, "main form button[type=submit].big")
     ok(page, "banking-transfer-review-vi")
-    tap_submit(page, "main form button[type=submit].primary >> nth=-1")
+    tap_submit(page, "main form[action$='/transfer/confirm'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*/transfer/\d+$"))
     ok(page, "banking-transfer-done-vi")
+    # above the face-check threshold: the check (and its consent) is asked for in place
+    page.goto(station.url + "/s/banking/transfer")
+    page.tap(".bank-option:has(input[value='970436'])")
+    page.tap("#kp-to_number")
+    for key in "0011004455667":
+        page.tap(f".keypad[data-for='kp-to_number'] [data-key='{key}']")
+    page.tap("#kp-amount")
+    for key in "15000000":
+        page.tap(f".keypad[data-for='kp-amount'] [data-key='{key}']")
+    tap_submit(page, "main form button[type=submit].big")
+    assert page.locator("#biometric-consent").count() == 1
+    ok(page, "banking-transfer-face-check-vi")
     finish(page)
 
 
