@@ -268,6 +268,18 @@ def test_english_journeys_and_a_form_error(page, station):
     finish(page)
 
 
+def test_staff_console_speaks_vietnamese(page, station):
+    """The console's values too: device states, units, alert kinds (a staff PC, not touch)."""
+    from browser_kit import login_staff
+
+    watch_console(page)
+    login_staff(page, station.url)
+    for path, shot in (("/console/", "console-home-vi"), ("/console/devices/", "console-devices-vi"),
+                       ("/console/usage/", "console-usage-vi"), ("/console/audit/", "console-audit-vi")):
+        page.goto(station.url + path)
+        ok(page, shot)
+
+
 def test_zz_report():
     if COLLECT:
         print("\n".join(FOUND))
