@@ -84,7 +84,7 @@ def plugin_reason(reason: str, lang: str | None = None, markup: bool = False) ->
             if not markup:
                 return _pick((vi, en), lang).format(**match.groupdict())
             words = {k: Markup('<code translate="no">%s</code>') % v for k, v in match.groupdict().items()}
-            return Markup(escape(_pick((vi, en), lang)).format(**words))
+            return escape(_pick((vi, en), lang)).format(**words)  # escape() is Markup: its format() escapes the details
     return Markup('<code translate="no">%s</code>') % reason if markup else reason
 
 

@@ -181,6 +181,16 @@ def page_problems(page: Any, axe: bool = True) -> list[str]:
     return problems
 
 
+def _save_small_png(png: bytes, path: Path) -> None:
+    """A screenshot for docs/: 256 colours are plenty for a page and a third of the size."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
 def assert_page_ok(page: Any, shot: str | None = None, axe: bool = True) -> None:
     """Assert the current page state is usable at the kiosk: no axe-core violation of any
     impact, every target that is not an inline text link at least 44×44 CSS px, nothing
@@ -192,6 +202,6 @@ def assert_page_ok(page: Any, shot: str | None = None, axe: bool = True) -> None
         folder = os.environ[SHOTS_ENV]
         out = Path(folder) if folder not in ("1", "true", "yes") else HERE.parents[1] / "docs" / "screenshots" / "journeys"
         out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / f"{shot}.png"), full_page=True)
+        _save_small_png(page.screenshot(full_page=True), out / f"{shot}.png")
     problems = page_problems(page, axe=axe)
     assert not problems, f"{page.url}:\n  " + "\n  ".join(problems)

@@ -14,7 +14,14 @@ import re
 from typing import Any
 
 import pytest
-from browser_kit import assert_page_ok, finish, login_with_vneid, page_problems, place_card, watch_console
+from browser_kit import (
+    assert_page_ok,
+    finish,
+    login_with_vneid,
+    page_problems,
+    place_card,
+    watch_console,
+)
 
 COLLECT = os.environ.get("KIOSK_AUDIT_COLLECT")  # development aid: print every finding, fail at the end
 FOUND: list[str] = []
