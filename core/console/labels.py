@@ -25,6 +25,12 @@ PLUGIN_STATE: dict[str, tuple[str, str]] = {
 DEVICE_REASON_TEXT: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"), "not opened yet": ("chưa mở", "not opened yet"),
     "not configured": ("chưa cấu hình", "not configured"),
+    # what a driver's status probe notes while the device is fine
+    "measuring": ("đang đo", "measuring"), "capturing": ("đang chụp", "capturing"),
+    "no card": ("chưa có thẻ", "no card"), "card present": ("có thẻ trong đầu đọc", "card present"),
+    "no document": ("chưa có giấy tờ", "no document"),
+    "document ready": ("có giấy tờ trên mặt kính", "document ready"),
+    "overloaded": ("quá tải", "overloaded"),
 }
 
 

@@ -55,3 +55,10 @@ def test_audit_outcomes_device_makes_and_technical_reasons_in_the_consoles_words
     assert html == ('tệp khai báo (manifest) không hợp lệ: '
                     '<code translate="no">/x/&lt;y&gt;/manifest.toml: bad</code>')
     assert str(plugin_reason("something odd", "vi", markup=True)) == '<code translate="no">something odd</code>'
+
+
+def test_what_the_drivers_status_probes_note_is_in_words():
+    from core.console.labels import device_reason
+
+    for note in ("measuring", "capturing", "no card", "card present", "no document", "document ready", "overloaded"):
+        assert device_reason(note, "vi") != note and device_reason(note, "en") == note
