@@ -164,6 +164,8 @@ def test_screening_prescriptions_teleconsult(page, station):
     page.tap("#rx-scan-button")
     page.wait_for_selector("input[name^=qty_]")
     ok(page, "rx-scanned-vi")
+    tap_submit(page, "main form button[type=submit].primary")        # to the pharmacist
+    ok(page, "rx-order-vi")
     page.goto(station.url + "/s/healthcare/tele")
     ok(page, "tele-slots-vi")
     page.tap("main label.time-slot >> nth=0")
@@ -240,8 +242,26 @@ def test_my_data_and_erase_confirmation(page, station):
     login_with_vneid(page, station.url, account=1)
     page.goto(station.url + "/my-data/")
     ok(page, "my-data-vi")
-    page.goto(station.url + "/my-data/erase")
+    page.tap("#erase-start")
+    page.wait_for_url(re.compile(r".*/my-data/erase$"))
     ok(page, "my-data-erase-vi")
+    assert page.locator("#erase-confirm").count() == 0            # no erasing before a fresh identification
+    page.tap("#erase-step-up")
+    page.wait_for_url(re.compile(r".*/login/.*"))
+    ok(page, "my-data-erase-step-up-vi")
+    page.tap("#login-vneid")
+    page.wait_for_selector("#vneid-phone-link")
+    phone = page.context.new_page()
+    phone.goto(station.url + page.get_attribute("#vneid-phone-link", "href"))
+    phone.check("input[name=account][value='1']")
+    phone.click("#approve")
+    phone.wait_for_selector("#approved")
+    phone.close()
+    page.wait_for_url(re.compile(r".*/my-data/erase$"))
+    page.wait_for_selector("#erase-confirm")
+    ok(page, "my-data-erase-confirm-vi")
+    page.tap("#erase-cancel")                                       # the citizen changes their mind
+    page.wait_for_url(re.compile(r".*/my-data/$"))
     finish(page)
 
 
