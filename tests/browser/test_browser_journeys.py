@@ -38,8 +38,6 @@ def context(browser: Any):
 def ok(page: Any, shot: str) -> None:
     """``assert_page_ok`` (or, while collecting, remember what is wrong)."""
     if COLLECT:
-        from browser_kit import SHOTS_ENV  # noqa: F401
-
         page.wait_for_load_state()
         FOUND.extend(f"[{shot}] {p}" for p in page_problems(page))
         page.problems.clear()
@@ -295,6 +293,24 @@ def test_english_journeys_and_a_form_error(page, station):
     finish(page)
 
 
+def test_large_text_and_high_contrast_keep_every_page_usable(page, station):
+    """Large text scales the page by a quarter: nothing may overflow or shrink below 44 px."""
+    watch_console(page)
+    page.goto(station.url + "/")
+    tap_submit(page, "#toggle-text")
+    tap_submit(page, "#toggle-contrast")
+    assert "text-large" in page.get_attribute("body", "class")
+    ok(page, "home-large-contrast-vi")
+    page.goto(station.url + "/s/security/")
+    ok(page, "security-emergency-large-contrast-vi")
+    login_with_vneid(page, station.url, account=0)
+    page.goto(station.url + "/s/banking/transfer")
+    agree_if_asked(page)
+    page.goto(station.url + "/s/banking/transfer")
+    ok(page, "banking-transfer-large-contrast-vi")
+    finish(page)
+
+
 def test_staff_console_speaks_vietnamese(page, station):
     """The console's values too: device states, units, alert kinds (a staff PC, not touch)."""
     from browser_kit import login_staff
@@ -307,7 +323,8 @@ def test_staff_console_speaks_vietnamese(page, station):
         ok(page, shot)
 
 
-def test_zz_report():
+def test_zz_collected_findings():
+    """With ``KIOSK_AUDIT_COLLECT=1``: every finding of every journey at once (runs last)."""
     if COLLECT:
         print("\n".join(FOUND))
         assert not FOUND, f"{len(FOUND)} findings"
