@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup, escape
+
 from core.device_messages import KIND_NAMES, REASONS
 from core.i18n import current_language
 
@@ -23,6 +25,12 @@ PLUGIN_STATE: dict[str, tuple[str, str]] = {
 DEVICE_REASON_TEXT: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"), "not opened yet": ("chưa mở", "not opened yet"),
     "not configured": ("chưa cấu hình", "not configured"),
+    # what a driver's status probe notes while the device is fine
+    "measuring": ("đang đo", "measuring"), "capturing": ("đang chụp", "capturing"),
+    "no card": ("chưa có thẻ", "no card"), "card present": ("có thẻ trong đầu đọc", "card present"),
+    "no document": ("chưa có giấy tờ", "no document"),
+    "document ready": ("có giấy tờ trên mặt kính", "document ready"),
+    "overloaded": ("quá tải", "overloaded"),
 }
 
 
@@ -70,10 +78,39 @@ _PLUGIN_REASONS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
 ]
 
 
-def plugin_reason(reason: str, lang: str | None = None) -> str:
-    """Why a plugin is not running, in the console's language (technical details kept as they are)."""
+def plugin_reason(reason: str, lang: str | None = None, markup: bool = False) -> str:
+    """Why a plugin is not running, in the console's language (technical details kept as they are).
+
+    With ``markup`` the result is HTML: the technical details (paths, versions, a validator's
+    own message) are in ``<code translate="no">`` so a page says which words are not prose.
+    """
     for pattern, (vi, en) in _PLUGIN_REASONS:
         match = pattern.match(reason)
         if match:
-            return _pick((vi, en), lang).format(**match.groupdict())
-    return reason
+            if not markup:
+                return _pick((vi, en), lang).format(**match.groupdict())
+            words = {k: Markup('<code translate="no">%s</code>') % v for k, v in match.groupdict().items()}
+            return escape(_pick((vi, en), lang)).format(**words)  # escape() is Markup: its format() escapes the details
+    return Markup('<code translate="no">%s</code>') % reason if markup else reason
+
+
+AUDIT_OUTCOME: dict[str, tuple[str, str]] = {
+    "ok": ("thành công", "ok"), "refused": ("bị từ chối", "refused"), "failed": ("thất bại", "failed"),
+}
+
+
+def audit_outcome(outcome: str, lang: str | None = None) -> str:
+    """An audit entry's outcome in words: ``refused`` → "bị từ chối"."""
+    return _pick(AUDIT_OUTCOME[outcome], lang) if outcome in AUDIT_OUTCOME else outcome
+
+
+_SIMULATED = re.compile(r"\bsimulated\b", re.IGNORECASE)
+
+
+def device_make(make: str, lang: str | None = None) -> str:
+    """A device's make as configured, with "simulated" in the console's language
+    ("Contec (simulated)" → "Contec (mô phỏng)"; "Simulated" → "Mô phỏng")."""
+    if (lang or current_language()) == "en" or not make:
+        return make
+    replaced = _SIMULATED.sub("mô phỏng", make)
+    return replaced[:1].upper() + replaced[1:] if replaced != make and make[:1].isupper() else replaced

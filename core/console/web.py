@@ -35,7 +35,8 @@ def console_context() -> dict[str, Any]:
     return {"console_may": may, "console_alerts": open_alerts_badge, "console_banners": console_banners,
             "device_status": labels.device_status, "device_kind": labels.device_kind,
             "device_reason": labels.device_reason, "plugin_state": labels.plugin_state,
-            "plugin_reason": labels.plugin_reason}
+            "plugin_reason": labels.plugin_reason, "audit_outcome": labels.audit_outcome,
+            "device_make": labels.device_make}
 
 
 def console_banners() -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ is the 4 modules ISO/IEC 18004 asks for unless the caller draws one of its own.
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING
 
 from core.errors import UserInputError
@@ -55,7 +56,13 @@ def qr_svg(payload: str, scale: int = 8, border: int = QUIET_ZONE_MODULES) -> st
     out = io.BytesIO()
     make_symbol(payload).save(out, kind="svg", scale=scale, border=border, xmldecl=False,
                               svgns=True, nl=False, svgclass="vietqr", lineclass=None)
-    return out.getvalue().decode("utf-8")
+    svg = out.getvalue().decode("utf-8")
+    # a viewBox, so a stylesheet that sizes the code (``.qr svg { width: 20rem }``) scales the
+    # drawing with it instead of leaving a small code in a large empty box
+    size = re.search(r'<svg[^>]*?\swidth="(\d+)"\s+height="(\d+)"', svg)
+    if size and "viewBox" not in svg:
+        svg = svg.replace("<svg ", f'<svg viewBox="0 0 {size.group(1)} {size.group(2)}" ', 1)
+    return svg
 
 
 def qr_png(payload: str, scale: int = 8, border: int = QUIET_ZONE_MODULES) -> bytes:

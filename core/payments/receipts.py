@@ -10,6 +10,7 @@ here: printing and storing live in :mod:`core.payments.service`.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +28,9 @@ FONT_CANDIDATES = (
 )
 METHOD_NAMES = {"card": {"vi": "Thẻ ngân hàng (máy POS)", "en": "Bank card (terminal)"},
                 "vietqr": {"vi": "Chuyển khoản VietQR (NAPAS 247)", "en": "VietQR transfer (NAPAS 247)"}}
+
+
+_MACHINE_PREFIX = re.compile(r"^[a-z][a-z_]*:(?=.)")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,12 @@ class ReceiptDocument:
     audit_index: int
     verify_url: str
     simulated: bool
+
+    @property
+    def shown_reference(self) -> str:
+        """The reference as a citizen reads it: ``fine:VP250314001`` → ``VP250314001``
+        (the ``kind:`` prefix is the station's bookkeeping, not something to read)."""
+        return _MACHINE_PREFIX.sub("", self.reference, count=1) or self.reference
 
 
 def verify_url_for(base_url: str, audit_index: int) -> str:
@@ -76,7 +86,7 @@ def receipt_lines(doc: ReceiptDocument, lang: str = "vi") -> list[tuple[str, str
     ]
     lines += [("text", f"{label}: {value}") for label, value in doc.rows]
     lines += [
-        ("text", f"{t('Mã tham chiếu', 'Reference')}: {doc.reference}"),
+        ("text", f"{t('Mã tham chiếu', 'Reference')}: {doc.shown_reference}"),
         ("text", f"{t('Phương thức', 'Method')}: {METHOD_NAMES.get(doc.method, {}).get('vi' if vi else 'en', doc.method)}"),
     ]
     if doc.provider_ref:

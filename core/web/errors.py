@@ -40,12 +40,28 @@ def local_path(url: str | None) -> str | None:
     return path if is_same_site_path(path) else None
 
 
+def sent_from() -> str | None:
+    """The page a form was sent from, as the form says (``_from``, a same-site path).
+
+    The station sends ``Referrer-Policy: no-referrer``, so a form carries its page itself: the
+    ``sdk/ui.html`` form macro writes the field and ``station.js`` adds it to every other form.
+    """
+    if request.method in ("GET", "HEAD"):
+        return None
+    try:
+        value = request.form.get("_from")
+    except Exception:  # noqa: BLE001 — a body too large or malformed: no origin, not a second error
+        return None
+    return value if value and is_same_site_path(value) else None
+
+
 def back_url() -> str | None:
-    """Where the citizen was before this page (the referring page on this station), if known."""
+    """Where the citizen was before this page: the page the form was sent from, else the
+    referring page on this station (when a browser sends one), if known."""
     here = request.full_path.rstrip("?")
-    came_from = local_path(request.referrer)
-    if came_from and came_from != here:
-        return came_from
+    for came_from in (sent_from(), local_path(request.referrer)):
+        if came_from and (came_from != here or request.method not in ("GET", "HEAD")):
+            return came_from
     return None
 
 
@@ -90,9 +106,10 @@ def error_response(status: int, message: str, code: str, **extra: object) -> tup
         return jsonify(error=code, message=message), status
     # "back to where I was" on every error page: the referring page of this station, else the
     # browser's history (history_back.js) with the start of this service as the link's target
+    # (after a POST the previous history entry is the form itself, with what the citizen typed)
     known = back_url()
     return render_template("error.html", status=status, message=message, back_url=known or section_start(),
-                           history_back=known is None, **extra), status
+                           history_back=known is None or request.method not in ("GET", "HEAD"), **extra), status
 
 
 def _http_message(exc: HTTPException) -> str:

@@ -224,7 +224,7 @@ def phone_link(dossier_id: int, key: str) -> str:
     link = f"{base or current_app.config.get('STATION_PUBLIC_URL', '')}{path}"
     import segno  # only this page draws a QR code: not imported at the station's start
 
-    qr_svg = segno.make(link, error="m").svg_inline(scale=6)
+    qr_svg = segno.make(link, error="m").svg_inline(scale=6, omitsize=True)  # sized by the stylesheet (.qr svg)
     return render_template("admin/phone_link.html", p=procedure_, dossier=dossier, document=document, link=link,
                            qr_svg=qr_svg, minutes=minutes, text=_text)
 

@@ -43,3 +43,22 @@ def test_plugin_reasons_are_worded_in_vietnamese():
     assert plugin_reason("start failed: RuntimeError: boom", "vi") == "lỗi ở bước start: RuntimeError: boom"
     assert plugin_reason("something else", "vi") == "something else"
     assert plugin_reason("needs blood_pressure: no blood_pressure in inventory", "vi").startswith("thiếu thiết bị — ")
+
+
+def test_audit_outcomes_device_makes_and_technical_reasons_in_the_consoles_words():
+    from core.console.labels import audit_outcome, device_make, plugin_reason
+
+    assert audit_outcome("refused", "vi") == "bị từ chối" and audit_outcome("refused", "en") == "refused"
+    assert device_make("Simulated", "vi") == "Mô phỏng" and device_make("Contec (simulated)", "vi") == "Contec (mô phỏng)"
+    assert device_make("Simulated", "en") == "Simulated" and device_make("Contec", "vi") == "Contec"
+    html = str(plugin_reason("invalid manifest: /x/<y>/manifest.toml: bad", "vi", markup=True))
+    assert html == ('tệp khai báo (manifest) không hợp lệ: '
+                    '<code translate="no">/x/&lt;y&gt;/manifest.toml: bad</code>')
+    assert str(plugin_reason("something odd", "vi", markup=True)) == '<code translate="no">something odd</code>'
+
+
+def test_what_the_drivers_status_probes_note_is_in_words():
+    from core.console.labels import device_reason
+
+    for note in ("measuring", "capturing", "no card", "card present", "no document", "document ready", "overloaded"):
+        assert device_reason(note, "vi") != note and device_reason(note, "en") == note

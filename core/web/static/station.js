@@ -229,6 +229,19 @@
     }, 600);
   }
 
+  // ---- back to where I was --------------------------------------------------------------
+  // The station sends no Referer (Referrer-Policy: no-referrer), so every form says which
+  // page it was sent from: an error page then offers "back" to exactly that page.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || (form.method || "").toLowerCase() !== "post" || form.querySelector("input[name=_from]")) { return; }
+    var from = document.createElement("input");
+    from.type = "hidden";
+    from.name = "_from";
+    from.value = window.location.pathname + window.location.search;
+    form.appendChild(from);
+  }, true);
+
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
   // With data-busy-seconds a bar shows the time left ("About 25 seconds left"); with

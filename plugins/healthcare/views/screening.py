@@ -193,7 +193,8 @@ def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:
     """A QR code of the results as plain text, to take away on a phone (no link, no network)."""
     import segno  # only the result page draws a QR code: not imported at the station's start
 
-    return segno.make(_takeaway_text(row, values), error="m").svg_inline(scale=4)
+    # a viewBox without a fixed size: the stylesheet sizes the code and the drawing follows
+    return segno.make(_takeaway_text(row, values), error="m").svg_inline(scale=4, omitsize=True)
 
 
 def _number(value: float, digits: int = 0) -> str:
