@@ -57,7 +57,7 @@ from sdk.privacy import (
 )
 
 #: The sdk version this station provides (semantic versioning); manifests declare a range.
-API_VERSION = "1.4.0"
+API_VERSION = "1.5.0"
 
 #: Marks a hook implementation: ``@hookimpl def home_tiles(citizen): ...`` (pluggy project
 #: ``citizen_station``; the hooks are in the reference's "Hooks" page).

@@ -98,15 +98,37 @@ def _windows() -> _Windows:
     return current_app.extensions.setdefault("station_rate_limits", _Windows())
 
 
+def _configured(name: str, per_citizen: tuple[int, float] | None,
+                per_station: tuple[int, float] | None) -> tuple[tuple[int, float] | None, tuple[int, float] | None]:
+    """The plugin's defaults, replaced by the site's ``[limits."plugin.action"]`` when it sets them."""
+    from core.station import current_station
+
+    try:
+        site = current_station().config.limits.get(name) or {}
+    except (RuntimeError, KeyError, AttributeError):  # no station (a plugin's unit test): the defaults
+        return per_citizen, per_station
+
+    def pick_limit(key: str, default: tuple[int, float] | None) -> tuple[int, float] | None:
+        if key not in site:
+            return default
+        count, seconds = site[key]
+        return None if count == 0 or seconds == 0 else (int(count), float(seconds))
+
+    return pick_limit("per_citizen", per_citizen), pick_limit("per_station", per_station)
+
+
 def limit_rate(action: str, per_citizen: tuple[int, float] | None = (10, 3600.0),
                per_station: tuple[int, float] | None = (300, 3600.0)) -> None:
     """Count one ``action`` of the current plugin; raise :class:`RateLimited` past a limit.
 
     ``per_citizen`` / ``per_station`` are ``(how many, in how many seconds)``; ``None`` for no limit.
+    They are the plugin's defaults: the site's ``station.toml`` may replace either under
+    ``[limits."<plugin id>.<action>"]`` (``per_citizen = [10, 3600]``; a count of 0 lifts it).
     """
     from sdk.accessors import current_citizen, current_plugin_id, now
 
     plugin = current_plugin_id() or "core"
+    per_citizen, per_station = _configured(f"{plugin}.{action}", per_citizen, per_station)
     keys: list[tuple[tuple[str, ...], int, float]] = []
     citizen = current_citizen()
     if per_citizen is not None and citizen is not None:

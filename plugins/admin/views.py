@@ -23,6 +23,7 @@ from sdk import (
     verified_identity,
 )
 from sdk.devices import DeviceUnavailable, measure
+from sdk.lists import limit_rate, paginate
 from sdk.privacy import has_consent
 from sdk.uploads import check_upload
 
@@ -132,6 +133,7 @@ def start(code: str) -> Response:
         from sdk.consent import grant_consent
 
         grant_consent("personal")
+    limit_rate("dossier", per_citizen=(20, 86400), per_station=(300, 3600))
     dossier = flow.start_dossier(current_citizen().id, procedure_)
     return redirect(url_for("admin.form", dossier_id=dossier.id))
 
