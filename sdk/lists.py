@@ -21,51 +21,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict, deque
-from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from core.errors import UserInputError
 from core.i18n import pick
+from core.lists import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, paginate
 
 __all__ = ["Page", "RateLimited", "limit_rate", "paginate"]
-
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: ``items`` plus where it stands (numbers start at 1)."""
-
-    items: list[Any]
-    number: int
-    pages: int
-    total: int
-    per_page: int
-
-    @property
-    def has_prev(self) -> bool:
-        """True when there is a page before this one."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """True when there is a page after this one."""
-        return self.number < self.pages
-
-
-def paginate(query: Any, per_page: int = DEFAULT_PER_PAGE, page: int | None = None) -> Page:
-    """The ``page`` (default: ``?page=``) of a peewee ``query`` with ``per_page`` rows."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    if page is None:
-        raw = request.args.get("page", "1")
-        page = int(raw) if raw.isdigit() else 1
-    total = query.count()
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, page), pages)
-    return Page(list(query.paginate(number, per_page)), number, pages, total, per_page)
 
 
 class RateLimited(UserInputError):

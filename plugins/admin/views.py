@@ -368,9 +368,11 @@ def print_dossier_receipt(dossier_id: int) -> str | tuple[str, int] | Response:
 def mine() -> str:
     """The citizen's dossiers: live statuses, changes since the last visit highlighted."""
     citizen_id = current_citizen().id
-    drafts = (Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage != SUBMITTED))
-              .order_by(Dossier.created_at.desc()))
-    return render_template("admin/mine.html", followed=flow.followed_dossiers(citizen_id), drafts=list(drafts),
+    page = paginate(flow.submitted_dossiers(citizen_id))
+    drafts = paginate(Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage != SUBMITTED))
+                      .order_by(Dossier.created_at.desc(), Dossier.id.desc()), page=1)  # the 20 newest
+    return render_template("admin/mine.html", followed=flow.followed_dossiers(citizen_id, page.items), page=page,
+                           drafts=drafts.items, more_drafts=drafts.total - len(drafts.items),
                            catalogue=catalogue(), text=_text, conn=portal())
 
 
