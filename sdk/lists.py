@@ -26,7 +26,7 @@ from flask import current_app
 
 from core.errors import UserInputError
 from core.i18n import pick
-from core.lists import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, paginate
+from core.lists import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, paginate  # noqa: F401 — the first two stay importable (sdk 1.2)
 
 __all__ = ["Page", "RateLimited", "limit_rate", "paginate"]
 
