@@ -234,10 +234,10 @@ class AuditLog:
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
             nodes = {key: value for key, value in completed.items() if key.level > 0}
-            sql = f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})"
+            sql = f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})"  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
             params: list[Any] = [index, leaf.decode("utf-8"), hashed]
             if postgres and nodes:  # entry and inner nodes in one round trip while the head is locked
-                sql += f"; {node_insert_sql(len(nodes), p)}"
+                sql += f"; {node_insert_sql(len(nodes), p)}"  # nosec B608 # placeholders only, as above
                 params += [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)]
                 nodes = {}
             db.execute_sql(sql, params)  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
