@@ -7,7 +7,10 @@ fork server (``--serve``) forks, for each round, a child that builds the whole s
 (``create_app``: start-up, migrations, plugins — "the station starts") and then pays in a loop
 through the station's payment service: card payments on the terminal and VietQR payments through
 the simulated bank, over a small pool of objects (fines) so that paying an object twice is
-tried all the time. The child is SIGKILLed after a random delay. After every kill this process
+tried all the time. Half of its operations are instead a bank transfer (the banking plugin's
+``execute_transfer``, against the simulated core bank in the station database), a dossier fee
+(plugins/admin's fee flow, paid by VietQR) or a prescription order (through the healthcare
+views: order, pharmacist approval, payment by VietQR, dispensing), each over a sliding window. The child is SIGKILLed after a random delay. After every kill this process
 reopens the site and checks:
 
 - the station started (the child built the app after the previous kill);
@@ -17,11 +20,16 @@ reopens the site and checks:
   PostgreSQL ``amcheck`` on every b-tree index when the extension is available);
 - every SUCCEEDED payment has its receipt and its ``payments.succeeded`` entry at the same index;
 - every approved terminal charge matches exactly one SUCCEEDED card payment (and amount);
-- no object is paid by two SUCCEEDED payments.
+- no object is paid by two SUCCEEDED payments;
+- bank transfers: the bank executed exactly the SUCCEEDED ones (never one twice), each with
+  its ``banking.transfer`` audit entry, and the accounts' balances match their entries;
+- prescriptions: no prescription sold (or reported to the national system) over its quantity,
+  no order paid without a SUCCEEDED payment;
+- dossier fees: no dossier's fee recorded paid twice, every paid dossier has its SUCCEEDED
+  payment and every delivered fee payment's dossier is paid.
 
 Prints kills, payments by state, terminal charges and violations per database; exits 1 on any
-violation. Scope: card and VietQR payments through the station's payment service; bank
-transfers, prescription dispensing and dossier fees are not driven yet (see docs/operations.md).
+violation.
 
     .venv/bin/python bench/crash.py [--db sqlite|postgres|both] [--kills 200] [--seed 1]
 """
@@ -76,8 +84,15 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
         service = app.extensions["payments"]
         with app.app_context():
             n = 0
+            others: dict = {}
             while True:
                 n += 1
+                if rng.random() < OTHER_SHARE:  # a transfer, a dossier fee or a prescription (below)
+                    try:
+                        say(f"other {other_operation(app, service, rng, int(round_no), others)}")
+                    except StationError as exc:
+                        say(f"refused {type(exc).__name__}")
+                    continue
                 # a window of objects that slides with the rounds: some are left UNKNOWN or paid by
                 # earlier (killed) children, so paying an object twice is tried all the time
                 obj = OBJECT_STEP * int(round_no) + rng.randrange(OBJECT_POOL)
@@ -105,6 +120,255 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
                     say(f"paid {n}")
                 except StationError as exc:  # object held by another open payment, terminal busy…
                     say(f"refused {type(exc).__name__}")
+
+
+# -- bank transfers, prescription dispensing and dossier fees (issue 22) ---------------------
+# Driven through the plugins' own code (the transfer service, the prescription order views, the
+# dossier fee flow), each over a sliding window of objects so that doing one twice is tried all
+# the time. Paid with VietQR through the simulated bank; the card code above is left alone.
+
+OTHER_SHARE = 0.5  # share of a child's operations that are one of these instead of a card/VietQR fine
+RX_PATIENT = "001085999001"  # Nguyễn Văn An (hal.sim.citizens)
+RX_DRUG, RX_PRESCRIBED, RX_ORDERED = "OMEP20", 10, 6  # two paid orders of one prescription = 12 > 10
+XFER_FROM, XFER_TO, XFER_CIF, XFER_CITIZEN = "1010000006", "1010000001", "CIF0000006", 6
+
+
+def crash_prescription_code(n: int) -> str:
+    """The ``n``-th prescription the campaign adds to the simulated national system."""
+    return f"CR{n:010d}-c"
+
+
+def add_crash_prescriptions(count: int) -> None:
+    """Extend the national prescription simulator's seed with ``count`` one-line prescriptions of
+    An (``RX_PRESCRIBED`` of ``RX_DRUG``), in this process (the child and the checker alike)."""
+    from plugins.healthcare.connector import SEED_PRESCRIPTIONS, TABLET
+
+    known = {seed[0] for seed in SEED_PRESCRIPTIONS}
+    for n in range(count):
+        code = crash_prescription_code(n)
+        if code not in known:
+            SEED_PRESCRIPTIONS.append((code, RX_PATIENT, 0, 5, False, "BS. Mô phỏng", "Phòng khám Mô phỏng",
+                                       [(RX_DRUG, "Omeprazol 20 mg", TABLET, RX_PRESCRIBED, 0,
+                                         {"vi": "Uống 1 viên mỗi sáng", "en": "1 tablet every morning"})]))
+
+
+def _vietqr_pay(service, record, actor: str) -> None:  # type: ignore[no-untyped-def]
+    record = service.choose_vietqr(record.id, actor)
+    service.record_transfer(service.bank().receive(record.qr_payload, service.clock), "bank", "notification")
+
+
+def _transfer(app, rng: random.Random, round_no: int) -> str:  # type: ignore[no-untyped-def]
+    """One bank transfer (banking.service.execute_transfer), keyed by a window of form keys."""
+    from plugins.banking.service import TransferDraft, execute_transfer
+    from plugins.banking.views import bank
+
+    obj = OBJECT_STEP * round_no + rng.randrange(OBJECT_POOL)
+    draft = TransferDraft(XFER_FROM, bank().bin, "account", XFER_TO, 10_000 + obj, f"crash {obj}")
+    with app.test_request_context("/"):
+        outcome = execute_transfer(bank(), citizen_id=XFER_CITIZEN, cif=XFER_CIF, key=f"crashxfer:{obj}",
+                                   draft=draft, daily_limit=10**15, biometric=True, now=time.time())
+    return f"transfer {outcome.transfer.state}{' replayed' if outcome.replayed else ''}"
+
+
+def _citizen(app) -> int:  # type: ignore[no-untyped-def]
+    """An's citizen row (made on first use, as a login would)."""
+    from core.identity.models import Citizen
+
+    station = app.extensions["station"]
+    citizen, _ = Citizen.get_or_create(id_hash=station.citizens.id_hash(RX_PATIENT),
+                                       defaults={"created_at": time.time()})
+    return int(citizen.id)
+
+
+def _dossier_fee(app, service, rng: random.Random, round_no: int) -> str:  # type: ignore[no-untyped-def]
+    """Pay the fee of a dossier of a window (created when missing) as plugins/admin does."""
+    from core.payments.service import PaymentRequest
+    from plugins.admin import dossiers
+    from plugins.admin.models import AWAITING_PAYMENT, DRAFT, Dossier
+
+    obj = OBJECT_STEP * round_no + rng.randrange(OBJECT_POOL)
+    code = f"CRASH-{obj}"
+    with app.test_request_context("/"):
+        from core.privacy.consent import grant, has_consent
+
+        citizen = _citizen(app)
+        if not has_consent(citizen, "admin", "personal"):
+            grant(citizen, "admin", "personal", actor=f"citizen:{citizen}")
+        dossier = Dossier.get_or_none(Dossier.dossier_code == code)
+        if dossier is None:
+            dossier = Dossier.create(citizen_id=citizen, procedure_code="1.004194", stage=DRAFT, fee_vnd=50_000,
+                                     dossier_code=code, created_at=time.time())
+        if dossier.stage not in (DRAFT, AWAITING_PAYMENT):
+            return "dossier already paid"
+        record = service.start(PaymentRequest(
+            payer_citizen_id=citizen, plugin="admin", purpose="admin.fee", reference=f"dossier:{dossier.id}",
+            amount_vnd=dossier.fee_vnd, idempotency_key=f"crashfee-{os.getpid()}-{obj}-{rng.random()}",
+            description={"vi": "Lệ phí", "en": "Fee"}, return_url="/"), f"citizen:{citizen}")
+        if record.state != "PENDING":
+            return "dossier fee not pending"
+        dossiers.await_payment(dossier, str(record.id))
+        _vietqr_pay(service, record, f"citizen:{citizen}")
+    return "dossier fee paid"
+
+
+def _rx_clients(app):  # type: ignore[no-untyped-def]
+    """A kiosk session of An (verified identity, high assurance) and a pharmacist's session."""
+    from core import sessions
+    from core.identity.models import Citizen, StaffUser
+    from core.identity.session_identity import VerifiedIdentity, store_identity
+
+    station = app.extensions["station"]
+    with app.app_context():
+        citizen, _ = Citizen.get_or_create(id_hash=station.citizens.id_hash(RX_PATIENT),
+                                           defaults={"created_at": time.time()})
+        staff = StaffUser.create(username=f"crash-ph-{os.getpid()}", roles="pharmacist", created_at=time.time())
+    kiosk, pharmacist = app.test_client(), app.test_client()
+    with kiosk.session_transaction() as session:
+        sessions.rotate(session)
+        session.update(_user_id=f"c:{citizen.id}", _fresh=True, _assurance="high", _method="test",
+                       _auth_at=time.time(), _step_up_at=time.time(), _csrf="crash-csrf")
+        store_identity(VerifiedIdentity(id_number=RX_PATIENT, full_name="Nguyễn Văn An", date_of_birth=None),
+                       target=session)
+    with pharmacist.session_transaction() as session:
+        session.update(_user_id=f"s:{staff.get_id()}", _fresh=True, _staff=True, _auth_at=time.time(),
+                       _csrf="crash-csrf")
+    return citizen.id, kiosk, pharmacist
+
+
+def _as(client, method: str, url: str, **kwargs):  # type: ignore[no-untyped-def]
+    """A request of ``client`` inside the child's app context, which Flask reuses for every
+    request: forget the user flask_login cached in it, so each client is its own user."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    return getattr(client, method)(url, **kwargs)
+
+
+def _dispense(app, service, clients, rng: random.Random, round_no: int) -> str:  # type: ignore[no-untyped-def]
+    """Order, approve and pay part of a prescription of a window through the healthcare views."""
+    from plugins.healthcare.models import RxOrder
+
+    citizen_id, kiosk, pharmacist = clients
+    code = crash_prescription_code(round_no // 3 + rng.randrange(6))
+    with app.app_context():
+        open_order = RxOrder.get_or_none((RxOrder.code == code) & RxOrder.state.in_(("awaiting_approval", "approved")))
+    if open_order is None:
+        made = _as(kiosk, "post", "/s/healthcare/rx/order", data={"code": code, f"qty_{RX_DRUG}": str(RX_ORDERED),
+                                                            "csrf_token": "crash-csrf"})
+        if made.status_code != 303:
+            return f"rx order refused {made.status_code}"
+        order_id = int(made.headers["Location"].rsplit("/", 1)[1])
+        state = "awaiting_approval"
+    else:
+        order_id, state = open_order.id, open_order.state
+    if state == "awaiting_approval":
+        decided = _as(pharmacist, "post", f"/s/healthcare/pharmacist/orders/{order_id}/approve",
+                                  data={"csrf_token": "crash-csrf"})
+        if decided.status_code != 303:
+            return f"rx approval refused {decided.status_code}"
+    page = _as(kiosk, "get", f"/s/healthcare/rx/orders/{order_id}").get_data(as_text=True)
+    attempt = re.search(r'name="attempt" value="([^"]+)"', page)
+    if attempt is None:
+        return "rx order not payable"
+    started = _as(kiosk, "post", f"/s/healthcare/rx/orders/{order_id}/pay",
+                         data={"attempt": attempt.group(1), "csrf_token": "crash-csrf"})
+    found = re.search(r"/pay/(\d+)$", started.headers.get("Location", ""))
+    if started.status_code != 303 or found is None:
+        return f"rx payment refused {started.status_code}"
+    with app.test_request_context("/"):
+        record = service.get(int(found.group(1)))
+        if record.state != "PENDING":
+            return "rx payment not pending"
+        _vietqr_pay(service, record, f"citizen:{citizen_id}")
+    return "rx paid"
+
+
+def other_operation(app, service, rng: random.Random, round_no: int, state: dict) -> str:  # type: ignore[no-untyped-def]
+    """One transfer, dossier fee or prescription order, chosen at random."""
+    kind = rng.choice(("transfer", "fee", "rx"))
+    if kind == "transfer":
+        return _transfer(app, rng, round_no)
+    if kind == "fee":
+        return _dossier_fee(app, service, rng, round_no)
+    if "rx" not in state:
+        add_crash_prescriptions(CRASH_PRESCRIPTIONS)
+        state["rx"] = _rx_clients(app)
+    return _dispense(app, service, state["rx"], rng, round_no)
+
+
+CRASH_PRESCRIPTIONS = 2000
+
+
+def check_other_operations(app, service, payments: dict) -> list[str]:  # type: ignore[no-untyped-def]
+    """Transfers, dispensing and dossier fees after a restart: nothing done twice, nothing over its
+    prescription, every success with its audit entry (and the bank's books balanced)."""
+    import peewee
+
+    from core.audit.store import AuditEntry
+    from plugins.admin.models import Dossier
+    from plugins.banking.models import SimAccount, SimEntry, SimOrder, Transfer
+    from plugins.healthcare.connector import SimDispensing
+    from plugins.healthcare.dispensed import SOLD_STATES
+    from plugins.healthcare.models import RxOrder
+
+    problems: list[str] = []
+    with app.test_request_context("/"):
+        # the station delivers each settled payment to its plugin at least once (after a restart too)
+        for payment in payments.values():
+            if payment.state in ("SUCCEEDED", "FAILED") and not payment.notified and payment.plugin != "traffic":
+                service.deliver_notification(payment.id)
+        entries = dict(AuditEntry.select(AuditEntry.idx, AuditEntry.leaf).tuples())
+
+        def entry(index):  # type: ignore[no-untyped-def]
+            return json.loads(entries[index]) if index is not None and index in entries else None
+
+        transfers = list(Transfer.select().where(Transfer.idempotency_key.startswith("crashxfer:")))
+        orders = {o.reference: o for o in SimOrder.select().where(SimOrder.reference.startswith("crashxfer:"))}
+        succeeded = {t.idempotency_key: t for t in transfers if t.state == "SUCCEEDED"}
+        for key in set(orders) ^ set(succeeded):
+            problems.append(f"transfer {key}: bank executed {key in orders}, station SUCCEEDED {key in succeeded}")
+        for t in succeeded.values():
+            e = entry(t.audit_index)
+            if not e or e["action"] != "banking.transfer" or e["object"] != f"transfer:{t.id}" or e["outcome"] != "ok":
+                problems.append(f"transfer {t.id} SUCCEEDED without its audit entry")
+        outs = Counter(r for (r,) in SimEntry.select(SimEntry.reference).where(
+            (SimEntry.kind == "transfer_out") & SimEntry.reference.startswith("crashxfer:")).tuples())
+        problems += [f"transfer {ref} debited {n} times" for ref, n in outs.items() if n > 1]
+        for account in SimAccount.select().where(SimAccount.number.in_((XFER_FROM, XFER_TO))):
+            total = (SimEntry.select(peewee.fn.COALESCE(peewee.fn.SUM(SimEntry.amount), 0))
+                     .where(SimEntry.account_number == account.number).scalar())
+            if account.opening_balance + int(total) != account.balance:
+                problems.append(f"bank account {account.number}: balance differs from its entries")
+        sold: Counter = Counter()
+        for order in RxOrder.select().where(RxOrder.code.startswith("CR")):
+            if order.state in SOLD_STATES:
+                sold[order.code] += sum(int(line["qty"]) for line in order.lines if line["sku"] == RX_DRUG)
+                payment = payments.get(int(order.payment_id)) if order.payment_id else None
+                if payment is None or payment.state != "SUCCEEDED":
+                    problems.append(f"rx order {order.id} {order.state} without a SUCCEEDED payment")
+        problems += [f"prescription {code}: {n} sold, {RX_PRESCRIBED} prescribed"
+                     for code, n in sold.items() if n > RX_PRESCRIBED]
+        national: Counter = Counter()
+        if SimDispensing.table_exists():  # made by the simulator on its first report
+            for code, qty in SimDispensing.select(SimDispensing.code, SimDispensing.quantity).where(
+                    SimDispensing.code.startswith("CR")).tuples():
+                national[code] += int(qty)
+        problems += [f"prescription {code}: {n} reported dispensed, {RX_PRESCRIBED} prescribed"
+                     for code, n in national.items() if n > RX_PRESCRIBED]
+        for dossier in Dossier.select().where(Dossier.dossier_code.startswith("CRASH-")):
+            if dossier.stage == "paid":
+                payment = payments.get(int(dossier.payment_id)) if dossier.payment_id else None
+                if payment is None or payment.state != "SUCCEEDED":
+                    problems.append(f"dossier {dossier.id} paid without a SUCCEEDED payment")
+        fee_paid = Counter(e["object"] for e in map(json.loads, entries.values()) if e["action"] == "admin.fee_paid")
+        problems += [f"{obj} fee recorded paid {n} times" for obj, n in fee_paid.items() if n > 1]
+        for payment in payments.values():
+            if payment.plugin == "admin" and payment.state == "SUCCEEDED" and payment.notified:
+                dossier = Dossier.get_or_none(Dossier.id == int(str(payment.reference).split(":")[1]))
+                if dossier is not None and dossier.dossier_code and dossier.dossier_code.startswith("CRASH-") \
+                        and dossier.stage != "paid":
+                    problems.append(f"dossier {dossier.id}: fee payment {payment.id} SUCCEEDED, dossier {dossier.stage}")
+    return problems
 
 
 def serve() -> None:
@@ -148,6 +412,7 @@ class Campaign:
     unresolved: int = 0  # most UNKNOWN payments reconcile could not settle after one restart
     unresolved_events: int = 0  # restarts after which reconcile left a payment UNKNOWN
     attempts: int = 0
+    others: Counter = field(default_factory=Counter)  # transfers, dossier fees, prescriptions: outcomes
     integrity: str = ""
     seconds: float = 0.0
 
@@ -288,6 +553,8 @@ def check_site(app, terminal, campaign: Campaign) -> list[str]:  # type: ignore[
                 problems.append(f"terminal charge {charge.trace_number} differs from payment {payment.id}")
         problems += [f"SUCCEEDED card payment {p.id} has no terminal charge"
                      for trace, p in card_paid.items() if trace is not None and trace not in by_trace]
+        found = check_other_operations(app, service, payments)
+        problems += found
         campaign.states = Counter(p.state for p in payments.values())
         campaign.charges = len(approved)
     return problems
@@ -336,7 +603,9 @@ def run_campaign(kind: str, kills: int, seed: int, max_delay: float, admin_url: 
                         campaign.violations.append(f"round {round_no}: the station stopped by itself "
                                                    f"({report.read_text()[-300:]!r})")
                     campaign.kills += 1
-                    campaign.attempts += report.read_text().count("\npaid") + report.read_text().count("\nrefused")
+                    text = report.read_text()
+                    campaign.attempts += text.count("\npaid") + text.count("\nrefused") + text.count("\nother")
+                    campaign.others.update(line[6:] for line in text.splitlines() if line.startswith("other "))
                     if app is None:  # one checker for the whole campaign: one terminal connection
                         app = create_app(load_config(home))
                     try:
@@ -388,6 +657,7 @@ def main() -> int:
         print(f"   reconcile resolves all pending: {'yes' if not c.unresolved_events else 'NO'} — "
               f"{c.unresolved_events} restart(s) left a charged card payment UNKNOWN for "
               f"{RECONCILE_ROUNDS} s (terminal enquiry failing; settled at a later restart)")
+        print(f"   transfers, dossier fees, prescriptions (outcomes seen by the children): {dict(c.others)}")
         for violation in c.violations[:20]:
             print(f"   VIOLATION {violation}")
         failed = failed or bool(c.violations) or c.start_failures > 0

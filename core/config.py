@@ -170,6 +170,19 @@ class _AlertsSchema(Schema):
     timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.1, max=120))
 
 
+class _LimitSchema(Schema):
+    """One ``[limits."plugin.action"]`` entry: ``[how many, in how many seconds]`` per citizen and
+    per station; ``[0, 0]`` (or any count 0) lifts that limit."""
+
+    class Meta:
+        unknown = RAISE
+
+    per_citizen = fields.List(fields.Integer(validate=validate.Range(min=0)),
+                              validate=validate.Length(equal=2, error="must be [count, seconds]"))
+    per_station = fields.List(fields.Integer(validate=validate.Range(min=0)),
+                              validate=validate.Length(equal=2, error="must be [count, seconds]"))
+
+
 class _ConfigSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -184,6 +197,9 @@ class _ConfigSchema(Schema):
     privacy = fields.Nested(_PrivacySchema, load_default=lambda: _PrivacySchema().load({}))
     alerts = fields.Nested(_AlertsSchema, load_default=lambda: _AlertsSchema().load({}))
     devices = fields.List(fields.Nested(_DeviceSchema), load_default=list)
+    limits = fields.Dict(keys=fields.String(validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$", error='must be "plugin.action"')),
+        values=fields.Nested(_LimitSchema), load_default=dict)
     roles = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     connectors = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
     plugin_settings = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
@@ -213,6 +229,7 @@ class Config:
     allow_unsigned: bool = False
     plugin_repository: str = ""
     alerts: dict[str, Any] = field(default_factory=lambda: _AlertsSchema().load({}))
+    limits: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     @property
     def site_id(self) -> str:
@@ -288,6 +305,7 @@ def config_from_dict(raw: dict[str, Any], home: Path, source: str = "<dict>") ->
         allow_unsigned=data["plugins"]["allow_unsigned"],
         plugin_repository=data["plugins"]["repository"],
         alerts=data["alerts"],
+        limits=data["limits"],
     )
 
 

@@ -103,6 +103,36 @@ def station_health(station: Any) -> tuple[dict[str, Any], int]:
     return body, 503 if database != "ok" else 200
 
 
+def console_causes(station: Any) -> list[dict[str, Any]]:
+    """Why the station is not fully well, for the console's overview, most serious first.
+
+    Each cause is ``{"kind": ..., **facts}``: ``database`` (``state``: ``read_only``,
+    ``disk_full`` or ``unreachable``), ``disk_low`` (``free_mb``, ``min_free_mb``),
+    ``device`` (``id``, ``kind``, ``status``, ``reason``: a device an enabled plugin needs and
+    that is not ready) and ``plugin_failed`` (``id``). The console words them in the staff
+    member's language.
+    """
+    causes: list[dict[str, Any]] = []
+    database = database_state()
+    if database != "ok":
+        causes.append({"kind": "database", "state": database})
+    disk = disk_state(station.config)
+    if not disk["ok"]:
+        causes.append({"kind": "disk_low", "free_mb": disk["free_mb"], "min_free_mb": disk["min_free_mb"]})
+    statuses = station.devices.statuses()
+    needed: set[str] = set()
+    for record in station.plugins.records.values():
+        if record.enabled and record.state.value == "failed":
+            causes.append({"kind": "plugin_failed", "id": record.id})
+        if record.enabled and record.manifest:
+            needed.update(need["kind"] for need in record.manifest.devices)
+    for device in statuses:
+        if device["kind"] in needed and device["status"] != READY:
+            causes.append({"kind": "device", "id": device["id"], "device_kind": device["kind"],
+                           "status": device["status"], "reason": device["reason"]})
+    return causes
+
+
 def startup_notes(station: Any) -> list[str]:
     """What a manager must know at start-up (printed by ``station run``, shown as console banners):
     safe mode, and chip-card login being off for want of a CSCA certificate."""

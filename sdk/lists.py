@@ -21,51 +21,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict, deque
-from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from core.errors import UserInputError
 from core.i18n import pick
+from core.lists import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, paginate  # noqa: F401 — the first two stay importable (sdk 1.2)
 
 __all__ = ["Page", "RateLimited", "limit_rate", "paginate"]
-
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: ``items`` plus where it stands (numbers start at 1)."""
-
-    items: list[Any]
-    number: int
-    pages: int
-    total: int
-    per_page: int
-
-    @property
-    def has_prev(self) -> bool:
-        """True when there is a page before this one."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """True when there is a page after this one."""
-        return self.number < self.pages
-
-
-def paginate(query: Any, per_page: int = DEFAULT_PER_PAGE, page: int | None = None) -> Page:
-    """The ``page`` (default: ``?page=``) of a peewee ``query`` with ``per_page`` rows."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    if page is None:
-        raw = request.args.get("page", "1")
-        page = int(raw) if raw.isdigit() else 1
-    total = query.count()
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, page), pages)
-    return Page(list(query.paginate(number, per_page)), number, pages, total, per_page)
 
 
 class RateLimited(UserInputError):
@@ -98,15 +61,37 @@ def _windows() -> _Windows:
     return current_app.extensions.setdefault("station_rate_limits", _Windows())
 
 
+def _configured(name: str, per_citizen: tuple[int, float] | None,
+                per_station: tuple[int, float] | None) -> tuple[tuple[int, float] | None, tuple[int, float] | None]:
+    """The plugin's defaults, replaced by the site's ``[limits."plugin.action"]`` when it sets them."""
+    from core.station import current_station
+
+    try:
+        site = current_station().config.limits.get(name) or {}
+    except (RuntimeError, KeyError, AttributeError):  # no station (a plugin's unit test): the defaults
+        return per_citizen, per_station
+
+    def pick_limit(key: str, default: tuple[int, float] | None) -> tuple[int, float] | None:
+        if key not in site:
+            return default
+        count, seconds = site[key]
+        return None if count == 0 or seconds == 0 else (int(count), float(seconds))
+
+    return pick_limit("per_citizen", per_citizen), pick_limit("per_station", per_station)
+
+
 def limit_rate(action: str, per_citizen: tuple[int, float] | None = (10, 3600.0),
                per_station: tuple[int, float] | None = (300, 3600.0)) -> None:
     """Count one ``action`` of the current plugin; raise :class:`RateLimited` past a limit.
 
     ``per_citizen`` / ``per_station`` are ``(how many, in how many seconds)``; ``None`` for no limit.
+    They are the plugin's defaults: the site's ``station.toml`` may replace either under
+    ``[limits."<plugin id>.<action>"]`` (``per_citizen = [10, 3600]``; a count of 0 lifts it).
     """
     from sdk.accessors import current_citizen, current_plugin_id, now
 
     plugin = current_plugin_id() or "core"
+    per_citizen, per_station = _configured(f"{plugin}.{action}", per_citizen, per_station)
     keys: list[tuple[tuple[str, ...], int, float]] = []
     citizen = current_citizen()
     if per_citizen is not None and citizen is not None:

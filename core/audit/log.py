@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +49,7 @@ from core.audit.store import (
     AuditHead,
     AuditIdentity,
     DatabaseNodeStore,
+    node_insert_sql,
 )
 from core.db import database
 
@@ -212,7 +213,11 @@ class AuditLog:
         _validate_details(details)
         db = database.obj
         outermost = db.transaction_depth() == 0
-        with transaction():
+        postgres = not isinstance(db, peewee.SqliteDatabase)
+        # Inside the caller's transaction on PostgreSQL no savepoint of its own: its RELEASE would
+        # be one more round trip while the head row is locked (the lock every audited write waits
+        # for), and a failed entry aborts the whole PostgreSQL transaction anyway (fail closed).
+        with nullcontext() if postgres and not outermost else transaction():
             index, checkpoint_size, checkpoint_at = self._claim_next_index()
             now = self.clock()
             entry = {"v": ENTRY_VERSION, "i": index, "site": self.site_id,
@@ -228,9 +233,15 @@ class AuditLog:
             completed = frontier.append(hashed)
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
-            db.execute_sql(f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})",  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
-                           (index, leaf.decode("utf-8"), hashed))
-            self.store.put_many({key: value for key, value in completed.items() if key.level > 0})
+            nodes = {key: value for key, value in completed.items() if key.level > 0}
+            sql = f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})"  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
+            params: list[Any] = [index, leaf.decode("utf-8"), hashed]
+            if postgres and nodes:  # entry and inner nodes in one round trip while the head is locked
+                sql += f"; {node_insert_sql(len(nodes), p)}"  # nosec B608 # placeholders only, as above
+                params += [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)]
+                nodes = {}
+            db.execute_sql(sql, params)  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
+            self.store.put_many(nodes)
             self._last_frontier = frontier
             if index + 1 - checkpoint_size >= self.checkpoint_every or now - checkpoint_at >= self.checkpoint_seconds:
                 self._write_checkpoint(index + 1, frontier.root(), now)

@@ -74,6 +74,12 @@ class AuditIdentity(BaseModel):
         table_name = "audit_identity"
 
 
+def node_insert_sql(count: int, param: str) -> str:
+    """``INSERT`` of ``count`` inner nodes (level, idx, hash), with ``param`` placeholders."""
+    row = f"({param}, {param}, {param})"
+    return f"INSERT INTO audit_node (level, idx, hash) VALUES {', '.join([row] * count)}"  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
+
+
 class DatabaseNodeStore:
     """:class:`core.audit.merkle.NodeStore` over ``audit_node``: one query per batch.
 
@@ -104,6 +110,5 @@ class DatabaseNodeStore:
         if not nodes:
             return
         db = database.obj
-        row = f"({db.param}, {db.param}, {db.param})"
-        db.execute_sql(f"INSERT INTO audit_node (level, idx, hash) VALUES {', '.join([row] * len(nodes))}",  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
+        db.execute_sql(node_insert_sql(len(nodes), db.param),
                        [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)])

@@ -48,8 +48,11 @@ def alert_row(alert: Any) -> dict[str, Any]:
 @requires("payments.alerts")
 def index() -> str:
     """Open alerts, newest first."""
-    service = current_app.extensions["payments"]
-    return render_template("console/alerts.html", alerts=[alert_row(a) for a in service.open_alerts()],
+    from core.lists import paginate
+    from core.payments.models import ManagerAlert
+
+    pager = paginate(ManagerAlert.select().where(ManagerAlert.resolved_at.is_null()).order_by(ManagerAlert.id.desc()))
+    return render_template("console/alerts.html", alerts=[alert_row(a) for a in pager.items], pager=pager,
                            page="alerts")
 
 

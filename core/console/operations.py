@@ -58,11 +58,13 @@ def index() -> str:
     from core.privacy.retention import retention_from_config
 
     station = current_station()
-    unknown = list(PaymentRecord.select().where(PaymentRecord.state == "UNKNOWN").order_by(PaymentRecord.id))
+    from core.lists import paginate
+
+    pager = paginate(PaymentRecord.select().where(PaymentRecord.state == "UNKNOWN").order_by(PaymentRecord.id))
     payments = [{"number": p.id, "plugin": p.plugin, "amount": int(p.amount_vnd), "method": p.method or "-",
-                 "since": p.updated_at} for p in unknown]
+                 "since": p.updated_at} for p in pager.items]
     today = station_time(station.clock(), _zone())
-    return render_template("console/operations.html", page="operations", payments=payments,
+    return render_template("console/operations.html", page="operations", payments=payments, pager=pager,
                            retention=sorted(retention_from_config(station.config).items()),
                            today=today.date().isoformat() if isinstance(today, datetime) else "",
                            backups=_backups())

@@ -121,15 +121,18 @@ def password() -> Response | str | tuple[str, int]:
 @console.route("/")
 @requires("console.open")
 def index() -> str:
-    """Overview: plugins with state and reasons, devices with status, the audit log."""
+    """Overview: what needs attention (database, disk, devices, plugins), plugins with state and
+    reasons, devices with status, the audit log."""
     station = current_station()
     plugins = [r.summary() for r in sorted(station.plugins.records.values(), key=lambda r: r.id)]
     devices = station.devices.statuses()
     counts = {"active": sum(1 for p in plugins if p["state"] == State.ACTIVE.value and p["enabled"]),
               "plugins": len(plugins),
               "ready": sum(1 for d in devices if d["status"] == "READY"), "devices": len(devices)}
+    from core.health import console_causes
+
     return render_template("console/overview.html", plugins=plugins, devices=devices, counts=counts,
-                           audit=audit_summary(), user=flask_login.current_user, page="overview",
+                           causes=console_causes(station), audit=audit_summary(), user=flask_login.current_user, page="overview",
                            panels=panels_for(flask_login.current_user))
 
 

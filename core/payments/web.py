@@ -518,10 +518,14 @@ def sim_bank_phone() -> Any:
 @requires("payments.alerts")
 def alerts() -> Any:
     """Open manager alerts (printer out of paper, transfers to refund...)."""
-    rows = [a.as_dict() for a in payment_service().open_alerts()]
+    from core.lists import paginate
+    from core.payments.models import ManagerAlert
+
+    pager = paginate(ManagerAlert.select().where(ManagerAlert.resolved_at.is_null()).order_by(ManagerAlert.id.desc()))
+    rows = [a.as_dict() for a in pager.items]
     if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify(alerts=rows)
-    return render_template("payments/alerts.html", alerts=rows)
+        return jsonify(alerts=rows, page=pager.number, pages=pager.pages, total=pager.total)
+    return render_template("payments/alerts.html", alerts=rows, page=pager)
 
 
 @payments.post("/alerts/<int:alert_id>/resolve")

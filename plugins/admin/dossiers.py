@@ -206,10 +206,16 @@ def live_status(dossier_code: str) -> DossierStatus | None:
         return None
 
 
-def followed_dossiers(citizen_id: int) -> list[Followed]:
-    """The citizen's submitted dossiers, newest first, with live statuses."""
-    rows = (Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage == SUBMITTED))
-            .order_by(Dossier.submitted_at.desc()))
+def submitted_dossiers(citizen_id: int) -> Any:
+    """The query of the citizen's submitted dossiers, newest first."""
+    return (Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage == SUBMITTED))
+            .order_by(Dossier.submitted_at.desc(), Dossier.id.desc()))
+
+
+def followed_dossiers(citizen_id: int, rows: Any = None) -> list[Followed]:
+    """The citizen's submitted dossiers (or ``rows`` of them, e.g. one page), newest first, with
+    live statuses."""
+    rows = submitted_dossiers(citizen_id) if rows is None else rows
     result = []
     for row in rows:
         status = live_status(row.dossier_code)

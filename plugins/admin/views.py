@@ -23,6 +23,7 @@ from sdk import (
     verified_identity,
 )
 from sdk.devices import DeviceUnavailable, measure
+from sdk.lists import limit_rate, paginate
 from sdk.privacy import has_consent
 from sdk.uploads import check_upload
 
@@ -132,6 +133,7 @@ def start(code: str) -> Response:
         from sdk.consent import grant_consent
 
         grant_consent("personal")
+    limit_rate("dossier", per_citizen=(20, 86400), per_station=(300, 3600))
     dossier = flow.start_dossier(current_citizen().id, procedure_)
     return redirect(url_for("admin.form", dossier_id=dossier.id))
 
@@ -366,9 +368,11 @@ def print_dossier_receipt(dossier_id: int) -> str | tuple[str, int] | Response:
 def mine() -> str:
     """The citizen's dossiers: live statuses, changes since the last visit highlighted."""
     citizen_id = current_citizen().id
-    drafts = (Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage != SUBMITTED))
-              .order_by(Dossier.created_at.desc()))
-    return render_template("admin/mine.html", followed=flow.followed_dossiers(citizen_id), drafts=list(drafts),
+    page = paginate(flow.submitted_dossiers(citizen_id))
+    drafts = paginate(Dossier.select().where((Dossier.citizen_id == citizen_id) & (Dossier.stage != SUBMITTED))
+                      .order_by(Dossier.created_at.desc(), Dossier.id.desc()), page=1)  # the 20 newest
+    return render_template("admin/mine.html", followed=flow.followed_dossiers(citizen_id, page.items), page=page,
+                           drafts=drafts.items, more_drafts=drafts.total - len(drafts.items),
                            catalogue=catalogue(), text=_text, conn=portal())
 
 

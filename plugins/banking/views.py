@@ -31,6 +31,7 @@ from sdk.connectors import connector
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable
 from sdk.formatting import amount_in_words, format_datetime, format_vnd
+from sdk.lists import paginate
 from sdk.printing import print_receipt
 from sdk.privacy import ensure_consent, has_consent, record_read
 from sdk.vietqr import encode_vietqr, qr_svg
@@ -491,8 +492,9 @@ def statement() -> Any:
         result, _ = _statement_from(values)
         if request.args.get("qr") == "1":
             qr = qr_svg(statement_qr_text(result, _local), scale=4)
+    page = paginate(list(result.bookings), per_page=25) if result is not None else None  # on screen; print: all
     return render_template("banking/statement.html", conn=conn, accounts=accounts, values=values, s=result,
-                           qr=qr, local=_local, print_error=None, printed=False)
+                           qr=qr, local=_local, print_error=None, printed=False, page=page)
 
 
 @bp.route("/statement/print", methods=["POST"])

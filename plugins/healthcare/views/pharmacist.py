@@ -7,6 +7,7 @@ from typing import Any
 from flask import redirect, render_template, url_for
 
 from sdk import UserInputError, audit, current_staff, now, pick, requires, transaction
+from sdk.lists import paginate
 
 from ..checkout import post_dispensing
 from ..connector import inventory, national_prescriptions
@@ -19,10 +20,11 @@ from .rx import find_order, rx_ref, still_dispensable
 @requires("healthcare.approve")
 def pharmacist_queue() -> Any:
     """Orders waiting for approval, and paid orders to hand over (no names, no ID numbers)."""
-    waiting = RxOrder.select().where(RxOrder.state == "awaiting_approval").order_by(RxOrder.created_at)
+    waiting = paginate(RxOrder.select().where(RxOrder.state == "awaiting_approval")
+                       .order_by(RxOrder.created_at, RxOrder.id), per_page=10)
     paid = (RxOrder.select().where(RxOrder.state.in_(("paid", "stock_problem")))
             .order_by(RxOrder.paid_at.desc()).limit(20))
-    return render_template("healthcare/pharmacist.html", waiting=list(waiting), paid=list(paid),
+    return render_template("healthcare/pharmacist.html", waiting=waiting.items, page=waiting, paid=list(paid),
                            product=inventory().product, rx_ref=rx_ref, conn=national_prescriptions())
 
 

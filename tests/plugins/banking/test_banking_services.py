@@ -196,3 +196,20 @@ def test_consent_page_refuses_partial_agreement(app, bank_login, csrf_token):
     assert response.status_code == 400
     grant(client, csrf_token, "personal", "financial")
     assert client.get("/s/banking/").status_code == 200
+
+
+def test_a_long_statement_is_shown_a_page_at_a_time(app, an):
+    """Issue 22: every list a citizen sees is paginated — 300 bookings, 25 a page on screen."""
+    from core.db import database
+    from plugins.banking.models import SimEntry
+
+    with app.app_context(), database.atomic():
+        for i in range(300):
+            SimEntry.create(account_number=AN_MAIN, amount=0, balance_after=0, at=1_793_000_000 + i * 60,
+                            kind="transfer_in", description=f"bulk {i}", counterparty="TEST")
+    first = statement_page(an).get_data(as_text=True)
+    assert first.count('<td class="amount">') == 25 and 'rel="next"' in first
+    link = re.search(r'rel="next" href="\?([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = an.get(f"/s/banking/statement?{link}").get_data(as_text=True)
+    assert second.count('<td class="amount">') == 25 and 'rel="prev"' in second
+    assert 'data-opening="' in second  # the same statement, its next page
