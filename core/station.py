@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from core.audit.log import AuditLog
-from core.config import Config
-from core.devices import StationDevices
-from core.identity.card_login import CardLogin
-from core.identity.citizens import CitizenRegistry
-from core.identity.staff import StaffDirectory
-from core.identity.vneid import VneidLoginService
-from core.permissions import PermissionPolicy
-from core.plugins import PluginManager, PluginRecord
 from core.refusal_limit import RefusalLimiter
 from core.settings import check_with_schema, resolve_settings
+
+if TYPE_CHECKING:  # the services' types only: any core module may import current_station without a cycle
+    from core.audit.log import AuditLog
+    from core.config import Config
+    from core.devices import StationDevices
+    from core.identity.card_login import CardLogin
+    from core.identity.citizens import CitizenRegistry
+    from core.identity.staff import StaffDirectory
+    from core.identity.vneid import VneidLoginService
+    from core.permissions import PermissionPolicy
+    from core.plugins import PluginManager, PluginRecord
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import click
 
 from core.audit.api import os_actor
 from core.payments.reconcile import DEFAULT_OLDER_THAN, reconcile
+from core.station import current_station
 
 OPEN_STATES = ("PENDING", "UNKNOWN")
 
@@ -96,7 +97,7 @@ def _card_payments_behind_in_process_simulator(app) -> list[int]:  # type: ignor
     from core.payments.models import METHOD_CARD, PaymentRecord
     from hal.sim import control
 
-    config = app.extensions["station"].config
+    config = current_station(app).config
     if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not control.is_live(d["url"])
                for d in config.devices):
         return []

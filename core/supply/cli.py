@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from core.errors import UserInputError
+from core.station import current_station
 
 
 def _installer(ctx: click.Context):  # noqa: ANN202 — (app, Installer)
@@ -17,7 +18,7 @@ def _installer(ctx: click.Context):  # noqa: ANN202 — (app, Installer)
     from core.supply.installer import Installer
 
     app = station_app(ctx)
-    return app, Installer(app.extensions["station"], actor=os_actor())
+    return app, Installer(current_station(app), actor=os_actor())
 
 
 def _parse_spec(spec: str) -> tuple[str, str | None]:
@@ -86,7 +87,7 @@ def add_supply_commands(plugins: click.Group) -> None:
         from core.supply.tuf_client import trust_root
 
         app = station_app(ctx)
-        station = app.extensions["station"]
+        station = current_station(app)
         md = trust_root(station.config.home, root_json.read_bytes())
         keyids = sorted(md.signed.roles["root"].keyids)
         with app.app_context(), transaction():

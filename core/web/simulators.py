@@ -24,7 +24,7 @@ sim_card_reader = Blueprint("sim_card_reader", __name__, url_prefix="/sim")
 def install_simulators(app: Flask) -> None:
     """Mount each simulator page only when its simulator is configured, and offer templates
     ``sim_url(endpoint, **values)`` (None when that simulator is not mounted)."""
-    station = app.extensions["station"]
+    station = current_station(app)
     if station.vneid.provider.simulated:
         app.register_blueprint(sim_vneid)
     if any(d["kind"] == "card_reader" and d["url"].startswith("sim://") for d in station.config.devices):
