@@ -314,21 +314,21 @@ def _sim_urls(app: Any, kind: str | None = None) -> list[tuple[str, str, str]]:
 
 
 def _simulator(app: Any, kind: str) -> Any:
-    from hal.sim import control
+    from core.simulation import simulator
 
     urls = _sim_urls(app, kind)
     if not urls:
         raise LookupError(f"the station has no simulated {kind} (add one to station_factory(devices=[...]))")
-    return control.simulator(urls[0][2])
+    return simulator(urls[0][2])
 
 
 def printed_receipts(app: Any) -> list[PrintedReceipt]:
     """Every receipt the station's simulated receipt printers printed, oldest first."""
-    from hal.sim import control
+    from core.simulation import simulator
 
     out = []
     for _, _, url in _sim_urls(app, "receipt_printer"):
-        printer: Any = control.simulator(url)  # a ReceiptPrinterSimulator (the url is a receipt printer's)
+        printer: Any = simulator(url)  # a ReceiptPrinterSimulator (the url is a receipt printer's)
         for receipt in printer.receipts:
             lines = [line.text for line in receipt.lines]
             while lines and not lines[-1].strip():  # paper fed before the cut

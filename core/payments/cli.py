@@ -95,10 +95,10 @@ def _card_payments_behind_in_process_simulator(app) -> list[int]:  # type: ignor
     simulator holds the charges; a command-line process would get a new, empty one.
     """
     from core.payments.models import METHOD_CARD, PaymentRecord
-    from hal.sim import control
+    from core.simulation import is_live
 
     config = current_station(app).config
-    if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not control.is_live(d["url"])
+    if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not is_live(d["url"])
                for d in config.devices):
         return []
     rows = (PaymentRecord.select(PaymentRecord.id)
