@@ -103,7 +103,7 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
 
 def serve() -> None:
     """Fork server: ``run <home> <report> <seed> <round>`` per line; answers ``pid`` then ``exit``."""
-    import core.app  # noqa: F401 — warm imports, so each round forks a ready interpreter
+    import core.app  # warm imports, so each round forks a ready interpreter
     import core.payments.service  # noqa: F401
 
     for line in sys.stdin:
@@ -114,7 +114,7 @@ def serve() -> None:
         if pid == 0:
             try:
                 child(*words[1:5])
-            except BaseException:  # noqa: BLE001 — report and let the parent see a non-kill exit
+            except BaseException:  # report and let the parent see a non-kill exit
                 import traceback
 
                 traceback.print_exc()

@@ -102,10 +102,10 @@ def is_reachable() -> bool:
     try:
         database.execute_sql("SELECT 1").fetchone()
         return True
-    except Exception:  # noqa: BLE001 — any failure means "not reachable" for /healthz
+    except Exception:  # any failure means "not reachable" for /healthz
         try:
             database.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return False
 

@@ -107,7 +107,7 @@ def ensure_connection(outages: OutageLog) -> None:
 def _drop_connection(database: peewee.Database) -> None:
     try:
         database.close()
-    except Exception:  # noqa: BLE001 — a broken connection may fail to close; forget it anyway
+    except Exception:  # a broken connection may fail to close; forget it anyway
         database._state.reset()
 
 

@@ -74,7 +74,7 @@ def render_wav(text: str, lang: str) -> bytes:
             _cache.move_to_end(key)
             return _cache[key]
     try:
-        done = subprocess.run([program, "-v", VOICES[lang], "-s", "140", "--stdout", "--stdin"],  # noqa: S603
+        done = subprocess.run([program, "-v", VOICES[lang], "-s", "140", "--stdout", "--stdin"],
                               input=cleaned.encode(), capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SpeechUnavailable(type(exc).__name__) from None

@@ -34,7 +34,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.register_blueprint(sensorthings)
 
     @app.errorhandler(StationError)
-    def station_error(error: StationError):  # noqa: ANN202 — Flask handler
+    def station_error(error: StationError):  # Flask handler
         return jsonify(error=str(error)), error.http_status
 
     @app.teardown_request

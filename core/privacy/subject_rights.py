@@ -135,7 +135,7 @@ def export_citizen(citizen_id: int, actor: str | None = None) -> dict[str, Any]:
         for record in _plugins_with("citizen_data_export"):
             try:
                 result = station.plugins.call_one(record.id, "citizen_data_export", citizen=_hook_citizen(citizen_id))
-            except Exception as exc:  # noqa: BLE001 — one plugin's failure must not hide the rest
+            except Exception as exc:  # one plugin's failure must not hide the rest
                 incomplete.append({"plugin": record.id, "problem": type(exc).__name__})
                 continue
             if result is not None:
@@ -204,7 +204,7 @@ def erase_citizen(citizen_id: int, actor: str | None = None) -> ErasureReport:
         for record in _plugins_with("citizen_data_erase"):
             try:
                 station.plugins.call_one(record.id, "citizen_data_erase", citizen=_hook_citizen(citizen_id))
-            except Exception as exc:  # noqa: BLE001 — any failure aborts the whole erasure
+            except Exception as exc:  # any failure aborts the whole erasure
                 raise ErasureFailed(f"plugin {record.id} could not erase its data ({type(exc).__name__}); "
                                     "nothing was erased — try again or ask the station staff") from None
             erased_by.append(record.id)

@@ -12,7 +12,7 @@ from core.errors import UserInputError
 from core.station import current_station
 
 
-def _installer(ctx: click.Context):  # noqa: ANN202 — (app, Installer)
+def _installer(ctx: click.Context):  # (app, Installer)
     from core.audit.api import os_actor
     from core.cli_context import station_app
     from core.supply.installer import Installer
@@ -28,7 +28,7 @@ def _parse_spec(spec: str) -> tuple[str, str | None]:
     return plugin_id.strip(), (version.strip() or None)
 
 
-def _done(result) -> None:  # noqa: ANN001
+def _done(result) -> None:
     origin = f"signed by {result.publisher}" if result.publisher else "UNSIGNED, from a wheel file"
     click.echo(f"{result.plugin_id} {result.version} ({result.action}, {origin}) installed and "
                "started in a test run; restart the station to use it (systemctl restart citizen-station, or the "

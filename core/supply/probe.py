@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     home, plugin_id = argv
     try:
         app = create_app(load_config(home))
-    except Exception as exc:  # noqa: BLE001 — the report is the point
+    except Exception as exc:  # the report is the point
         print(json.dumps({"state": "failed", "reasons": [f"the station did not start: {exc}"]}))
         return 0
     station = current_station(app)

@@ -73,7 +73,7 @@ def _is_page(path: str) -> bool:
         current_app.url_map.bind("localhost").match(path, method="GET")
     except HTTPException:
         return False
-    except Exception:  # noqa: BLE001 — a routing redirect (RequestRedirect) or anything odd: not a page
+    except Exception:  # a routing redirect (RequestRedirect) or anything odd: not a page
         return False
     return True
 
