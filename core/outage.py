@@ -162,11 +162,11 @@ def install_outage_handling(app: Flask, outages: OutageLog | None = None) -> Out
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_while_down)
 
     @app.errorhandler(DatabaseUnavailable)
-    def database_unavailable(exc: DatabaseUnavailable):  # type: ignore[no-untyped-def]
+    def database_unavailable(exc: DatabaseUnavailable):
         g.database_unavailable = True
         return unavailable_response(exc.kind)
 
-    def database_fault(exc: Exception):  # type: ignore[no-untyped-def]
+    def database_fault(exc: Exception):
         kind = storage_fault(exc)
         if kind is None:  # a plain bug: the station's generic handler (logged with its traceback)
             return app.error_handler_spec[None][None][Exception](exc)
