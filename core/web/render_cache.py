@@ -16,7 +16,10 @@ and does that work once instead of on every page:
   head links, header and toolbar, footer and idle dialog) once per language, catalogue and
   layout state (logged in or not, display preferences, read-aloud, …), with placeholders for
   the three things that differ from page to page — the CSRF token, the page's path and the
-  citizen's name — which are put in, escaped, on every page.
+  citizen's name — which are put in, escaped, on every page;
+* ``{% import "sdk/icons.html" as icons %}`` reuses the imported macros without Jinja
+  comparing the page's globals with the macro template's key by key on every import
+  (:class:`StationTemplate`; a page imports two or three macro templates).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
-from jinja2 import pass_context
+from jinja2 import Template, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
@@ -40,6 +43,32 @@ NAME_SLOT = "@@station-shell-name@@"
 # context processors fill these in; a value missing from the context counts as None).
 SHELL_STATE = ("lang", "site_name", "simulated", "logged_in", "idle_seconds", "citizen_logged_in",
                "my_data_url", "read_aloud_available")
+
+
+class StationTemplate(Template):
+    """A Jinja template whose default module (what ``{% import %}`` hands out) is found faster.
+
+    Jinja decides whether an import may reuse the cached module by computing, on every import,
+    which globals of the importing page the imported template lacks (a set difference against a
+    ChainMap, key by key). The answer depends only on the set of the page's global names, so it
+    is remembered per set; the module handed out is the same as Jinja's.
+    """
+
+    def _get_default_module(self, ctx: Context | None = None) -> Any:
+        if ctx is None or self.environment.is_async:
+            return super()._get_default_module(ctx)
+        known: dict[frozenset[str], bool] = self.__dict__.setdefault("_station_lacks_globals", {})
+        names = frozenset(ctx.globals_keys)
+        lacks = known.get(names)
+        if lacks is None:
+            lacks = bool(names - self.globals.keys())
+            if len(known) < 64:
+                known[names] = lacks
+        if lacks:  # Jinja builds a fresh module with the page's extra globals
+            return super()._get_default_module(ctx)
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
 
 
 @pass_context
@@ -138,6 +167,9 @@ def part_renderer(app: Flask, domain_of: Any) -> Any:
 def install_render_cache(app: Flask) -> None:
     """Replace ``_`` and ``url_for`` of ``app``'s templates and offer ``shell_fragment``
     (after :func:`core.i18n.install_translations`)."""
+    app.jinja_env.template_class = StationTemplate
+    if app.jinja_env.cache is not None:  # a template loaded before this point gets the class too
+        app.jinja_env.cache.clear()
     app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.globals["url_for"] = caching_url_for(app)
     app.jinja_env.globals["shell_fragment"] = fragment_renderer(app)

@@ -148,3 +148,26 @@ def test_cached_layout_parts_carry_each_pages_token_path_and_name(web_station, l
     first.post("/display", data={"text_size": "large", "csrf_token": csrf_token(first)})
     assert 'aria-pressed="true" id="toggle-text"' in first.get("/").get_data(as_text=True)
     assert 'aria-pressed="false" id="toggle-text"' in second.get("/").get_data(as_text=True)
+
+
+def test_imported_macros_are_reused_and_still_see_the_pages_own_globals():
+    """StationTemplate (core/web/render_cache.py): ``{% import %}`` hands out the cached module as
+    Jinja does, and a fresh one when the importing page has globals the macro template lacks."""
+    from jinja2 import DictLoader, Environment
+
+    from core.web.render_cache import StationTemplate
+
+    sources = {"m.html": "{% macro hi() %}hi {{ extra|default('-') }}{% endmacro %}",
+               "page.html": '{% import "m.html" as m %}{{ m.hi() }}',
+               "other.html": '{% import "m.html" as m %}{{ m.hi() }}'}
+    results = []
+    for template_class in (StationTemplate, None):
+        env = Environment(loader=DictLoader(sources))
+        if template_class:
+            env.template_class = template_class
+        plain = env.get_template("page.html")
+        with_extra = env.get_template("other.html", globals={"extra": "y"})
+        results.append([plain.render(), plain.render(), with_extra.render(), with_extra.render(), plain.render()])
+        module = env.get_template("m.html")._module
+        assert module is not None and env.get_template("m.html")._get_default_module() is module
+    assert results[0] == results[1] == ["hi -", "hi -", "hi y", "hi y", "hi -"]
