@@ -82,6 +82,22 @@ class Station:
                            timezone=site.get("timezone", "Asia/Ho_Chi_Minh"))
 
 
+    # -- the narrow interface the sdk uses (instead of reaching into the services) ---------------
+
+    def manifest_of(self, plugin_id: str) -> Any:
+        """The manifest of plugin ``plugin_id`` (None when unknown or unreadable)."""
+        record = self.plugins.records.get(plugin_id)
+        return record.manifest if record is not None else None
+
+    def settings_of(self, plugin_id: str) -> dict[str, Any]:
+        """Plugin ``plugin_id``'s effective per-site settings (a copy); NotFoundError when unknown."""
+        return dict(self.info_for(self.plugins.get(plugin_id)).settings)
+
+    def verify_card(self, reader: Any, now: Any) -> Any:
+        """Read the chip card on ``reader`` (BAC from its MRZ) and passive-authenticate it."""
+        return self.card_login.verify(reader, self.card_login.scan_mrz_information(reader), now)
+
+
 def current_station(app: Flask | None = None) -> Station:
     """The station serving the current request (or ``app``)."""
     return (app or current_app).extensions["station"]
