@@ -155,9 +155,12 @@ def migrate(migrations: list[Migration], clock: Callable[[], datetime] | None = 
     db = database.obj
     db.create_tables([SchemaMigration], safe=True)
     done: dict[str, set[int]] = {}
+    if migrations:  # one read of the applied versions of every component (at each start)
+        for row in SchemaMigration.select(SchemaMigration.component, SchemaMigration.version):
+            done.setdefault(row.component, set()).add(row.version)
     applied = []
     for step in migrations:
-        versions = done.setdefault(step.component, applied_versions(step.component))
+        versions = done.setdefault(step.component, set())
         if step.version in versions:
             continue
         try:
