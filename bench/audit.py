@@ -39,12 +39,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import db  # noqa: E402
-from core.audit.canonical import canonical_json  # noqa: E402
-from core.audit.log import ENTRY_VERSION, AuditLog  # noqa: E402
-from core.audit.merkle import Frontier, leaf_hash, verify_inclusion  # noqa: E402
-from core.audit.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint  # noqa: E402
-from core.audit.store import AuditEntry, AuditHead  # noqa: E402
+from core import db
+from core.audit.canonical import canonical_json
+from core.audit.log import ENTRY_VERSION, AuditLog
+from core.audit.merkle import Frontier, leaf_hash, verify_inclusion
+from core.audit.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
+from core.audit.store import AuditEntry, AuditHead
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ID = "bench-01"

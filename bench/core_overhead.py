@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.loadgen import drive  # noqa: E402
+from bench.loadgen import drive
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -373,7 +373,7 @@ def check_other_operations(app, service, payments: dict) -> list[str]:  # type: 
 
 def serve() -> None:
     """Fork server: ``run <home> <report> <seed> <round>`` per line; answers ``pid`` then ``exit``."""
-    import core.app  # noqa: F401 — warm imports, so each round forks a ready interpreter
+    import core.app  # warm imports, so each round forks a ready interpreter
     import core.payments.service  # noqa: F401
 
     for line in sys.stdin:
@@ -384,7 +384,7 @@ def serve() -> None:
         if pid == 0:
             try:
                 child(*words[1:5])
-            except BaseException:  # noqa: BLE001 — report and let the parent see a non-kill exit
+            except BaseException:  # report and let the parent see a non-kill exit
                 import traceback
 
                 traceback.print_exc()

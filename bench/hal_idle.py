@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hal.drivers import driver_for, driver_kinds  # noqa: E402
-from hal.model import DeviceDescriptor, Status  # noqa: E402
-from hal.monitor import HeartbeatMonitor  # noqa: E402
-from hal.sim import simulator_kinds  # noqa: E402
+from hal.drivers import driver_for, driver_kinds
+from hal.model import DeviceDescriptor, Status
+from hal.monitor import HeartbeatMonitor
+from hal.sim import simulator_kinds
 
 TARGET_PERCENT = 5.0
 

@@ -133,7 +133,7 @@ for _ in range({count}):
 
 
 def start_station(home: Path, env: dict[str, str], port: int) -> subprocess.Popen:
-    log = open(home / "station.log", "ab")  # noqa: SIM115 — closed with the process
+    log = open(home / "station.log", "ab")  # closed with the process
     process = subprocess.Popen([PYTHON, "-m", "core.cli", "--home", str(home), "run", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

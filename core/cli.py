@@ -28,6 +28,7 @@ from core.permissions import STAFF_ROLE_NAMES
 from core.plugindev.cli import plugin as plugin_tools
 from core.secrets import ensure_secrets
 from core.site_template import station_toml
+from core.station import current_station
 
 BUILTIN_COMMANDS = ("init", "run", "migrate", "roles", "config", "plugins", "audit", "devices", "users", "vietqr",
                     "privacy", "keys", "payments", "plugin", "hub", "backup", "restore")
@@ -48,7 +49,7 @@ def _plugin_command_group(ctx: click.Context, plugin_id: str) -> click.Command |
         app = _app(ctx)
     except StationError:
         return None
-    station = app.extensions["station"]
+    station = current_station(app)
     record = station.plugins.records.get(plugin_id)
     if record is None or record.module is None:
         return None
@@ -128,7 +129,7 @@ def init(ctx: click.Context, demo: bool, force: bool, site_id: str, name_vi: str
     for name in created:
         click.echo(f"created secret {home / 'secrets' / name} (mode 0600)")
     app = _app(ctx, guarded=False)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context():
         if station_.audit.size() == 0:
             with transaction():
@@ -182,16 +183,16 @@ def _trust_test_csca(home: Path) -> None:
 def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: int | None) -> None:
     """Serve the station (waitress, a production WSGI server)."""
     app = _app(ctx, **({"safe_mode": True} if safe_mode else {}))
-    config = app.extensions["station"].config
+    config = current_station(app).config
     host = host or config.server["host"]
     port = port or config.server["port"]
-    for record in app.extensions["station"].plugins.records.values():
+    for record in current_station(app).plugins.records.values():
         if record.state.value == "failed":  # e.g. a station.toml setting its settings_schema refused
             click.echo(f"warning: plugin {record.id} failed: {'; '.join(record.reasons)}", err=True)
     click.echo(f"Citizen Station '{config.site_id}' serving at http://{host}:{port}/", err=False)
     from core.health import startup_notes
 
-    for note in startup_notes(app.extensions["station"]):
+    for note in startup_notes(current_station(app)):
         click.echo(f"warning: {note}", err=True)
     sys.stdout.flush()
     if dev:
@@ -201,7 +202,7 @@ def run(ctx: click.Context, safe_mode: bool, dev: bool, host: str | None, port: 
 
     from core.payments.reconcile import start_reconciler
 
-    station = app.extensions["station"]
+    station = current_station(app)
     from core.supply.trust import record_unsigned_switch
 
     with app.app_context():
@@ -300,7 +301,7 @@ def migrate(ctx: click.Context, no_backup: bool) -> None:
 @click.pass_context
 def roles_command(ctx: click.Context, as_json: bool) -> None:
     """The effective role → permission table (manifest defaults with the site's [roles] applied)."""
-    table = _app(ctx).extensions["station"].policy.table()
+    table = current_station(_app(ctx)).policy.table()
     if as_json:
         click.echo(json.dumps(table, indent=2))
         return
@@ -345,7 +346,7 @@ def plugins() -> None:
 @click.pass_context
 def plugins_list(ctx: click.Context, as_json: bool) -> None:
     """Every plugin with its state, version, publisher and reasons."""
-    records = _app(ctx).extensions["station"].plugins.records.values()
+    records = current_station(_app(ctx)).plugins.records.values()
     summaries = [r.summary() for r in sorted(records, key=lambda r: r.id)]
     if as_json:
         click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
@@ -362,7 +363,7 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def plugins_info(ctx: click.Context, plugin_id: str) -> None:
     """Everything about one plugin: manifest, state, permissions, devices, data."""
-    record = _app(ctx).extensions["station"].plugins.get(plugin_id)
+    record = current_station(_app(ctx)).plugins.get(plugin_id)
     info = record.summary()
     if record.manifest:
         info["manifest"] = record.manifest.to_dict()
@@ -371,7 +372,7 @@ def plugins_info(ctx: click.Context, plugin_id: str) -> None:
 
 
 def _switch(ctx: click.Context, plugin_id: str, enabled: bool) -> None:
-    station = _app(ctx).extensions["station"]
+    station = current_station(_app(ctx))
     with _app(ctx).app_context():
         record = station.plugins.set_enabled(plugin_id, enabled, actor=os_actor())
     click.echo(f"{record.id} {'enabled' if enabled else 'disabled'} for site {station.config.site_id}; "
@@ -413,7 +414,7 @@ def devices() -> None:
 @click.pass_context
 def devices_list(ctx: click.Context, as_json: bool) -> None:
     """Open and probe every device of the inventory; show status and reason."""
-    station_devices = _app(ctx).extensions["station"].devices
+    station_devices = current_station(_app(ctx)).devices
     try:
         station_devices.probe_all()
         rows = station_devices.statuses()
@@ -444,7 +445,7 @@ def audit_verify(ctx: click.Context, quiet: bool, witness: bool) -> None:
     """
     app = _app(ctx)
     with app.app_context():
-        log = app.extensions["station"].audit
+        log = current_station(app).audit
         total = log.size()
         if quiet or total < 1000:
             report = log.verify()
@@ -471,7 +472,7 @@ def _verify_witnessed(ctx: click.Context, app: Any) -> None:
         if HubLink.get_or_none(HubLink.id == 1) is None:
             raise UserInputError("this station is not enrolled with a hub, so nothing is witnessed "
                                  "(`station hub enrol URL CODE`)")
-        log = app.extensions["station"].audit
+        log = current_station(app).audit
         witnessed = verify_witnessed(log)
         size = log.size()
     for problem in witnessed.problems:
@@ -495,7 +496,7 @@ def audit_proof(ctx: click.Context, index: int) -> None:
 
     app = _app(ctx)
     with app.app_context():
-        click.echo(json.dumps(inclusion_with_witness(app.extensions["station"].audit, index), indent=2))
+        click.echo(json.dumps(inclusion_with_witness(current_station(app).audit, index), indent=2))
 
 
 @audit.command("export")
@@ -513,7 +514,7 @@ def audit_export(ctx: click.Context, as_csv: bool, since: Any, until: Any) -> No
         return
     out = getattr(sys.stdout, "buffer", None)
     with app.app_context():
-        for leaf in app.extensions["station"].audit.export():
+        for leaf in current_station(app).audit.export():
             if out is None:
                 click.echo(leaf)
             else:
@@ -534,7 +535,7 @@ def _audit_export_csv(app: Any, since: Any, until: Any) -> None:
     if last < first:
         raise click.UsageError("--until is before --since")
     with app.app_context():
-        station_ = app.extensions["station"]
+        station_ = current_station(app)
         zone = station_.config.site.get("timezone") or DEFAULT_ZONE
         rows = export_rows(first, last, zone, "vi")
         with transaction():
@@ -551,14 +552,14 @@ def audit_checkpoint(ctx: click.Context) -> None:
     """The latest signed checkpoint (C2SP signed note)."""
     app = _app(ctx)
     with app.app_context():
-        click.echo(app.extensions["station"].audit.checkpoint(), nl=False)
+        click.echo(current_station(app).audit.checkpoint(), nl=False)
 
 
 @audit.command("pubkey")
 @click.pass_context
 def audit_pubkey(ctx: click.Context) -> None:
     """The station's verifier key: <name>+<key hash>+<base64 key>."""
-    click.echo(_app(ctx).extensions["station"].audit.verifier_key().encode())
+    click.echo(current_station(_app(ctx)).audit.verifier_key().encode())
 
 
 @station.group()
@@ -585,7 +586,7 @@ def users_add(ctx: click.Context, username: str, roles: tuple[str, ...], name: s
     """Create a staff account."""
     app = _app(ctx)
     password = _read_password(password_stdin)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         _, uri = station_.staff.add(username, password, list(roles), name, with_totp=totp)
         station_.audit.record("users.add", actor=os_actor(), object_ref=f"staff:{username}",
@@ -603,7 +604,7 @@ def users_passwd(ctx: click.Context, username: str, password_stdin: bool) -> Non
     """Set a staff member's password."""
     app = _app(ctx)
     password = _read_password(password_stdin)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         station_.staff.set_password(username, password)
         station_.audit.record("users.passwd", actor=os_actor(), object_ref=f"staff:{username}")
@@ -620,7 +621,7 @@ def users_disable(ctx: click.Context, username: str, yes: bool) -> None:
         click.confirm(f"Disable {username!r}? Its sessions end now and it cannot log in until enabled again",
                       abort=True)
     app = _app(ctx)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         station_.staff.disable(username)
         station_.audit.record("users.disable", actor=os_actor(), object_ref=f"staff:{username}")
@@ -633,7 +634,7 @@ def users_disable(ctx: click.Context, username: str, yes: bool) -> None:
 def users_enable(ctx: click.Context, username: str) -> None:
     """Let a disabled staff account log in again."""
     app = _app(ctx)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         station_.staff.enable(username)
         station_.audit.record("users.enable", actor=os_actor(), object_ref=f"staff:{username}")
@@ -649,7 +650,7 @@ def users_remove(ctx: click.Context, username: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Delete the account {username!r} and end its sessions? This cannot be undone", abort=True)
     app = _app(ctx)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         station_.staff.remove(username)
         station_.audit.record("users.remove", actor=os_actor(), object_ref=f"staff:{username}")
@@ -667,7 +668,7 @@ def users_totp_reset(ctx: click.Context, username: str, off: bool, yes: bool) ->
         effect = "stop asking it for a code" if off else "its current authenticator app entry stops working"
         click.confirm(f"Reset TOTP of {username!r}: {effect}?", abort=True)
     app = _app(ctx)
-    station_ = app.extensions["station"]
+    station_ = current_station(app)
     with app.app_context(), transaction():
         uri = station_.staff.reset_totp(username, enabled=not off)
         station_.audit.record("users.totp_reset", actor=os_actor(), object_ref=f"staff:{username}",

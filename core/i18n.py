@@ -32,7 +32,7 @@ def current_language() -> str:
     return cached
 
 
-def _domain_for_request():  # type: ignore[no-untyped-def]
+def _domain_for_request():
     """The Flask-Babel domain of the plugin serving this request, else the core's."""
     domains = current_app.extensions.get("station_translations")
     if not domains:
@@ -44,7 +44,7 @@ def _domain_for_request():  # type: ignore[no-untyped-def]
     return domains.get("")
 
 
-def _translations():  # type: ignore[no-untyped-def]
+def _translations():
     """The catalogue for this request, looked up once per request (pages call ``_`` dozens of times)."""
     if has_request_context():
         cached = g.get("_station_translations")

@@ -107,7 +107,7 @@ def ensure_connection(outages: OutageLog) -> None:
 def _drop_connection(database: peewee.Database) -> None:
     try:
         database.close()
-    except Exception:  # noqa: BLE001 — a broken connection may fail to close; forget it anyway
+    except Exception:  # a broken connection may fail to close; forget it anyway
         database._state.reset()
 
 
@@ -162,11 +162,11 @@ def install_outage_handling(app: Flask, outages: OutageLog | None = None) -> Out
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_while_down)
 
     @app.errorhandler(DatabaseUnavailable)
-    def database_unavailable(exc: DatabaseUnavailable):  # type: ignore[no-untyped-def]
+    def database_unavailable(exc: DatabaseUnavailable):
         g.database_unavailable = True
         return unavailable_response(exc.kind)
 
-    def database_fault(exc: Exception):  # type: ignore[no-untyped-def]
+    def database_fault(exc: Exception):
         kind = storage_fault(exc)
         if kind is None:  # a plain bug: the station's generic handler (logged with its traceback)
             return app.error_handler_spec[None][None][Exception](exc)

@@ -6,9 +6,9 @@ from typing import Any
 
 import flask_login
 import peewee
-from flask import current_app
 
 from core.errors import NotFoundError
+from core.station import current_station
 
 
 def get_owned(model: type[peewee.Model], object_id: Any, *, owner_field: str = "citizen_id",
@@ -26,7 +26,7 @@ def get_owned(model: type[peewee.Model], object_id: Any, *, owner_field: str = "
     if row is not None and user.is_authenticated:
         if getattr(user, "kind", "") == "citizen" and getattr(row, owner_field) == user.citizen_id:
             return row
-        policy = current_app.extensions["station"].policy
+        policy = current_station().policy
         if (getattr(user, "kind", "") == "staff" and staff_permission
                 and policy.allows(user.roles, staff_permission)):
             from core.privacy.staff_reads import record_staff_read

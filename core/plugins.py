@@ -306,7 +306,7 @@ class PluginManager:
                 self.migrate_plugin(record)
             step = "startup"
             self._call_impl(record, "startup", station=station_info(record))
-        except Exception as exc:  # noqa: BLE001 — the guard: any plugin error marks it FAILED
+        except Exception as exc:  # the guard: any plugin error marks it FAILED
             self._unregister(record)
             record.fail(State.FAILED, f"{step} failed: {type(exc).__name__}: {exc}")
             log.warning("plugin %s failed at %s: %s", record.id, step,
@@ -384,7 +384,7 @@ class PluginManager:
             try:
                 with acting_as(record.id):
                     result = impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except Exception as exc:  # noqa: BLE001 — one plugin's error must not break the page
+            except Exception as exc:  # one plugin's error must not break the page
                 log.warning("plugin %s: hook %s raised %s", record.id, hook_name, type(exc).__name__)
                 continue
             if result is not None:
@@ -400,7 +400,7 @@ class PluginManager:
         for record in self.active():
             try:
                 self._call_impl(record, "shutdown", station=station_info(record))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("plugin %s: shutdown raised %s", record.id, type(exc).__name__)
 
     # ---- per-site switch -------------------------------------------------------------

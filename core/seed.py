@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from core.identity.models import StaffUser
+from core.station import current_station
 
 # Demo-only accounts; `station init --demo` prints them. Never use them on a real station.
 DEMO_STAFF = (("manager", "Quản lý trạm (demo)", "manager", "demo-manager-pass"),
@@ -14,7 +15,7 @@ DEMO_STAFF = (("manager", "Quản lý trạm (demo)", "manager", "demo-manager-p
 
 def seed_demo(app: Flask) -> str:
     """Create the demo staff accounts once; returns lines saying what was done."""
-    station = app.extensions["station"]
+    station = current_station(app)
     lines = []
     for username, name, role, password in DEMO_STAFF:
         if StaffUser.select().where(StaffUser.username == username).exists():

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from core.audit.log import AuditLog
-from core.config import Config
-from core.devices import StationDevices
-from core.identity.card_login import CardLogin
-from core.identity.citizens import CitizenRegistry
-from core.identity.staff import StaffDirectory
-from core.identity.vneid import VneidLoginService
-from core.permissions import PermissionPolicy
-from core.plugins import PluginManager, PluginRecord
 from core.refusal_limit import RefusalLimiter
 from core.settings import check_with_schema, resolve_settings
+
+if TYPE_CHECKING:  # the services' types only: any core module may import current_station without a cycle
+    from core.audit.log import AuditLog
+    from core.config import Config
+    from core.devices import StationDevices
+    from core.identity.card_login import CardLogin
+    from core.identity.citizens import CitizenRegistry
+    from core.identity.staff import StaffDirectory
+    from core.identity.vneid import VneidLoginService
+    from core.permissions import PermissionPolicy
+    from core.plugins import PluginManager, PluginRecord
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,22 @@ class Station:
                            address=site["address"], plugin_id=record.id, settings=self.settings[record.id],
                            connectors=self.config.connectors,
                            timezone=site.get("timezone", "Asia/Ho_Chi_Minh"))
+
+
+    # -- the narrow interface the sdk uses (instead of reaching into the services) ---------------
+
+    def manifest_of(self, plugin_id: str) -> Any:
+        """The manifest of plugin ``plugin_id`` (None when unknown or unreadable)."""
+        record = self.plugins.records.get(plugin_id)
+        return record.manifest if record is not None else None
+
+    def settings_of(self, plugin_id: str) -> dict[str, Any]:
+        """Plugin ``plugin_id``'s effective per-site settings (a copy); NotFoundError when unknown."""
+        return dict(self.info_for(self.plugins.get(plugin_id)).settings)
+
+    def verify_card(self, reader: Any, now: Any) -> Any:
+        """Read the chip card on ``reader`` (BAC from its MRZ) and passive-authenticate it."""
+        return self.card_login.verify(reader, self.card_login.scan_mrz_information(reader), now)
 
 
 def current_station(app: Flask | None = None) -> Station:

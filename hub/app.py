@@ -49,7 +49,7 @@ def create_app(config: HubConfig, clock: Callable[[], float] = time.time) -> Fla
     app.after_request(add_security_headers)
 
     @app.errorhandler(StationError)
-    def station_error(error: StationError):  # noqa: ANN202 — Flask handler
+    def station_error(error: StationError):  # Flask handler
         return jsonify(error=str(error)), error.http_status
 
     @app.teardown_request

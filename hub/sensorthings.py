@@ -182,7 +182,7 @@ def service_root() -> Response:
 
 
 @sensorthings.get("/<path:path>")
-def resource(path: str) -> Response:  # noqa: C901 — one dispatch table for the resource paths
+def resource(path: str) -> Response:  # one dispatch table for the resource paths
     """Entity sets, single entities and navigation links (see the module docstring)."""
     match = _PATH.match(path)
     if not match:

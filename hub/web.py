@@ -117,7 +117,7 @@ def healthz() -> tuple[Response, int]:
     """Load balancer probe: the database answers."""
     try:
         hub_database.execute_sql("SELECT 1").fetchone()
-    except Exception:  # noqa: BLE001 — any failure means "not ready"
+    except Exception:  # any failure means "not ready"
         return jsonify(status="degraded"), 503
     return jsonify(status="ok"), 200
 

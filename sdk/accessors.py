@@ -83,9 +83,7 @@ def plugin_settings(plugin_id: str | None = None) -> dict[str, Any]:
     ``plugin_id`` is deprecated (sdk 1.1): another plugin's id is refused.
     """
     plugin_id = claim_plugin_id(plugin_id, "plugin_settings") or current_plugin_id()
-    station = current_station()
-    record = station.plugins.get(plugin_id or "")
-    return dict(station.info_for(record).settings)
+    return current_station().settings_of(plugin_id or "")
 
 
 def now() -> float:

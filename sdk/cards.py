@@ -74,8 +74,7 @@ def read_verified_card_portrait() -> bytes:
 
     def read(driver: Any) -> Any:
         reader = _RecordingReader(driver)
-        mrz_information = station.card_login.scan_mrz_information(reader)
-        return reader, station.card_login.verify(reader, mrz_information, now)
+        return reader, station.verify_card(reader, now)
 
     try:
         reader, result = station.devices.use("card_reader", read)

@@ -33,8 +33,8 @@ def _who() -> tuple[int, str]:
 def consent_purposes(category: str, plugin_id: str | None = None) -> list[dict[str, str]]:
     """The purposes the plugin's manifest declares for ``category`` (what the citizen agrees to)."""
     plugin_id = claim_plugin_id(plugin_id, "consent_purposes") or current_plugin_id()
-    record = current_station().plugins.records[plugin_id or ""]
-    return declared_purposes(record.manifest).get(category, []) if record.manifest is not None else []
+    manifest = current_station().manifest_of(plugin_id or "")
+    return declared_purposes(manifest).get(category, []) if manifest is not None else []
 
 
 def grant_consent(category: str) -> None:

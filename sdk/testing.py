@@ -39,6 +39,8 @@ from typing import Any
 
 import pytest
 
+from core.station import current_station
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -170,7 +172,7 @@ def station_factory(tmp_path_factory: pytest.TempPathFactory, station_clock: Fak
     from core import db
 
     for app in made:
-        station = app.extensions["station"]
+        station = current_station(app)
         station.plugins.shutdown(station.info_for)
     if db.database.obj is not None:
         db.database.close()
@@ -219,7 +221,7 @@ def login_citizen(station_clock: FakeClock) -> Callable[..., int]:
               identity: dict[str, Any] | None = None) -> int:
         with client.application.app_context():
             if identity is not None:
-                id_hash = client.application.extensions["station"].citizens.id_hash(identity["id_number"])
+                id_hash = current_station(client.application).citizens.id_hash(identity["id_number"])
             citizen, _ = Citizen.get_or_create(id_hash=id_hash or secrets.token_hex(32),
                                                defaults={"created_at": station_clock()})
         with client.session_transaction() as session:
@@ -287,7 +289,7 @@ def audit_entries(app: Any, action: str | None = None, plugin: str | None = None
     """
     with app.app_context():
         entries = [{**json.loads(leaf), "index": index}
-                   for index, leaf in enumerate(app.extensions["station"].audit.export())]
+                   for index, leaf in enumerate(current_station(app).audit.export())]
     return [e for e in entries if (action is None or e.get("action") == action)
             and (plugin is None or e.get("plugin") == plugin)]
 
@@ -307,26 +309,26 @@ class PrintedReceipt:
 
 def _sim_urls(app: Any, kind: str | None = None) -> list[tuple[str, str, str]]:
     """(device id, kind, url) of the station's simulated devices (of ``kind``)."""
-    return [(d.id, d.kind.value, d.url) for d in app.extensions["station"].devices.inventory
+    return [(d.id, d.kind.value, d.url) for d in current_station(app).devices.inventory
             if d.url.startswith("sim://") and (kind is None or d.kind.value == kind)]
 
 
 def _simulator(app: Any, kind: str) -> Any:
-    from hal.sim import control
+    from core.simulation import simulator
 
     urls = _sim_urls(app, kind)
     if not urls:
         raise LookupError(f"the station has no simulated {kind} (add one to station_factory(devices=[...]))")
-    return control.simulator(urls[0][2])
+    return simulator(urls[0][2])
 
 
 def printed_receipts(app: Any) -> list[PrintedReceipt]:
     """Every receipt the station's simulated receipt printers printed, oldest first."""
-    from hal.sim import control
+    from core.simulation import simulator
 
     out = []
     for _, _, url in _sim_urls(app, "receipt_printer"):
-        printer: Any = control.simulator(url)  # a ReceiptPrinterSimulator (the url is a receipt printer's)
+        printer: Any = simulator(url)  # a ReceiptPrinterSimulator (the url is a receipt printer's)
         for receipt in printer.receipts:
             lines = [line.text for line in receipt.lines]
             while lines and not lines[-1].strip():  # paper fed before the cut
@@ -365,7 +367,7 @@ def device_states(app: Any) -> dict[str, dict[str, str]]:
     """Every device of the station by id: ``{"kind": ..., "status": "READY"|..., "reason": ...}``."""
     with app.app_context():
         return {row["id"]: {"kind": row["kind"], "status": row["status"], "reason": row["reason"]}
-                for row in app.extensions["station"].devices.statuses()}
+                for row in current_station(app).devices.statuses()}
 
 
 # ---- the sdk 1.0 fixture names (deprecated) --------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crash import DEFAULT_PG_ADMIN, run_campaign  # noqa: E402
+from bench.crash import DEFAULT_PG_ADMIN, run_campaign
 
 
 def test_ten_kills_of_a_paying_station_leave_no_violation():

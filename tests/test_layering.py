@@ -21,12 +21,15 @@ def test_the_source_tree_keeps_every_layering_contract():
     assert "0 broken" in result.stdout
 
 
-def test_the_contracts_catch_a_plugin_importing_core_and_hal_importing_flask(tmp_path):
-    for package in ("core", "hal", "sdk", "plugins", "plugins/admin", "plugins/banking"):
+def test_the_contracts_catch_a_plugin_importing_core_hal_importing_flask_and_core_importing_a_simulator(tmp_path):
+    for package in ("core", "hal", "hal/sim", "sdk", "plugins", "plugins/admin", "plugins/banking"):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").write_text("")
     (tmp_path / "plugins" / "admin" / "views.py").write_text("import core\nimport plugins.banking\n")
     (tmp_path / "hal" / "driver.py").write_text("import flask\n")
+    (tmp_path / "hal" / "sim" / "citizens.py").write_text("")
+    (tmp_path / "core" / "simulation.py").write_text("import hal.sim.citizens\n")   # the one door: allowed
+    (tmp_path / "core" / "login.py").write_text("import hal.sim.citizens\n")        # around it: refused
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     contracts = configparser.ConfigParser()
@@ -42,6 +45,8 @@ def test_the_contracts_catch_a_plugin_importing_core_and_hal_importing_flask(tmp
     assert "Plugins import only the sdk, never core or hal BROKEN" in result.stdout
     assert "hal stands alone: no Flask, core, sdk or plugins BROKEN" in result.stdout
     assert "No plugin imports another BROKEN" in result.stdout
+    assert "core reaches the simulators only through core.simulation BROKEN" in result.stdout
+    assert "core.login -> hal.sim.citizens" in result.stdout and "core.simulation ->" not in result.stdout
 
 
 def test_core_has_no_import_cycle():

@@ -108,7 +108,7 @@ class AlertPusher:
             delivery.tries += 1
             try:
                 (self._post if delivery.channel == "webhook" else self._mail)(delivery.payload)
-            except Exception as exc:  # noqa: BLE001 — any failure is retried, then logged
+            except Exception as exc:  # any failure is retried, then logged
                 if delivery.tries >= attempts:
                     log.warning("alert push by %s failed for good after %d tries: %s", delivery.channel,
                                 delivery.tries, exc)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import flask_login
-from flask import current_app, has_request_context
+from flask import has_request_context
 
 from core.audit.log import AuditLog, AuditReceipt
 from core.plugin_context import acting_plugin
+from core.station import current_station
 
 
 def audit_log() -> AuditLog:
     """The station's audit log (inside an app context)."""
-    return current_app.extensions["station"].audit
+    return current_station().audit
 
 
 def current_actor() -> str:

@@ -9,7 +9,7 @@ import click
 from core.config import load_config
 
 
-def _config(ctx: click.Context):  # type: ignore[no-untyped-def]
+def _config(ctx: click.Context):
     from core.cli_context import station_home as _home
 
     return load_config(_home(ctx))

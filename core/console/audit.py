@@ -185,7 +185,7 @@ def run_verify(app: Flask, job: VerifyJob) -> None:
             job.message = _verify_ok_message(report.size, report.checkpoints)
         else:
             job.state, job.bad_index, job.message = "failed", report.bad_index, report.problem or ""
-    except Exception as exc:  # noqa: BLE001 — reported on the page, never raised in a thread
+    except Exception as exc:  # reported on the page, never raised in a thread
         job.state, job.message = "error", f"{type(exc).__name__}: {exc}"
     finally:
         if threading.current_thread() is not threading.main_thread():

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from core.errors import StationError
+from core.station import current_station
 
 
 def _client(ctx: click.Context) -> tuple[Any, Any]:
@@ -15,7 +16,7 @@ def _client(ctx: click.Context) -> tuple[Any, Any]:
     from core.fleet.client import HubClient
 
     app = _app(ctx)
-    return app, HubClient(app.extensions["station"])
+    return app, HubClient(current_station(app))
 
 
 @click.group("hub")

@@ -8,7 +8,7 @@ import flask_login
 from flask import current_app, session
 
 from core import sessions
-from core.identity.models import Citizen, StaffUser  # noqa: F401 — Citizen for type hints
+from core.identity.models import Citizen, StaffUser  # Citizen for type hints
 
 
 @dataclass(frozen=True)

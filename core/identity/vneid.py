@@ -119,10 +119,10 @@ class SimulatedVneid:
     @staticmethod
     def accounts() -> list[DemoAccount]:
         """The simulated citizens (the same people as on the simulated chip cards)."""
-        from hal.sim.citizens import TEST_CITIZENS
+        from core.simulation import seeded_citizens
 
         return [DemoAccount(c.personal_id, c.full_name, c.birth_date, 2 if i % 3 != 2 else 1)
-                for i, c in enumerate(TEST_CITIZENS)]
+                for i, c in enumerate(seeded_citizens())]
 
     def approve(self, request_uri: str, account_index: int, level: int, now: float) -> str:
         """The citizen approves in the (simulated) app: a signed assertion for the station."""

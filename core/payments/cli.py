@@ -11,6 +11,7 @@ import click
 
 from core.audit.api import os_actor
 from core.payments.reconcile import DEFAULT_OLDER_THAN, reconcile
+from core.station import current_station
 
 OPEN_STATES = ("PENDING", "UNKNOWN")
 
@@ -94,10 +95,10 @@ def _card_payments_behind_in_process_simulator(app) -> list[int]:  # type: ignor
     simulator holds the charges; a command-line process would get a new, empty one.
     """
     from core.payments.models import METHOD_CARD, PaymentRecord
-    from hal.sim import control
+    from core.simulation import is_live
 
-    config = app.extensions["station"].config
-    if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not control.is_live(d["url"])
+    config = current_station(app).config
+    if not any(d["kind"] == "payment_terminal" and d["url"].startswith("sim://") and not is_live(d["url"])
                for d in config.devices):
         return []
     rows = (PaymentRecord.select(PaymentRecord.id)

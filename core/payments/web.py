@@ -50,6 +50,7 @@ from core.payments.service import PaymentService, view_of
 from core.payments.vietqr import VietQRError, bank_name
 from core.permissions import public, requires
 from core.privacy.staff_reads import record_staff_read
+from core.station import current_station
 
 payments = Blueprint("payments", __name__, url_prefix="/pay", template_folder="templates",
                      static_folder="static", static_url_path="/static")
@@ -88,7 +89,7 @@ def install_payments(app: Flask) -> PaymentService:
     """Create the station's payment service (``app.extensions["payments"]``) and mount the pages."""
     from core.config import is_simulated
 
-    station = app.extensions["station"]
+    station = current_station(app)
     config = station.config
     bank_settings = dict(config.connectors.get("bank", {}))
     bank_holder: list[BankConnector] = []
@@ -166,7 +167,7 @@ def owned_payment(payment_id: int, allow_staff: bool = True) -> PaymentRecord:
         if record.payer_citizen_id != user.citizen_id:
             raise PaymentNotFound()
         return record
-    if allow_staff and current_app.extensions["station"].policy.allows(user.roles, "payments.view"):
+    if allow_staff and current_station().policy.allows(user.roles, "payments.view"):
         record_staff_read(record.payer_citizen_id, table="payment", object_ref=f"payment:{record.id}",
                           category="financial", purpose=STAFF_READ_PURPOSE)
         return record
@@ -228,7 +229,7 @@ def _station_time(epoch: float) -> str:
 
     from core.formatting import format_datetime
 
-    zone = ZoneInfo(current_app.extensions["station"].config.site.get("timezone") or "Asia/Ho_Chi_Minh")
+    zone = ZoneInfo(current_station().config.site.get("timezone") or "Asia/Ho_Chi_Minh")
     return format_datetime(datetime.fromtimestamp(float(epoch), zone), current_language())
 
 

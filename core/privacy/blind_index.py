@@ -20,7 +20,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 
 from core.privacy.keys import standalone_secrets_dir
 from core.secrets import read_raw_key
@@ -32,7 +32,9 @@ _cache: dict[tuple[Path, str], bytes] = {}
 
 def _secrets_dir() -> Path:
     if has_app_context():
-        return Path(current_app.extensions["station"].config.secrets_dir)
+        from core.station import current_station  # late: core.station imports the services
+
+        return Path(current_station().config.secrets_dir)
     folder = standalone_secrets_dir()
     if folder is None:
         raise RuntimeError("a blind index needs the station's secrets: call it inside the app context")

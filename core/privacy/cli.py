@@ -18,6 +18,7 @@ from core.privacy.access_log import access_log_for
 from core.privacy.keys import key_status, rotate_kek
 from core.privacy.retention import purge, retention_from_config, validate_retention
 from core.privacy.subject_rights import erase_citizen, export_citizen
+from core.station import current_station
 
 
 def _app(ctx: click.Context) -> Flask:
@@ -52,7 +53,7 @@ def privacy_group() -> None:
 def purge_command(ctx: click.Context, dry_run: bool, days: tuple[str, ...], yes: bool) -> None:
     """Delete personal data older than its category's retention period (audited)."""
     app = _app(ctx)
-    station = app.extensions["station"]
+    station = current_station(app)
     periods = retention_from_config(station.config)
     periods.update(validate_retention(_parse_days(days)))
     if not periods:
@@ -128,7 +129,7 @@ def rotate_command(ctx: click.Context, yes: bool) -> None:
         click.confirm("Replace the key-encryption key? Every data key and TOTP secret is re-sealed under a new "
                       "key and the old key is deleted; back up secrets/data.kek afterwards", abort=True)
     app = _app(ctx)
-    station = app.extensions["station"]
+    station = current_station(app)
 
     def record_audit(action: str, details: dict[str, Any]) -> None:
         station.audit.record(action, actor=os_actor(), object_ref="kek", details=details)
@@ -151,4 +152,4 @@ def status_command(ctx: click.Context) -> None:
     """KEK files present and how many data keys each one wraps (JSON)."""
     app = _app(ctx)
     with app.app_context():
-        click.echo(json.dumps(key_status(app.extensions["station"].config.secrets_dir), indent=2))
+        click.echo(json.dumps(key_status(current_station(app).config.secrets_dir), indent=2))

@@ -33,6 +33,7 @@ from core.errors import LoginRequired, NotFoundError, PermissionDenied
 from core.i18n import pick
 from core.manifest import Manifest
 from core.privacy.access_log import BASIS_SUBJECT_REQUEST, current_basis
+from core.station import current_station
 
 GRANT = "grant"
 WITHDRAW = "withdraw"
@@ -123,7 +124,7 @@ def wording_hash(purposes: list[dict[str, str]]) -> str:
 
 
 def _manifest(plugin_id: str) -> Manifest:
-    record = current_app.extensions["station"].plugins.records.get(plugin_id)
+    record = current_station().plugins.records.get(plugin_id)
     if record is None or record.manifest is None:
         raise NotFoundError(f"no plugin {plugin_id!r} with a valid manifest on this station")
     return record.manifest
@@ -157,7 +158,7 @@ def current_consents(citizen_id: int) -> list[ConsentState]:
     """Every category every active plugin declares, with the citizen's current answer."""
     latest = _latest_events(citizen_id)
     states = []
-    for record in current_app.extensions["station"].plugins.active():
+    for record in current_station().plugins.active():
         for category, purposes in declared_purposes(record.manifest).items():
             states.append(_state(record.id, category, purposes, latest.get((record.id, category))))
     return states

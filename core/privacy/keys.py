@@ -41,6 +41,7 @@ from core.privacy.crypto import (
     wrap_data_key,
 )
 from core.secrets import read_raw_key
+from core.station import current_station
 
 KEK_FILE = "data.kek"
 NEXT_KEK_FILE = "data.kek.new"
@@ -216,7 +217,7 @@ def data_keys(app: Flask | None = None) -> DataKeys:
     app = app or current_app._get_current_object()
     keys = app.extensions.get("privacy.data_keys")
     if keys is None:
-        station = app.extensions["station"]
+        station = current_station(app)
         keys = app.extensions.setdefault("privacy.data_keys",
                                          DataKeys(KeyRing(station.config.secrets_dir), station.clock))
     return keys

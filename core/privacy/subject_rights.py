@@ -28,7 +28,7 @@ from typing import Any
 
 import flask_login
 import peewee
-from flask import current_app, has_request_context
+from flask import has_request_context
 
 from core.audit.api import current_actor
 from core.audit.api import record as audit_record
@@ -47,6 +47,7 @@ from core.privacy.consent import ConsentEvent, consent_history, current_consents
 from core.privacy.crypto import PrivacyError
 from core.privacy.keys import CitizenKey, data_keys
 from core.sessions import end_sessions_of
+from core.station import current_station
 
 EXPORT_FORMAT = "citizen-station/my-data/v1"
 ERASED_PREFIX = "erased:"
@@ -98,7 +99,7 @@ def _hook_citizen(citizen_id: int) -> Any:
 
 
 def _plugins_with(hook_name: str) -> list[Any]:
-    plugins = current_app.extensions["station"].plugins
+    plugins = current_station().plugins
     implementing = {impl.plugin_name for impl in getattr(plugins.pm.hook, hook_name).get_hookimpls()}
     return [record for record in plugins.active() if record.id in implementing]
 
@@ -126,7 +127,7 @@ def audit_references(citizen_id: int) -> list[dict[str, Any]]:
 def export_citizen(citizen_id: int, actor: str | None = None) -> dict[str, Any]:
     """Everything this station holds about the citizen, JSON-ready (audited as ``citizen.export``)."""
     citizen = _citizen(citizen_id)
-    station = current_app.extensions["station"]
+    station = current_station()
     who = actor or current_actor()
     plugins: dict[str, Any] = {}
     incomplete = []
@@ -134,7 +135,7 @@ def export_citizen(citizen_id: int, actor: str | None = None) -> dict[str, Any]:
         for record in _plugins_with("citizen_data_export"):
             try:
                 result = station.plugins.call_one(record.id, "citizen_data_export", citizen=_hook_citizen(citizen_id))
-            except Exception as exc:  # noqa: BLE001 — one plugin's failure must not hide the rest
+            except Exception as exc:  # one plugin's failure must not hide the rest
                 incomplete.append({"plugin": record.id, "problem": type(exc).__name__})
                 continue
             if result is not None:
@@ -192,7 +193,7 @@ def erase_citizen(citizen_id: int, actor: str | None = None) -> ErasureReport:
     citizen = _citizen(citizen_id)
     if is_erased(citizen):
         raise UserInputError(f"citizen {citizen_id} was already erased")
-    station = current_app.extensions["station"]
+    station = current_station()
     who = actor or current_actor()
     db = database.obj
     sqlite = isinstance(db, peewee.SqliteDatabase)
@@ -203,7 +204,7 @@ def erase_citizen(citizen_id: int, actor: str | None = None) -> ErasureReport:
         for record in _plugins_with("citizen_data_erase"):
             try:
                 station.plugins.call_one(record.id, "citizen_data_erase", citizen=_hook_citizen(citizen_id))
-            except Exception as exc:  # noqa: BLE001 — any failure aborts the whole erasure
+            except Exception as exc:  # any failure aborts the whole erasure
                 raise ErasureFailed(f"plugin {record.id} could not erase its data ({type(exc).__name__}); "
                                     "nothing was erased — try again or ask the station staff") from None
             erased_by.append(record.id)

@@ -36,6 +36,7 @@ from core.permissions import requires
 from core.privacy.access_log import access_log_for
 from core.privacy.consent import CATEGORY_NAMES, current_consents, grant, withdraw
 from core.privacy.subject_rights import erase_citizen, erasure_preview, export_citizen
+from core.station import current_station
 from core.take_home import Document, Kind, Line, register_kind
 from core.take_home.web import phone_link_page
 from core.web.errors import local_path, wants_json
@@ -141,7 +142,7 @@ def personal_page_headers(response: Response) -> Response:
 
 
 def _consent_rows(citizen_id: int) -> list[dict[str, Any]]:
-    records = current_app.extensions["station"].plugins.records
+    records = current_station().plugins.records
     lang = current_language()
     rows = []
     for state in current_consents(citizen_id):
@@ -250,7 +251,7 @@ def _erase_ticket(create: bool) -> dict[str, Any] | None:
 
 def _verified_since(ticket: dict[str, Any]) -> bool:
     """Re-verified after the confirmation screen was opened, and recently enough."""
-    window = current_app.extensions["station"].config.sessions["step_up_seconds"]
+    window = current_station().config.sessions["step_up_seconds"]
     return step_up_count() > ticket["step_ups"] and step_up_is_fresh(window, flask_login.current_user.assurance)
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     redirect,
     render_template_string,
     request,
@@ -26,6 +25,7 @@ from core.identity.session_identity import load_identity
 from core.permissions import requires
 from core.records import service
 from core.records.compare import FIELDS
+from core.station import current_station
 from core.text import Text
 
 records = Blueprint("records", __name__, url_prefix="/my-records")
@@ -135,7 +135,7 @@ def _citizen_id() -> int:
 @requires("records.check")
 def index() -> str:
     """The comparison, and what was just sent."""
-    station = current_app.extensions["station"]
+    station = current_station()
     found = service.gather(station, _identity())
     counted = set(session.get(SESSION_COUNTED, []))
     fresh = service.note_mismatches(found, counted, station.clock())
@@ -150,7 +150,7 @@ def index() -> str:
 @requires("records.check")
 def confirm() -> Any:
     """What will be sent, to whom, before it is sent."""
-    station = current_app.extensions["station"]
+    station = current_station()
     found = service.gather(station, _identity())
     record = next((r for r in found if r.system == request.args.get("system")), None)
     mismatch = next((m for m in (record.mismatches if record else []) if m.field == request.args.get("field")), None)
@@ -165,7 +165,7 @@ def confirm() -> Any:
 @requires("records.check")
 def correct() -> Any:
     """Send the confirmed correction (the card's value, taken from the session, not the form)."""
-    station = current_app.extensions["station"]
+    station = current_station()
     identity = _identity()
     system, field_name = request.form.get("system", ""), request.form.get("field", "")
     answer = service.correct(station, identity, _citizen_id(), system, field_name, station.clock())

@@ -9,15 +9,16 @@ from pathlib import Path
 import click
 
 from core.errors import UserInputError
+from core.station import current_station
 
 
-def _installer(ctx: click.Context):  # noqa: ANN202 — (app, Installer)
+def _installer(ctx: click.Context):  # (app, Installer)
     from core.audit.api import os_actor
     from core.cli_context import station_app
     from core.supply.installer import Installer
 
     app = station_app(ctx)
-    return app, Installer(app.extensions["station"], actor=os_actor())
+    return app, Installer(current_station(app), actor=os_actor())
 
 
 def _parse_spec(spec: str) -> tuple[str, str | None]:
@@ -27,7 +28,7 @@ def _parse_spec(spec: str) -> tuple[str, str | None]:
     return plugin_id.strip(), (version.strip() or None)
 
 
-def _done(result) -> None:  # noqa: ANN001
+def _done(result) -> None:
     origin = f"signed by {result.publisher}" if result.publisher else "UNSIGNED, from a wheel file"
     click.echo(f"{result.plugin_id} {result.version} ({result.action}, {origin}) installed and "
                "started in a test run; restart the station to use it (systemctl restart citizen-station, or the "
@@ -86,7 +87,7 @@ def add_supply_commands(plugins: click.Group) -> None:
         from core.supply.tuf_client import trust_root
 
         app = station_app(ctx)
-        station = app.extensions["station"]
+        station = current_station(app)
         md = trust_root(station.config.home, root_json.read_bytes())
         keyids = sorted(md.signed.roles["root"].keyids)
         with app.app_context(), transaction():

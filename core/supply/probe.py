@@ -8,6 +8,8 @@ import json
 import logging
 import sys
 
+from core.station import current_station
+
 
 def main(argv: list[str]) -> int:
     """Print ``{"state": ..., "reasons": [...], "version": ...}``."""
@@ -21,10 +23,10 @@ def main(argv: list[str]) -> int:
     home, plugin_id = argv
     try:
         app = create_app(load_config(home))
-    except Exception as exc:  # noqa: BLE001 — the report is the point
+    except Exception as exc:  # the report is the point
         print(json.dumps({"state": "failed", "reasons": [f"the station did not start: {exc}"]}))
         return 0
-    station = app.extensions["station"]
+    station = current_station(app)
     record = station.plugins.records.get(plugin_id)
     if record is None:
         print(json.dumps({"state": "failed", "reasons": ["the station does not find the plugin"]}))

@@ -32,7 +32,7 @@ def trust_root(home: Path, root_json: bytes) -> Metadata:
     try:
         md = Metadata.from_bytes(root_json)
         md.verify_delegate("root", md)
-    except Exception as exc:  # noqa: BLE001 — any parse or signature failure
+    except Exception as exc:  # any parse or signature failure
         raise UserInputError(f"not a valid, self-signed TUF root metadata file: {exc}") from None
     metadata = tuf_dir(home) / "metadata"
     if metadata.exists():
@@ -91,7 +91,7 @@ class PluginRepository:
 
         try:
             self.updater.get_targetinfo(f"plugins/{publisher}/{plugin_id}-0-py3-none-any.whl")  # loads the role
-        except Exception:  # noqa: BLE001 — a publisher that never uploaded has no role metadata yet
+        except Exception:  # a publisher that never uploaded has no role metadata yet
             return {}
         role = self._trusted(publisher)
         if role is None or not isinstance(role.signed, Targets):

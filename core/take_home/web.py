@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask_login
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 
 from core.audit.api import record as audit_record
 from core.audit.log import transaction
@@ -24,6 +24,7 @@ from core.payments.qr_render import qr_svg
 from core.permissions import public
 from core.plugin_context import acting_as
 from core.privacy.access_log import BASIS_SUBJECT_REQUEST, access_context, record_access
+from core.station import current_station
 from core.take_home import Kind, issue, kind_named, redeem
 
 take_home = Blueprint("take_home", __name__, url_prefix="/take-home")
@@ -38,7 +39,7 @@ def _citizen_id() -> int:
 
 def phone_url(token: str) -> str:
     """The link as the phone opens it: the station's public URL, never the request's Host."""
-    config = current_app.extensions["station"].config
+    config = current_station().config
     return public_base_url(config) + url_for("take_home.open_link", token=token)
 
 
@@ -54,7 +55,7 @@ def print_summary(kind: Kind, citizen_id: int) -> None:
         text = f"{line[0]}: {line[1]}" if isinstance(line, tuple) else str(line)
         receipt.line(text, bold=index == 0, align="center" if index == 0 else "left")
     receipt.feed(3).cut()
-    current_app.extensions["station"].devices.use("receipt_printer", lambda printer: printer.print_receipt(receipt))
+    current_station().devices.use("receipt_printer", lambda printer: printer.print_receipt(receipt))
     with transaction():
         audit_record("take_home.printed", plugin=kind.plugin_id, object_ref=f"citizen:{citizen_id}",
                      details={"kind": kind.name})

@@ -89,7 +89,7 @@ def _is_page(path: str) -> bool:
         current_app.url_map.bind("localhost").match(path, method="GET")
     except HTTPException:
         return False
-    except Exception:  # noqa: BLE001 — a routing redirect (RequestRedirect) or anything odd: not a page
+    except Exception:  # a routing redirect (RequestRedirect) or anything odd: not a page
         return False
     return True
 
@@ -131,7 +131,7 @@ def install_error_handlers(app: Flask) -> None:
     """Map :class:`StationError`, HTTP errors and anything unexpected to clean responses."""
 
     @app.errorhandler(StationError)
-    def station_error(exc: StationError):  # type: ignore[no-untyped-def]
+    def station_error(exc: StationError):
         from core.errors import LoginRequired, StaffLoginRequired
         from core.privacy.consent import ConsentRequired
         from core.web.guard import StepUpRequired
@@ -158,11 +158,11 @@ def install_error_handlers(app: Flask) -> None:
         return error_response(exc.http_status, message, code, **extra)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException):
         return error_response(exc.code or 500, _http_message(exc), exc.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(exc: Exception):
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.endpoint, exc_info=exc)
         return error_response(500, _("Something went wrong at the station. Nothing was charged or saved "
                                      "half-way; please try again or ask the staff."), "internal_error")

@@ -35,5 +35,5 @@ def audit_refusal(reason: str, plugin: str = "core") -> None:
             station.audit.record("access.refused", actor=actor, plugin=plugin, object_ref=f"endpoint:{endpoint}",
                                  outcome="refused", details={"reason": reason, "method": request.method,
                                                              "suppressed": suppressed})
-    except Exception as exc:  # noqa: BLE001 — a refusal stays a refusal even if it cannot be logged
+    except Exception as exc:  # a refusal stays a refusal even if it cannot be logged
         log.warning("could not audit a refused request: %s", type(exc).__name__)

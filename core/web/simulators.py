@@ -24,7 +24,7 @@ sim_card_reader = Blueprint("sim_card_reader", __name__, url_prefix="/sim")
 def install_simulators(app: Flask) -> None:
     """Mount each simulator page only when its simulator is configured, and offer templates
     ``sim_url(endpoint, **values)`` (None when that simulator is not mounted)."""
-    station = app.extensions["station"]
+    station = current_station(app)
     if station.vneid.provider.simulated:
         app.register_blueprint(sim_vneid)
     if any(d["kind"] == "card_reader" and d["url"].startswith("sim://") for d in station.config.devices):
@@ -72,21 +72,21 @@ def vneid_phone() -> str | tuple[str, int] | tuple[Response, int] | Response:
 @public
 def card_reader() -> str:
     """Choose which test card lies on the simulated reader (or take it away)."""
-    from hal.sim import control
-    from hal.sim.citizens import TEST_CITIZENS
+    from core.simulation import seeded_citizens, simulator
 
+    citizens = seeded_citizens()
     station = current_station()
     urls = [d["url"] for d in station.devices.statuses() if d["kind"] == "card_reader" and d["simulated"]]
     if not urls:
         abort(404)
-    sim = control.simulator(urls[0])
+    sim = simulator(urls[0])
     if request.method == "POST":
         choice = request.form.get("card", "")
         if choice == "none":
             sim.remove_card()
-        elif choice.isdigit() and int(choice) < len(TEST_CITIZENS):
+        elif choice.isdigit() and int(choice) < len(citizens):
             sim.insert_card(int(choice))
     cards = [{"index": i, "name": c.full_name, "expired": c.is_expired(__import__("datetime").date.today())}
-             for i, c in enumerate(TEST_CITIZENS)]
+             for i, c in enumerate(citizens)]
     return render_template("sim_card_reader.html", cards=cards, current=sim.options.get("citizen"),
                            present=sim._has_card())

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hal.errors import ProtocolError
-from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
+from hal.protocols.crc import crc16_ccitt_false  # re-exported for callers
 
 # -- SFLOAT -----------------------------------------------------------------------------
 

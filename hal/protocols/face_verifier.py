@@ -39,7 +39,7 @@ import zlib
 from dataclasses import dataclass
 
 from hal.errors import ProtocolError
-from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
+from hal.protocols.crc import crc16_ccitt_false  # re-exported for callers
 
 STX = 0x02
 HEADER_SIZE = 4  # STX, TYPE, LEN

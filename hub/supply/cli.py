@@ -25,7 +25,7 @@ def _actor() -> str:
     return os_actor()
 
 
-def _online(config: HubConfig):  # noqa: ANN202 — OnlineKeys
+def _online(config: HubConfig):  # OnlineKeys
     from hub.supply.repository import OnlineKeys
 
     return OnlineKeys.load(config.secrets_dir)

@@ -346,7 +346,7 @@ def upload(publisher_id: str, metadata: bytes, wheels: dict[str, bytes], keys: O
                 raise RepositoryError(f"{path} is listed but its wheel {filename} was not uploaded")
             try:
                 info.verify_length_and_hashes(data)
-            except Exception:  # noqa: BLE001 — tuf raises LengthOrHashMismatchError
+            except Exception:  # tuf raises LengthOrHashMismatchError
                 raise RepositoryError(f"{filename} does not match the hashes its metadata lists") from None
             _check_wheel(filename, data, publisher.name)
             TufTarget.create(path=path, sha256=info.hashes["sha256"], length=info.length, body=data,

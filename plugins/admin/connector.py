@@ -104,10 +104,19 @@ class PortalSimulator(Simulator, PortalConnector):
     def __init__(self, settings: Mapping[str, Any]) -> None:
         super().__init__(settings)
         self.step_seconds = float(self.settings.get("step_seconds", 3600))
+        self._book_ready = False
+
+    def _book(self) -> type[PortalRecord]:
+        """The simulator's book, created on first use: it exists only where the simulator runs."""
+        if not self._book_ready:
+            PortalRecord.create_table(safe=True)
+            self._book_ready = True
+        return PortalRecord
 
     def submit(self, submission: Submission, now: float) -> Receipt:
         received_on = local_date(now)
         prefix = f"MP-{received_on:%y%m%d}-"
+        self._book()
         with transaction():
             today_count = PortalRecord.select().where(PortalRecord.dossier_code.startswith(prefix)).count()
             code = f"{prefix}{today_count + 1:04d}"
@@ -116,7 +125,7 @@ class PortalSimulator(Simulator, PortalConnector):
         return Receipt(code, now, add_working_days(received_on, submission.processing_working_days))
 
     def status(self, dossier_code: str, now: float) -> DossierStatus:
-        record = PortalRecord.get_or_none(PortalRecord.dossier_code == dossier_code)
+        record = self._book().get_or_none(PortalRecord.dossier_code == dossier_code)
         if record is None:
             raise UnknownDossier(dossier_code)
         steps = int((now - record.received_at) // self.step_seconds) if self.step_seconds > 0 else 2
@@ -134,7 +143,7 @@ class PortalSimulator(Simulator, PortalConnector):
         """Make the dossier end as ``outcome`` (tests and demos: e.g. ``rejected``)."""
         if outcome not in PORTAL_STATUSES:
             raise ValueError(f"unknown status {outcome!r}")
-        PortalRecord.update(outcome=outcome).where(PortalRecord.dossier_code == dossier_code).execute()
+        self._book().update(outcome=outcome).where(PortalRecord.dossier_code == dossier_code).execute()
 
 
 def portal() -> PortalConnector:

@@ -110,7 +110,7 @@ def _link_problem() -> UserInputError:
                                 "Vui lòng quét mã QR mới trên máy trạm.",
                                 "This upload link is no longer valid (used or expired). "
                                 "Please scan a new QR code at the station."))
-    error.http_status = 410  # type: ignore[attr-defined]
+    error.http_status = 410
     return error
 
 

@@ -24,7 +24,7 @@ from sdk import transaction
 from sdk.banks import bank_name
 from sdk.connectors import Simulator
 
-from .models import SimAccount, SimCustomer, SimEntry, SimOrder
+from .models import SIM_TABLES, SimAccount, SimCustomer, SimEntry, SimOrder
 
 SIMULATED_BIN = "970499"
 """The simulated bank's BIN: deliberately not a real bank's, so its QR codes cannot pay anyone."""
@@ -206,6 +206,7 @@ class SimulatedCoreBanking(Simulator, CoreBanking):
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.bin = str(self.settings.get("bin", SIMULATED_BIN))
+        self._tables_ready = False
 
     # -- customer record (KYC) -------------------------------------------------------------
 
@@ -224,9 +225,14 @@ class SimulatedCoreBanking(Simulator, CoreBanking):
     # -- seeding ---------------------------------------------------------------------------
 
     def ensure_seeded(self, now: float) -> None:
-        """Create the seeded customers and histories once (safe under concurrency)."""
-        from .kyc import seed_kyc
+        """Create the simulator's tables and its seeded customers and histories once (safe under
+        concurrency). Its tables exist only where it runs: no migration creates them."""
+        from .kyc import SimKyc, seed_kyc
 
+        if not self._tables_ready:
+            for table in (*SIM_TABLES, SimKyc):
+                table.create_table(safe=True)
+            self._tables_ready = True
         seed_kyc(customer_key, now)
         if SimCustomer.select().where(SimCustomer.cif == SEED_CUSTOMERS[0].cif).exists():
             return

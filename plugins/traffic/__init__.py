@@ -12,19 +12,19 @@ from .views import bp, police
 
 
 @hookimpl
-def register_routes(registrar) -> None:  # type: ignore[no-untyped-def]
+def register_routes(registrar) -> None:
     registrar.add_blueprint(bp)
 
 
 @hookimpl
-def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
+def home_tiles(citizen) -> list[Tile]:
     return [Tile(title={"vi": "Phạt nguội giao thông", "en": "Traffic fines"},
                  subtitle={"vi": "Tra cứu và nộp phạt vi phạm giao thông", "en": "Look up and pay traffic fines"},
                  url=url_for("traffic.index"), icon="traffic")]
 
 
 @hookimpl
-def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
+def payment_settled(payment) -> None:
     """A fine was paid: record it (once) with its audit entry, then tell the police system."""
     if payment.purpose != "traffic.fine" or payment.state != "SUCCEEDED":
         return
@@ -44,12 +44,12 @@ def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
 
 
 @hookimpl
-def citizen_data_export(citizen) -> dict:  # type: ignore[no-untyped-def]
+def citizen_data_export(citizen) -> dict:
     return {"fines_paid": [{"violation": f.violation_id, "decision": f.decision_number, "payment": f.payment_id,
                             "amount_vnd": f.amount_vnd, "paid_at": f.paid_at}
                            for f in FinePayment.select().where(FinePayment.citizen_id == citizen.id)]}
 
 
 @hookimpl
-def citizen_data_erase(citizen) -> None:  # type: ignore[no-untyped-def]
+def citizen_data_erase(citizen) -> None:
     FinePayment.delete().where(FinePayment.citizen_id == citizen.id).execute()

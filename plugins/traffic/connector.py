@@ -132,7 +132,7 @@ class TrafficPoliceSimulator(Simulator, TrafficPolice):
     label = {"vi": "Hệ thống CSGT mô phỏng — dữ liệu không có thật",
              "en": "Simulated traffic police system — not real data"}
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings) -> None:
         super().__init__(settings)
         self._violations = {v.id: v for v in SEED_VIOLATIONS}
 

@@ -12,12 +12,12 @@ from .views import billing, bp
 
 
 @hookimpl
-def register_routes(registrar) -> None:  # type: ignore[no-untyped-def]
+def register_routes(registrar) -> None:
     registrar.add_blueprint(bp)
 
 
 @hookimpl
-def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
+def home_tiles(citizen) -> list[Tile]:
     return [Tile(title={"vi": "Tiền điện, nước", "en": "Electricity and water bills"},
                  subtitle={"vi": "Tra cứu và thanh toán hoá đơn điện, nước",
                            "en": "Look up and pay electricity and water bills"},
@@ -25,7 +25,7 @@ def home_tiles(citizen) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 
 @hookimpl
-def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
+def payment_settled(payment) -> None:
     """Bills were paid: record each (once) with an audit entry, then tell the company."""
     if payment.purpose != "utilities.bills" or payment.state != "SUCCEEDED":
         return
@@ -45,7 +45,7 @@ def payment_settled(payment) -> None:  # type: ignore[no-untyped-def]
 
 
 @hookimpl
-def citizen_data_export(citizen) -> dict:  # type: ignore[no-untyped-def]
+def citizen_data_export(citizen) -> dict:
     return {"bills_paid": [{"bill": b.bill_id, "kind": b.kind, "payment": b.payment_id, "amount_vnd": b.amount_vnd,
                             "paid_at": b.paid_at}
                            for b in BillPayment.select().where(BillPayment.citizen_id == citizen.id)],
@@ -54,7 +54,7 @@ def citizen_data_export(citizen) -> dict:  # type: ignore[no-untyped-def]
 
 
 @hookimpl
-def citizen_data_erase(citizen) -> None:  # type: ignore[no-untyped-def]
+def citizen_data_erase(citizen) -> None:
     SavedCode.delete().where(SavedCode.citizen_id == citizen.id).execute()
     BillPayment.delete().where(BillPayment.citizen_id == citizen.id).execute()
 

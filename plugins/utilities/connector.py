@@ -108,7 +108,7 @@ class _SeededBilling(Simulator, BillingConnector):
     seed: dict[str, list[tuple[str, int, int, str]]] = {}
     prefix = ""
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings) -> None:
         super().__init__(settings)
         self.vat_percent = int(self.settings.get("vat_percent", 8))
         self._bills: dict[str, Bill] = {}

@@ -104,7 +104,7 @@ def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         for index, open_page in enumerate(context.pages):
             try:
                 open_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
-            except Exception:  # noqa: BLE001 — a screenshot must not hide the real failure
+            except Exception:  # a screenshot must not hide the real failure
                 pass
 
 

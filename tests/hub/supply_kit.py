@@ -65,7 +65,7 @@ class FlaskFetcher(FetcherInterface):
     """ngclient's HTTP fetcher, reading the hub app through its test client; ``tamper`` may
     replace what an attacker in the middle (or on the hub's disk) would serve."""
 
-    def __init__(self, client, tamper: Callable[[str, bytes], bytes] | None = None) -> None:  # noqa: ANN001
+    def __init__(self, client, tamper: Callable[[str, bytes], bytes] | None = None) -> None:
         self.client = client
         self.tamper = tamper
         self.urls: list[str] = []
@@ -107,7 +107,7 @@ def make_site(home: Path, allowed: list[str], site_id: str = "supply-test") -> P
 class Hub:
     """The hub's repository with two registered partners, as their tools would drive it."""
 
-    def __init__(self, app, config, clock, tmp: Path) -> None:  # noqa: ANN001
+    def __init__(self, app, config, clock, tmp: Path) -> None:
         self.app, self.config, self.clock, self.tmp = app, config, clock, tmp
         self.client = app.test_client()
         self.offline = tmp / "offline"

@@ -151,7 +151,7 @@ def test_station_installs_what_its_stage_is_offered_and_reports_it(hub_apps, hub
     app = create_app(load_config(home))
     trust_root(home, hub.root_json.read_bytes())
 
-    def transport(method, url, headers, body):  # noqa: ANN001, ANN202
+    def transport(method, url, headers, body):
         response = hub_apps[1].test_client().open(urlparse(url).path, method=method, data=body, headers=headers)
         return response.status_code, response.get_data(as_text=True)
 

@@ -42,7 +42,7 @@ def site(tmp_path, hub):
     return app
 
 
-def installer(app, hub: Hub, tamper=None) -> Installer:  # noqa: ANN001
+def installer(app, hub: Hub, tamper=None) -> Installer:
     station = app.extensions["station"]
     fetcher = FlaskFetcher(hub.client, tamper)
     return Installer(station, actor="os:test", repository=PluginRepository(station.config.home, "http://hub.test",
@@ -56,7 +56,7 @@ def audit_entries(app, action: str) -> list[dict]:
     return [e for e in entries if e.get("action") == action]
 
 
-def refused(app, hub: Hub, spec: tuple, tamper=None, **kwargs) -> tuple[str, dict]:  # noqa: ANN001
+def refused(app, hub: Hub, spec: tuple, tamper=None, **kwargs) -> tuple[str, dict]:
     with app.app_context():
         with pytest.raises(InstallRefused) as caught:
             installer(app, hub, tamper).install(*spec, **kwargs)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests_web_paths import STATION_FIXTURE_PLUGINS, WEB_FIXTURE_PLUGINS  # noqa: E402
+from tests_web_paths import STATION_FIXTURE_PLUGINS, WEB_FIXTURE_PLUGINS
 
 
 @pytest.fixture

@@ -122,3 +122,52 @@ def test_layout_helpers_give_the_same_urls_and_keyboard_as_without_the_cache(sta
     station_app.config["SERVER_NAME"] = "station.invalid"
     with station_app.app_context():
         assert station_app.jinja_env.globals["url_for"]("static", filename="station.css").endswith("/static/station.css")
+
+
+def test_cached_layout_parts_carry_each_pages_token_path_and_name(web_station, login_citizen, csrf_token):
+    """shell_part (core/web/render_cache.py): the layout is rendered once per state, but every page
+    gets its own CSRF token and path (escaped), each citizen their own greeting, and a change of
+    state (large text, logging in) a different layout."""
+    from markupsafe import escape
+
+    first, second = web_station.test_client(), web_station.test_client()
+    page_one = first.get("/?x=<b>").get_data(as_text=True)
+    page_two = second.get("/login/").get_data(as_text=True)
+    token_one, token_two = (re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+                            for page in (page_one, page_two))
+    assert token_one != token_two
+    assert page_one.count(f'value="{token_one}"') >= 3 and token_two not in page_one
+    assert page_two.count(f'value="{token_two}"') >= 3 and token_one not in page_two
+    assert f'name="next" value="{escape("/?x=<b>")}"' in page_one and "<b>" not in page_one
+    assert 'name="next" value="/login/"' in page_two
+    assert "@@station-shell" not in page_one + page_two
+    assert 'id="login-link"' in page_one and 'id="greeting"' not in page_one
+    login_citizen(first)
+    logged_in = first.get("/").get_data(as_text=True)
+    assert 'id="login-link"' not in logged_in and 'id="my-data-link"' in logged_in
+    first.post("/display", data={"text_size": "large", "csrf_token": csrf_token(first)})
+    assert 'aria-pressed="true" id="toggle-text"' in first.get("/").get_data(as_text=True)
+    assert 'aria-pressed="false" id="toggle-text"' in second.get("/").get_data(as_text=True)
+
+
+def test_imported_macros_are_reused_and_still_see_the_pages_own_globals():
+    """StationTemplate (core/web/render_cache.py): ``{% import %}`` hands out the cached module as
+    Jinja does, and a fresh one when the importing page has globals the macro template lacks."""
+    from jinja2 import DictLoader, Environment
+
+    from core.web.render_cache import StationTemplate
+
+    sources = {"m.html": "{% macro hi() %}hi {{ extra|default('-') }}{% endmacro %}",
+               "page.html": '{% import "m.html" as m %}{{ m.hi() }}',
+               "other.html": '{% import "m.html" as m %}{{ m.hi() }}'}
+    results = []
+    for template_class in (StationTemplate, None):
+        env = Environment(loader=DictLoader(sources))
+        if template_class:
+            env.template_class = template_class
+        plain = env.get_template("page.html")
+        with_extra = env.get_template("other.html", globals={"extra": "y"})
+        results.append([plain.render(), plain.render(), with_extra.render(), with_extra.render(), plain.render()])
+        module = env.get_template("m.html")._module
+        assert module is not None and env.get_template("m.html")._get_default_module() is module
+    assert results[0] == results[1] == ["hi -", "hi -", "hi y", "hi y", "hi -"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hal.errors import ProtocolError
-from hal.protocols.crc import crc16_ccitt_false  # noqa: F401 — re-exported for callers
+from hal.protocols.crc import crc16_ccitt_false  # re-exported for callers
 
 STX = 0x02
 MAX_PAYLOAD = 1024

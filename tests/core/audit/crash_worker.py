@@ -28,12 +28,12 @@ import peewee
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives import serialization
 
-from core import db  # noqa: E402
-from core.audit.log import AuditLog, transaction  # noqa: E402
-from core.audit.note import NoteSigner  # noqa: E402
-from core.secrets import ensure_secrets, signing_key  # noqa: E402
+from core import db
+from core.audit.log import AuditLog, transaction
+from core.audit.note import NoteSigner
+from core.secrets import ensure_secrets, signing_key
 
 SITE_ID = "crash-test"
 ACTION = "crash.payment"

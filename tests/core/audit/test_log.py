@@ -207,7 +207,7 @@ def test_concurrent_appends_are_serialised_with_dense_indexes(station):
             with station.app_context():
                 for i in range(10):
                     _log(station).record("test.concurrent", actor="system", object_ref=f"w{n}:{i}")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
