@@ -141,7 +141,8 @@ class AuditLog:
         self.checkpoint_seconds = checkpoint_seconds
         self.observers = observers
         self.store = DatabaseNodeStore()
-        self._last_frontier: Frontier | None = None
+        # the frontier this process built last, with the leaf hash it appended
+        self._last_frontier: tuple[Frontier, bytes] | None = None
 
     # ---- keys ------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class AuditLog:
         # be one more round trip while the head row is locked (the lock every audited write waits
         # for), and a failed entry aborts the whole PostgreSQL transaction anyway (fail closed).
         with nullcontext() if postgres and not outermost else transaction():
-            index, checkpoint_size, checkpoint_at = self._claim_next_index()
+            index, checkpoint_size, checkpoint_at, last_leaf = self._claim_next_index()
             now = self.clock()
             entry = {"v": ENTRY_VERSION, "i": index, "site": self.site_id,
                      "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace(
@@ -229,20 +230,26 @@ class AuditLog:
                 self._record_identity(now)  # the log's identity starts with its first entry
             leaf = canonical_json(entry)
             hashed = leaf_hash(leaf)
-            frontier = self._frontier_at(index)
+            frontier = self._frontier_at(index, last_leaf)
             completed = frontier.append(hashed)
             # Plain SQL on the append path: peewee's query building cost more than the queries.
             p = db.param
             nodes = {key: value for key, value in completed.items() if key.level > 0}
             sql = f"INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES ({p}, {p}, {p})"  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
             params: list[Any] = [index, leaf.decode("utf-8"), hashed]
-            if postgres and nodes:  # entry and inner nodes in one round trip while the head is locked
-                sql += f"; {node_insert_sql(len(nodes), p)}"  # nosec B608 # placeholders only, as above
-                params += [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)]
-                nodes = {}
+            head_sql = f"UPDATE audit_head SET last_leaf = {p} WHERE id = 1"  # nosec B608 # placeholder only
+            if postgres:  # entry, inner nodes and head in one round trip while the head is locked
+                if nodes:
+                    sql += f"; {node_insert_sql(len(nodes), p)}"  # nosec B608 # placeholders only, as above
+                    params += [part for key, hash_ in nodes.items() for part in (key.level, key.index, hash_)]
+                    nodes = {}
+                sql += f"; {head_sql}"
+                params.append(hashed)
             db.execute_sql(sql, params)  # nosec B608 # only placeholders (db.param) and fixed names are formatted in; values are bound parameters
+            if not postgres:
+                db.execute_sql(head_sql, (hashed,))
             self.store.put_many(nodes)
-            self._last_frontier = frontier
+            self._last_frontier = (frontier, hashed)
             if index + 1 - checkpoint_size >= self.checkpoint_every or now - checkpoint_at >= self.checkpoint_seconds:
                 self._write_checkpoint(index + 1, frontier.root(), now)
             if self.observers is not None:
@@ -253,21 +260,28 @@ class AuditLog:
                     db.after_commit(lambda: self._notify(event, hashed))
         return AuditReceipt(index, hashed)
 
-    def _frontier_at(self, size: int) -> Frontier:
+    def _frontier_at(self, size: int, last_leaf: bytes | None) -> Frontier:
         """The tree's frontier at ``size``: the one this process made last when it matches the
-        locked head (a log only grows, so equal size means equal content; after a rollback or
-        another process's append the sizes differ and it is read from the database)."""
+        locked head, else read from the database.
+
+        Equal size is not enough: if this process's last append was rolled back and another
+        process (a ``station`` command beside the server) appended at the same index, the sizes
+        match but the cached frontier holds the rolled-back leaf. Everything before that leaf
+        was committed when it was appended, so comparing the last leaf with the head's
+        ``last_leaf`` (written with every entry, returned by the claim) tells them apart."""
         cached = self._last_frontier
-        if cached is not None and cached.size == size:
-            return cached.copy()
+        if cached is not None and cached[0].size == size and last_leaf is not None \
+                and bytes(last_leaf) == cached[1]:
+            return cached[0].copy()
         return Frontier.load(self.store, size)
 
-    def _claim_next_index(self) -> tuple[int, int, float]:
+    def _claim_next_index(self) -> tuple[int, int, float, bytes | None]:
         """Grow the head by one and return (the new entry's index, checkpoint_size,
-        checkpoint_at). The UPDATE locks the head row until commit (PostgreSQL; SQLite's
+        checkpoint_at, the last committed leaf hash). The UPDATE locks the head row until commit (PostgreSQL; SQLite's
         IMMEDIATE transaction already serialises writers); a rollback gives the index back."""
         row = database.obj.execute_sql(
-            "UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size - 1, checkpoint_size, checkpoint_at"
+            "UPDATE audit_head SET size = size + 1 WHERE id = 1 "
+            "RETURNING size - 1, checkpoint_size, checkpoint_at, last_leaf"
         ).fetchone()
         if row is None:
             raise AuditError("the audit log is not initialised; run `station migrate`")

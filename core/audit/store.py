@@ -42,6 +42,9 @@ class AuditHead(BaseModel):
     size = peewee.BigIntegerField()
     checkpoint_size = peewee.BigIntegerField()
     checkpoint_at = peewee.DoubleField()
+    # leaf hash of the last committed entry: tells a process whether the frontier it cached
+    # is the committed tree's (core migration 0016)
+    last_leaf = peewee.BlobField(null=True)
 
     class Meta:
         table_name = "audit_head"

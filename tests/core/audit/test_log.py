@@ -251,3 +251,27 @@ def test_audit_details_refuse_documents(make_station):
 
     with app.app_context(), pytest.raises(AuditError, match="references, never documents"):
         _log(app).record("x", actor="system", details={"note": "x" * 500})
+
+
+def test_a_rolled_back_append_does_not_poison_the_cached_tree_when_another_process_appends(station):
+    """A process caches the frontier of its last append. That append rolls back; another process
+    (a `station` command beside the server) appends at the same index; the first process's next
+    append must build on the committed tree, not on its cached one with the rolled-back leaf."""
+    import copy
+
+    _append(station, 3)
+    with station.app_context():
+        server = _log(station)
+        command = copy.copy(server)  # a second process: same log, its own cache
+        command._last_frontier = None
+        _append(station, 1, start=3)  # the server's cache now holds a committed append
+        with pytest.raises(RuntimeError), transaction():
+            server.record("test.rolled_back", actor="system")
+            raise RuntimeError("the action failed")
+        command.record("test.by_command", actor="system")
+        server.record("test.after", actor="system")
+        server.checkpoint()  # signs the root of the stored tree (its inner nodes)
+        result = server.verify()
+        assert result.ok, result
+        assert server.size() == 6
+        assert not any(b'"test.rolled_back"' in line.encode() for line in server.export())
