@@ -52,14 +52,16 @@ def test_unknown_payments_on_the_operations_page_are_paginated(make_station, log
     from core.payments.models import PaymentRecord
 
     app = make_station(plugins=[])
-    fields = {f.name for f in PaymentRecord._meta.sorted_fields}
+    from core.identity.models import Citizen
+
     with app.app_context(), database.atomic():
+        # a payment's description is sealed with the payer's data key: the payer exists
+        Citizen.insert(id=1, id_hash="test-payer-1", created_at=0.0).on_conflict_ignore().execute()
         for i in range(120):
-            row = {"state": "UNKNOWN", "plugin": "traffic", "purpose": "traffic.fine", "reference": f"f{i}",
-                   "amount_vnd": 10_000, "payer_citizen_id": 1, "idempotency_key": f"k{i}", "method": "card",
-                   "request_hash": "0" * 64, "description": "{}", "return_url": "/",
-                   "created_at": 1_790_000_000.0, "updated_at": 1_790_000_000.0}
-            PaymentRecord.insert({k: v for k, v in row.items() if k in fields}).execute()
+            PaymentRecord(state="UNKNOWN", plugin="traffic", purpose="traffic.fine", reference=f"f{i}",
+                          amount_vnd=10_000, payer_citizen_id=1, idempotency_key=f"k{i}", method="card",
+                          request_hash="0" * 64, description="{}", return_url="/",
+                          created_at=1_790_000_000.0, updated_at=1_790_000_000.0).save()
     manager = app.test_client()
     login_staff(manager, roles=("manager",))
     page = manager.get("/console/operations/").get_data(as_text=True)

@@ -203,6 +203,7 @@ def test_a_long_statement_is_shown_a_page_at_a_time(app, an):
     from core.db import database
     from plugins.banking.models import SimEntry
 
+    statement_page(an)  # the simulated bank makes its tables on first use
     with app.app_context(), database.atomic():
         for i in range(300):
             SimEntry.create(account_number=AN_MAIN, amount=0, balance_after=0, at=1_793_000_000 + i * 60,

@@ -15,9 +15,12 @@ def app(health_station):
 
 def test_a_long_queue_is_shown_ten_at_a_time(app, login_staff):
     from core.db import database
+    from core.identity.models import Citizen
     from plugins.healthcare.models import RxOrder
 
     with app.app_context(), database.atomic():
+        # an order is sealed with its citizen's data key: the citizen exists
+        Citizen.insert(id=1, id_hash="test-queue-citizen", created_at=0.0).on_conflict_ignore().execute()
         for i in range(250):
             RxOrder.create(citizen_id=1, code="01013AB12CD3-c", state="awaiting_approval",
                            lines=[{"sku": "OMEP20", "qty": 1, "unit_price": 1000, "total": 1000}], total_vnd=1000,
