@@ -83,6 +83,7 @@ def child(home: str, report_path: str, seed: str, round_no: str) -> None:
         say("ready")
         service = app.extensions["payments"]
         with app.app_context():
+            ensure_payers()
             n = 0
             others: dict = {}
             while True:
@@ -131,6 +132,15 @@ OTHER_SHARE = 0.5  # share of a child's operations that are one of these instead
 RX_PATIENT = "001085999001"  # Nguyễn Văn An (hal.sim.citizens)
 RX_DRUG, RX_PRESCRIBED, RX_ORDERED = "OMEP20", 10, 6  # two paid orders of one prescription = 12 > 10
 XFER_FROM, XFER_TO, XFER_CIF, XFER_CITIZEN = "1010000006", "1010000001", "CIF0000006", 6
+
+
+def ensure_payers() -> None:
+    """Citizen rows for the campaign's payers: a payment's description and a transfer are sealed
+    with their citizen's data key, which belongs to a known citizen."""
+    from core.identity.models import Citizen
+
+    for citizen_id in (1, 2, 3, XFER_CITIZEN):
+        Citizen.insert(id=citizen_id, id_hash=f"crash-payer-{citizen_id}", created_at=0.0).on_conflict_ignore().execute()
 
 
 def crash_prescription_code(n: int) -> str:
@@ -251,7 +261,7 @@ def _dispense(app, service, clients, rng: random.Random, round_no: int) -> str: 
     citizen_id, kiosk, pharmacist = clients
     code = crash_prescription_code(round_no // 3 + rng.randrange(6))
     with app.app_context():
-        open_order = RxOrder.get_or_none((RxOrder.code == code) & RxOrder.state.in_(("awaiting_approval", "approved")))
+        open_order = RxOrder.get_or_none(RxOrder.lookup("code", code) & RxOrder.state.in_(("awaiting_approval", "approved")))
     if open_order is None:
         made = _as(kiosk, "post", "/s/healthcare/rx/order", data={"code": code, f"qty_{RX_DRUG}": str(RX_ORDERED),
                                                             "csrf_token": "crash-csrf"})
@@ -340,8 +350,8 @@ def check_other_operations(app, service, payments: dict) -> list[str]:  # type: 
             if account.opening_balance + int(total) != account.balance:
                 problems.append(f"bank account {account.number}: balance differs from its entries")
         sold: Counter = Counter()
-        for order in RxOrder.select().where(RxOrder.code.startswith("CR")):
-            if order.state in SOLD_STATES:
+        for order in RxOrder.select():  # the code is sealed: compared after opening the row
+            if order.code.startswith("CR") and order.state in SOLD_STATES:
                 sold[order.code] += sum(int(line["qty"]) for line in order.lines if line["sku"] == RX_DRUG)
                 payment = payments.get(int(order.payment_id)) if order.payment_id else None
                 if payment is None or payment.state != "SUCCEEDED":
