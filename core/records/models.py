@@ -24,14 +24,35 @@ class QualityEvent(BaseModel):
 class RegisterRequest(BaseModel):
     """An adjustment request sent to the simulated population register: whose (keyed hash of
     the ID number), which field and the reference — not the value, which went to the register
-    (core migration 0018). The register's police have not processed it until it is gone."""
+    (core migration 0018). The simulated register's police process it after
+    :data:`core.records.register.PROCESSING_SECONDS` (``processed_at``): the register then holds
+    the value the request carried, the chip's."""
 
     id = peewee.AutoField()
     key_hash = peewee.CharField(max_length=64, index=True)
     field = peewee.CharField(max_length=40)
     reference = peewee.CharField(max_length=40)
     at = peewee.DoubleField()
+    processed_at = peewee.DoubleField(null=True)  # when the simulated register applied it (core 0023)
 
     class Meta:
         table_name = "records_sim_register_requests"
         indexes = ((("key_hash", "field"), True),)
+
+
+class FiledCorrection(BaseModel):
+    """A correction the citizen filed, until the system is seen holding the card's value
+    (core migration 0023): whose (keyed hash of the ID number), which system and field, the
+    system's reference; no values. When the citizen's next records check finds the field
+    matching, it is *resolved* (counted once for the hub's data-quality figures)."""
+
+    id = peewee.AutoField()
+    key_hash = peewee.CharField(max_length=64, index=True)
+    system = peewee.CharField(max_length=40)
+    field = peewee.CharField(max_length=40)
+    reference = peewee.CharField(max_length=64)
+    filed_at = peewee.DoubleField()
+    resolved_at = peewee.DoubleField(null=True)
+
+    class Meta:
+        table_name = "records_filed_corrections"

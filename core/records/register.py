@@ -10,7 +10,9 @@ VNeID connector the register answers nothing.
 A correction is an adjustment request (Nghị định 70/2024/NĐ-CP, Điều 6: the citizen asks
 through the national identification app or the public-service portal; the police check it
 and adjust the register). It is therefore *pending* — never applied by the station — and
-the page shows its reference instead of a second button. The request carries the chip's
+the page shows its reference instead of a second button, until the simulated police have
+processed it (:data:`PROCESSING_SECONDS`); the citizen's next check then finds the field
+matching and counts the correction resolved. The request carries the chip's
 value to the register; the station keeps only whose (keyed hash), which field, and the
 reference.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from core.records.compare import CARD_FIELD
 from core.records.models import RegisterRequest
 
 SYSTEM = "population_register"
@@ -52,14 +55,32 @@ def simulated(station: Any) -> bool:
     return str((station.config.connectors.get("vneid") or {}).get("kind", "simulator")) == "simulator"
 
 
+#: how long the simulated register's police take to process an adjustment request (the real
+#: check takes days; ten minutes lets a demo show a correction resolved)
+PROCESSING_SECONDS = 600
+
+
 def register_rows(station: Any, identity: Any) -> list[dict[str, Any]]:
-    """The register's record of the citizen in the ``citizen_records`` shape (empty without one)."""
+    """The register's record of the citizen in the ``citizen_records`` shape (empty without one).
+
+    Requests older than :data:`PROCESSING_SECONDS` are processed first: the simulated register
+    then holds the value the request carried — the chip's, which is the card value here."""
     held = SEED_REGISTER.get(identity.id_number) if simulated(station) else None
     if held is None:
         return []
+    held = dict(held)
     key = station.citizens.id_hash(identity.id_number)
-    pending = {r.field: r.reference for r in RegisterRequest.select().where(RegisterRequest.key_hash == key)}
-    return [{"system": SYSTEM, "name": dict(NAME), "fields": dict(held), "correctable": list(CORRECTABLE),
+    now = station.clock()
+    RegisterRequest.update(processed_at=now).where(
+        (RegisterRequest.key_hash == key) & RegisterRequest.processed_at.is_null()
+        & (RegisterRequest.at <= now - PROCESSING_SECONDS)).execute()
+    pending = {}
+    for request in RegisterRequest.select().where(RegisterRequest.key_hash == key):
+        if request.processed_at is None:
+            pending[request.field] = request.reference
+        else:
+            held[request.field] = str(getattr(identity, CARD_FIELD[request.field], "") or held[request.field])
+    return [{"system": SYSTEM, "name": dict(NAME), "fields": held, "correctable": list(CORRECTABLE),
              "pending": pending, "labels": LABELS}]
 
 

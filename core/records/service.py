@@ -20,7 +20,7 @@ from core.audit.log import transaction
 from core.errors import NotFoundError, UserInputError
 from core.records import register
 from core.records.compare import FIELDS, Mismatch, compare
-from core.records.models import QualityEvent
+from core.records.models import FiledCorrection, QualityEvent
 from core.text import Text
 
 #: the population register answers as the records feature itself (it is the core's connector)
@@ -115,10 +115,30 @@ def correct(station: Any, identity: Any, citizen_id: int, system: str, field_nam
         QualityEvent.create(system=system, field=field_name, event="correction", at=now)
         if applied:
             QualityEvent.create(system=system, field=field_name, event="resolved", at=now)
+        FiledCorrection.create(key_hash=station.citizens.id_hash(identity.id_number), system=system,
+                               field=field_name, reference=answer["reference"][:64], filed_at=now,
+                               resolved_at=now if applied else None)
         station.audit.record("records.correction", actor=f"citizen:{citizen_id}", object_ref=f"record:{system}",
                              details={"field": field_name, "reference": answer["reference"][:64], "applied": applied,
                                       "source": "card" if identity.source == "card" else identity.source})
     return {"reference": answer["reference"], "applied": applied}
+
+
+def note_resolved(station: Any, identity: Any, records: list[PartnerRecord], now: float) -> int:
+    """Count as resolved each correction the citizen filed whose system now holds the card's
+    value (the field no longer differs, nor is pending); once each. Returns how many."""
+    open_rows = list(FiledCorrection.select().where(
+        (FiledCorrection.key_hash == station.citizens.id_hash(identity.id_number))
+        & FiledCorrection.resolved_at.is_null()))
+    present = {r.system for r in records}
+    differing = {(m.system, m.field) for r in records for m in r.mismatches}
+    done = [row for row in open_rows if row.system in present and (row.system, row.field) not in differing]
+    if done:
+        with transaction():
+            for row in done:
+                FiledCorrection.update(resolved_at=now).where(FiledCorrection.id == row.id).execute()
+                QualityEvent.create(system=row.system, field=row.field, event="resolved", at=now)
+    return len(done)
 
 
 def quality_counts(start: float, end: float) -> list[dict[str, Any]]:

@@ -136,7 +136,9 @@ def _citizen_id() -> int:
 def index() -> str:
     """The comparison, and what was just sent."""
     station = current_station()
-    found = service.gather(station, _identity())
+    identity = _identity()
+    found = service.gather(station, identity)
+    service.note_resolved(station, identity, found, station.clock())
     counted = set(session.get(SESSION_COUNTED, []))
     fresh = service.note_mismatches(found, counted, station.clock())
     if fresh:

@@ -8,7 +8,8 @@ citizen 6's address still names the ward from before the 2025 merger. A correcti
 request to BHXH to adjust the card (the real one needs the social insurance office's
 check), so it stays *pending*: ``healthcare_sim_bhxh_request`` keeps whose (a hash),
 which field and the reference — the chip's value went to BHXH — and the page shows the
-reference instead of a second button.
+reference instead of a second button, until the simulated BHXH processes it
+(:data:`PROCESSING_SECONDS`) and the card holds the chip's value.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from typing import Any
 
 import peewee
 
-from sdk import Model
+from sdk import Model, now
 
 SYSTEM = "bhyt_insured"
+#: how long the simulated BHXH takes to process an adjustment request (days in real life; ten
+#: minutes lets a demo show a correction resolved)
+PROCESSING_SECONDS = 600
+#: which card field a BHXH field takes its value from
+CARD_FIELD = {"full_name": "full_name", "date_of_birth": "date_of_birth", "sex": "sex", "address": "residence"}
 NAME = {"vi": "Bảo hiểm xã hội — thẻ BHYT (mô phỏng)", "en": "Social security — health insurance card (simulated)"}
 CORRECTABLE = ("full_name", "date_of_birth", "sex", "address")
 LABELS = {"full_name": {"vi": "Họ tên trên thẻ BHYT", "en": "The name on the health insurance card"},
@@ -86,11 +92,25 @@ def records_for(identity: Any) -> list[dict[str, Any]]:
     row = SimInsured.get_or_none(SimInsured.key_hash == key)
     if row is None:
         return []
+    _process(row, key, identity, now())
     pending = {r.field: r.reference for r in SimAdjustment.select().where(SimAdjustment.key_hash == key)}
     return [{"system": SYSTEM, "name": dict(NAME), "labels": LABELS, "pending": pending,
              "fields": {"full_name": row.full_name, "date_of_birth": row.date_of_birth, "sex": row.sex,
                         "address": row.address},
              "correctable": list(CORRECTABLE)}]
+
+
+def _process(row: SimInsured, key: str, identity: Any, now: float) -> None:
+    """The simulated BHXH processes requests older than :data:`PROCESSING_SECONDS`: the card
+    takes the value the request carried (the chip's, which ``identity`` holds) and the request
+    is gone."""
+    for request in SimAdjustment.select().where((SimAdjustment.key_hash == key)
+                                                & (SimAdjustment.at <= now - PROCESSING_SECONDS)):
+        value = getattr(identity, CARD_FIELD.get(request.field, request.field), None)
+        if value:
+            setattr(row, request.field, str(value))
+            row.save()
+        request.delete_instance()
 
 
 def request_adjustment(id_number: str, field: str, value: str, now: float) -> dict[str, Any]:

@@ -202,3 +202,56 @@ def test_nothing_is_sent_without_the_citizen(make_station, login_citizen):
         assert not SimAdjustment.select().exists() and not RegisterRequest.select().exists()
         assert {e.event for e in QualityEvent.select()} == {"mismatch"}
     assert _audited_corrections(app) == []
+
+
+def _age_requests(app, model, seconds: float) -> None:
+    with app.app_context():
+        model.update(at=model.at - seconds).execute()
+
+
+def _events(app) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return sorted((e.system, e.field, e.event) for e in QualityEvent.select())
+
+
+def test_a_register_correction_is_resolved_once_the_simulated_police_processed_it(make_station, login_citizen,
+                                                                                  station_csrf_token):
+    from core.records import register
+
+    app = make_station(plugins=[])
+    client = app.test_client()
+    login_citizen(client, identity=PEOPLE["minh"])
+    client.get("/my-records/")
+    client.post("/my-records/correct", data={"system": "population_register", "field": "date_of_birth",
+                                             "csrf_token": station_csrf_token(client)})
+    pending = client.get("/my-records/").get_data(as_text=True)
+    assert "data-pending=" in pending  # not processed yet: nothing resolved
+    assert ("population_register", "date_of_birth", "resolved") not in _events(app)
+    _age_requests(app, RegisterRequest, register.PROCESSING_SECONDS + 1)
+    after = client.get("/my-records/").get_data(as_text=True)
+    assert "data-pending=" not in after and ("population_register", "date_of_birth") not in _mismatches(client)
+    client.get("/my-records/")  # counted once, however often the citizen looks
+    assert _events(app).count(("population_register", "date_of_birth", "resolved")) == 1
+    with app.app_context():
+        [request] = RegisterRequest.select()
+        assert request.processed_at is not None
+
+
+def test_a_bhyt_correction_is_resolved_once_bhxh_processed_it(make_station, login_citizen, station_csrf_token):
+    from plugins.healthcare import insurance_record
+
+    app = make_station(plugins=["healthcare"])
+    client = app.test_client()
+    login_citizen(client, identity=PEOPLE["ha"])
+    client.get("/my-records/")
+    client.post("/my-records/correct", data={"system": "bhyt_insured", "field": "date_of_birth",
+                                             "csrf_token": station_csrf_token(client)})
+    _age_requests(app, insurance_record.SimAdjustment, insurance_record.PROCESSING_SECONDS + 1)
+    after = client.get("/my-records/").get_data(as_text=True)
+    assert "Ngày sinh trên thẻ BHYT khác" not in after and "data-pending=" not in after
+    assert _events(app).count(("bhyt_insured", "date_of_birth", "resolved")) == 1
+    with app.app_context():
+        assert not insurance_record.SimAdjustment.select().exists()
+        key = insurance_record.insured_key(PEOPLE["ha"]["id_number"])
+        assert insurance_record.SimInsured.get(insurance_record.SimInsured.key_hash == key).date_of_birth \
+            == "2004-01-30"  # the chip's value, which the request carried
