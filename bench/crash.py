@@ -137,10 +137,16 @@ XFER_FROM, XFER_TO, XFER_CIF, XFER_CITIZEN = "1010000006", "1010000001", "CIF000
 def ensure_payers() -> None:
     """Citizen rows for the campaign's payers: a payment's description and a transfer are sealed
     with their citizen's data key, which belongs to a known citizen."""
+    import peewee
+
+    from core.db import database
     from core.identity.models import Citizen
 
     for citizen_id in (1, 2, 3, XFER_CITIZEN):
         Citizen.insert(id=citizen_id, id_hash=f"crash-payer-{citizen_id}", created_at=0.0).on_conflict_ignore().execute()
+    if not isinstance(database.obj, peewee.SqliteDatabase):  # ids given: move the sequence past them
+        database.obj.execute_sql("SELECT setval(pg_get_serial_sequence('citizen', 'id'), "
+                                 "(SELECT MAX(id) FROM citizen))")
 
 
 def crash_prescription_code(n: int) -> str:
@@ -316,7 +322,7 @@ def check_other_operations(app, service, payments: dict) -> list[str]:  # type: 
 
     from core.audit.store import AuditEntry
     from plugins.admin.models import Dossier
-    from plugins.banking.models import SimAccount, SimEntry, SimOrder, Transfer
+    from plugins.banking.models import SIM_TABLES, SimAccount, SimEntry, SimOrder, Transfer
     from plugins.healthcare.connector import SimDispensing
     from plugins.healthcare.dispensed import SOLD_STATES
     from plugins.healthcare.models import RxOrder
@@ -333,6 +339,8 @@ def check_other_operations(app, service, payments: dict) -> list[str]:  # type: 
             return json.loads(entries[index]) if index is not None and index in entries else None
 
         transfers = list(Transfer.select().where(Transfer.idempotency_key.startswith("crashxfer:")))
+        for table in SIM_TABLES:  # the simulated bank makes its tables on first use: maybe not yet
+            table.create_table(safe=True)
         orders = {o.reference: o for o in SimOrder.select().where(SimOrder.reference.startswith("crashxfer:"))}
         succeeded = {t.idempotency_key: t for t in transfers if t.state == "SUCCEEDED"}
         for key in set(orders) ^ set(succeeded):
