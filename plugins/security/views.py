@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -21,6 +21,7 @@ from sdk import (
     transaction,
 )
 from sdk.connectors import ConnectorUnavailable
+from sdk.formatting import station_time
 from sdk.lists import limit_rate, paginate
 from sdk.privacy import has_consent
 from sdk.uploads import check_upload
@@ -83,7 +84,7 @@ def _tracking_code() -> str:
 
 
 def _local_now() -> datetime:
-    return datetime.fromtimestamp(now(), UTC) + timedelta(hours=7)
+    return station_time(now())  # type: ignore[return-value]
 
 
 # -- emergency (no login) -------------------------------------------------------------------
