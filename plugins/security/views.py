@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
 from sdk import (
     NotFoundError,
@@ -229,20 +229,27 @@ def _report_form(kind: str, anonymous: bool, values: dict[str, str] | None = Non
                            photo=photo or {"state": camera.EMPTY, "data": "", "error": None})
 
 
+def _photo_page(kind: str, anonymous: bool) -> Response:
+    page = make_response(_report_form(kind, anonymous, camera.kept_values(request.form),
+                                      camera.photo_step(request.form)))
+    page.headers["Cache-Control"] = "no-store"  # the photo is in the page: never kept by the browser
+    return page
+
+
 @bp.route("/tip/photo", methods=["POST"])
 @public
-def tip_photo() -> str:
+def tip_photo() -> Response:
     """The anonymous tip's photo step (take, use, retake, drop); the typed text is kept."""
-    return _report_form("tip", True, camera.kept_values(request.form), camera.photo_step(request.form))
+    return _photo_page("tip", True)
 
 
 @bp.route("/report/<kind>/photo", methods=["POST"])
 @requires("security.report")
-def report_photo(kind: str) -> str:
+def report_photo(kind: str) -> Response:
     """The identified report's photo step (take, use, retake, drop); the typed text is kept."""
     if kind not in KINDS:
         raise UserInputError(pick("Không có loại tin báo này.", "No such kind of report."))
-    return _report_form(kind, False, camera.kept_values(request.form), camera.photo_step(request.form))
+    return _photo_page(kind, False)
 
 
 @bp.route("/tip", methods=["GET", "POST"])

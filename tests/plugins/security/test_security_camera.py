@@ -67,7 +67,7 @@ def test_take_preview_retake_use_then_send_stores_the_photo_encrypted_with_the_r
     taken = client.post("/s/security/report/lost_documents/photo", data={**FORM, "csrf_token": token,
                                                                         "camera": "take"})
     page = taken.get_data(as_text=True)
-    assert taken.status_code == 200 and _state(page) == "preview"
+    assert taken.status_code == 200 and _state(page) == "preview" and taken.headers["Cache-Control"] == "no-store"
     assert "Dùng ảnh này" in page and "Chụp lại" in page and 'id="consent"' not in page  # decide first
     assert "Mất thẻ căn cước ở chợ phường" in page and 'value="Chợ phường"' in page  # typed text kept
     first = base64.b64decode(_hidden(page, "photo_preview"))
@@ -150,7 +150,9 @@ def test_an_anonymous_tip_takes_a_photo_too(app, csrf_token):
     client = app.test_client()
     token = csrf_token(client)
     tip = {"category": "fraud", "description": "Gọi điện giả danh công an", "csrf_token": token}
-    page = client.post("/s/security/tip/photo", data={**tip, "camera": "take"}).get_data(as_text=True)
+    taken = client.post("/s/security/tip/photo", data={**tip, "camera": "take"})
+    assert taken.headers["Cache-Control"] == "no-store"  # not logged in, and still never cached
+    page = taken.get_data(as_text=True)
     page = client.post("/s/security/tip/photo", data={**tip, "camera": "use",
                                                       "photo_preview": _hidden(page, "photo_preview")}
                        ).get_data(as_text=True)
