@@ -117,6 +117,13 @@ make = "Simulated"
 model = "Flatbed A4"
 
 [[devices]]
+id = "camera-1"
+kind = "camera"
+url = "sim://camera?profile=ok"  # the kiosk camera for report photos: a test card saying "ẢNH MÔ PHỎNG"
+make = "Simulated"
+model = "VC0706 serial JPEG camera"
+
+[[devices]]
 id = "face-1"
 kind = "face_verifier"
 url = "sim://face_verifier?profile=match"

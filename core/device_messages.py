@@ -23,6 +23,7 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "document_scanner": ("máy quét tài liệu", "document scanner"),
     "geiger_counter": ("máy đo phóng xạ", "radiation monitor"),
     "air_quality": ("cảm biến bụi mịn", "air-quality sensor"),
+    "camera": ("camera của trạm", "station camera"),
 }
 
 #: Device reason code → (Vietnamese, English) instruction. Codes come from the HAL drivers
@@ -73,6 +74,9 @@ REASONS: dict[str, tuple[str, str]] = {
                    "The air-quality sensor draws no air (its fan may have stopped). Please tell the station staff."),
     "sensor_error": ("Cảm biến báo lỗi. Vui lòng báo nhân viên trạm.",
                      "The sensor reports an error. Please tell the station staff."),
+    "capture_failed": ("Camera chưa chụp được ảnh. Vui lòng thử lại.",
+                       "The camera could not take the picture. Please try again."),
+    "no_image": ("Camera không trả về ảnh. Vui lòng thử lại.", "The camera returned no picture. Please try again."),
     "no_face": ("Không thấy khuôn mặt: hãy nhìn thẳng vào camera, bỏ kính râm hoặc khẩu trang và thử lại.",
                 "No face was seen: look straight at the camera, remove sunglasses or mask and try again."),
 }

@@ -28,7 +28,7 @@ from core.permissions import ROLES
 CATEGORIES = ("administrative", "public_safety", "healthcare", "utilities", "traffic", "banking", "other")
 DEVICE_KINDS = ("pulse_oximeter", "blood_pressure", "thermometer", "scale", "height_rod",
                 "card_reader", "qr_scanner", "receipt_printer", "payment_terminal",
-                "face_verifier", "document_scanner", "geiger_counter", "air_quality")
+                "face_verifier", "document_scanner", "geiger_counter", "air_quality", "camera")
 DATA_CATEGORIES = ("personal", "health", "biometric", "financial", "location")
 SENSITIVE_CATEGORIES = frozenset({"health", "biometric", "financial", "location"})
 ASSURANCE_LEVELS = ("none", "basic", "high")

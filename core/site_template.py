@@ -117,7 +117,8 @@ retention_days = {{ {retention} }}
 # id = "printer-1"
 # kind = "receipt_printer"      # pulse_oximeter, blood_pressure, thermometer, scale, height_rod,
 #                               # card_reader, qr_scanner, receipt_printer, payment_terminal,
-#                               # face_verifier, document_scanner, geiger_counter, air_quality
+#                               # face_verifier, document_scanner, geiger_counter, air_quality,
+#                               # camera
 # url = "/dev/serial/by-id/usb-EPSON_TM-T82-if00"
 # make = "Epson"
 # model = "TM-T82"

@@ -27,6 +27,7 @@ class DeviceKind(StrEnum):
     document_scanner = "document_scanner"
     geiger_counter = "geiger_counter"
     air_quality = "air_quality"
+    camera = "camera"
 
 
 class Status(StrEnum):

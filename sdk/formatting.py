@@ -46,6 +46,18 @@ def format_datetime(value: datetime | float | str | None, lang: str | None = Non
     return formatting.format_datetime(value, lang or current_language(), _zone())
 
 
+def station_time(value: date | datetime | float | str | None) -> datetime | date | None:
+    """A moment on the station's clock: epoch seconds, ISO text and aware datetimes converted to
+    the site's time zone (``[site] timezone``); use it to group by local day or take ``.date()``.
+    New in sdk 1.5."""
+    return formatting.station_time(value, _zone())
+
+
+def station_zone() -> str:
+    """The site's IANA time zone name (``[site] timezone``, default ``Asia/Ho_Chi_Minh``). New in sdk 1.5."""
+    return _zone()
+
+
 def amount_in_words(amount: int, lang: str | None = None) -> str:
     """``15000000`` → ``mười lăm triệu đồng`` (vi) / ``fifteen million dong`` (en), lower case.
     New in sdk 1.4 (the kiosk's amount fields show the same live, ``ui.keypad_input(...,
@@ -55,4 +67,5 @@ def amount_in_words(amount: int, lang: str | None = None) -> str:
     return words(amount, lang or current_language())
 
 
-__all__ = ["amount_in_words", "format_date", "format_datetime", "format_number", "format_vnd"]
+__all__ = ["amount_in_words", "format_date", "format_datetime", "format_number", "format_vnd", "station_time",
+           "station_zone"]

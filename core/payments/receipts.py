@@ -12,13 +12,11 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from core.formatting import format_vnd
+from core.formatting import DEFAULT_ZONE, format_datetime, format_vnd
 from hal.protocols.receipt_printer import Receipt
 
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -51,6 +49,7 @@ class ReceiptDocument:
     audit_index: int
     verify_url: str
     simulated: bool
+    zone: str = DEFAULT_ZONE  # the station's ``[site] timezone``: every time on the receipt is in it
 
     @property
     def shown_reference(self) -> str:
@@ -64,9 +63,9 @@ def verify_url_for(base_url: str, audit_index: int) -> str:
     return f"{base_url.rstrip('/')}/audit/proof/{audit_index}"
 
 
-def local_time_text(epoch: float) -> str:
-    """``dd/mm/yyyy HH:MM`` in Vietnam time (UTC+7)."""
-    return datetime.fromtimestamp(epoch, UTC).astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+def local_time_text(epoch: float, zone: str = DEFAULT_ZONE, lang: str = "vi") -> str:
+    """``dd/mm/yyyy HH:mm`` in the station's time zone ``zone`` (the one formatting helper)."""
+    return format_datetime(float(epoch), lang, zone)
 
 
 def receipt_lines(doc: ReceiptDocument, lang: str = "vi") -> list[tuple[str, str]]:
@@ -81,7 +80,7 @@ def receipt_lines(doc: ReceiptDocument, lang: str = "vi") -> list[tuple[str, str
         ("center", doc.site_address),
         ("bold", t("BIÊN LAI THANH TOÁN", "PAYMENT RECEIPT")),
         ("text", f"{t('Số biên lai', 'Receipt no.')}: {doc.number}"),
-        ("text", f"{t('Thời gian', 'Time')}: {local_time_text(doc.issued_at)}"),
+        ("text", f"{t('Thời gian', 'Time')}: {local_time_text(doc.issued_at, doc.zone, 'vi' if vi else 'en')}"),
         ("text", f"{t('Nội dung', 'For')}: {doc.description['vi' if vi else 'en']}"),
     ]
     lines += [("text", f"{label}: {value}") for label, value in doc.rows]

@@ -44,6 +44,7 @@ from typing import Any
 import peewee
 
 from core.audit.log import AuditLog, transaction
+from core.formatting import DEFAULT_ZONE
 from core.payments.bank import BankConnector, BankTransfer, BankUnavailable
 from core.payments.errors import (
     IdempotencyConflict,
@@ -760,7 +761,8 @@ class PaymentService:
             description=payment.description_dict, amount_vnd=int(payment.amount_vnd), method=payment.method or "",
             payment_id=payment.id, reference=payment.reference, provider_ref=payment.provider_ref,
             rows=tuple(payment.receipt_rows), audit_index=int(receipt.audit_index),
-            verify_url=verify_url_for(self.public_url(), int(receipt.audit_index)), simulated=self.simulated)
+            verify_url=verify_url_for(self.public_url(), int(receipt.audit_index)), simulated=self.simulated,
+            zone=site.get("timezone") or DEFAULT_ZONE)
 
     def print_receipt(self, payment_id: int, actor: str) -> ReceiptRecord:
         """Print the receipt on the station's ESC/POS printer, recording how it went.

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
@@ -30,7 +31,7 @@ from sdk.cards import CardCheckFailed, read_verified_card_portrait
 from sdk.connectors import connector
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable
-from sdk.formatting import amount_in_words, format_datetime, format_vnd
+from sdk.formatting import amount_in_words, format_datetime, format_vnd, station_time, station_zone
 from sdk.lists import paginate
 from sdk.printing import print_receipt
 from sdk.privacy import ensure_consent, has_consent, record_read
@@ -41,7 +42,6 @@ from .models import SUCCEEDED, AccountOpening, Transfer
 from .rules import face_check_required
 from .schemas import ReceiveSchema, StatementSchema, TransferSchema, field_errors, load
 from .service import (
-    VIETNAM,
     TransferDraft,
     TransferRefused,
     audit_refusal,
@@ -113,7 +113,7 @@ def _settings() -> dict[str, Any]:
 
 
 def _local(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC).astimezone(VIETNAM)
+    return station_time(float(epoch))  # type: ignore[return-value]
 
 
 def _drafts() -> dict[str, dict[str, Any]]:
@@ -465,8 +465,8 @@ def _statement_from(values: Any) -> tuple[Any, Any]:
     if (data["end"] - data["start"]).days + 1 > _settings()["statement_max_days"]:
         raise UserInputError(pick(f"Sao kê tối đa {_settings()['statement_max_days']} ngày.",
                                   f"A statement covers at most {_settings()['statement_max_days']} days."))
-    start = datetime.combine(data["start"], datetime.min.time(), VIETNAM).timestamp()
-    end = datetime.combine(data["end"] + timedelta(days=1), datetime.min.time(), VIETNAM).timestamp()
+    start = datetime.combine(data["start"], datetime.min.time(), ZoneInfo(station_zone())).timestamp()
+    end = datetime.combine(data["end"] + timedelta(days=1), datetime.min.time(), ZoneInfo(station_zone())).timestamp()
     try:
         statement = conn.statement(cif, data["account"], start, end)
     except BankRefusal:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
 from sdk import (
     NotFoundError,
@@ -21,10 +21,12 @@ from sdk import (
     transaction,
 )
 from sdk.connectors import ConnectorUnavailable
+from sdk.formatting import station_time
 from sdk.lists import limit_rate, paginate
 from sdk.privacy import has_consent
 from sdk.uploads import check_upload
 
+from . import camera
 from .connector import ward_police
 from .intercom import CONNECTED, ENDED, IntercomSimulator, intercom
 from .models import KINDS, AnonymousTip, Report
@@ -83,7 +85,7 @@ def _tracking_code() -> str:
 
 
 def _local_now() -> datetime:
-    return datetime.fromtimestamp(now(), UTC) + timedelta(hours=7)
+    return station_time(now())  # type: ignore[return-value]
 
 
 # -- emergency (no login) -------------------------------------------------------------------
@@ -204,8 +206,12 @@ def _read_report_form(kind: str) -> dict[str, Any]:
     if not 10 <= len(description) <= 2000:
         raise UserInputError(pick("Vui lòng mô tả sự việc (10–2000 ký tự).",
                                   "Please describe what happened (10–2000 characters)."))
-    photo = request.files.get("photo")
-    content = photo.read() if photo and photo.filename else b""
+    if request.form.get("photo_data"):  # the kiosk camera's photo, chosen by the citizen
+        content, mime_type = camera.checked_photo(request.form["photo_data"])
+        return {"category": category, "description": description, "occurred": occurred, "place": place,
+                "photo": content, "photo_type": mime_type}
+    photo = request.files.get("photo")  # a file, only where the station has no camera (staff desk, web)
+    content = photo.read() if photo and photo.filename and not camera.has_camera() else b""
     checked = None
     if content:
         checked = check_upload(content, filename=photo.filename, allowed=("jpeg", "png"),
@@ -214,13 +220,44 @@ def _read_report_form(kind: str) -> dict[str, Any]:
             "photo": content if checked else None, "photo_type": checked.mime_type if checked else None}
 
 
+def _report_form(kind: str, anonymous: bool, values: dict[str, str] | None = None,
+                 photo: dict[str, Any] | None = None) -> str:
+    """The report (or tip) form, with the camera widget where the station has a camera."""
+    return render_template("security/report_form.html", kind=kind, anonymous=anonymous,
+                           needs_consent=not anonymous and not _consented(), categories=CATEGORIES[kind],
+                           kinds=KIND_NAMES, pair=_pair, values=values or {}, camera=camera.has_camera(),
+                           photo=photo or {"state": camera.EMPTY, "data": "", "error": None})
+
+
+def _photo_page(kind: str, anonymous: bool) -> Response:
+    page = make_response(_report_form(kind, anonymous, camera.kept_values(request.form),
+                                      camera.photo_step(request.form)))
+    page.headers["Cache-Control"] = "no-store"  # the photo is in the page: never kept by the browser
+    return page
+
+
+@bp.route("/tip/photo", methods=["POST"])
+@public
+def tip_photo() -> Response:
+    """The anonymous tip's photo step (take, use, retake, drop); the typed text is kept."""
+    return _photo_page("tip", True)
+
+
+@bp.route("/report/<kind>/photo", methods=["POST"])
+@requires("security.report")
+def report_photo(kind: str) -> Response:
+    """The identified report's photo step (take, use, retake, drop); the typed text is kept."""
+    if kind not in KINDS:
+        raise UserInputError(pick("Không có loại tin báo này.", "No such kind of report."))
+    return _photo_page(kind, False)
+
+
 @bp.route("/tip", methods=["GET", "POST"])
 @public
 def tip() -> str:
     """An anonymous security tip: no login needed, nothing that identifies the reporter is kept."""
     if request.method == "GET":
-        return render_template("security/report_form.html", kind="tip", anonymous=True,
-                               categories=CATEGORIES["tip"], kinds=KIND_NAMES, pair=_pair)
+        return _report_form("tip", True)
     data = _read_report_form("tip")
     limit_rate("tip", per_citizen=None, per_station=(60, 3600))  # anonymous: per station only
     code = _tracking_code()
@@ -254,8 +291,7 @@ def report(kind: str) -> str:
     if kind not in KINDS:
         raise UserInputError(pick("Không có loại tin báo này.", "No such kind of report."))
     if request.method == "GET":
-        return render_template("security/report_form.html", kind=kind, anonymous=False, needs_consent=not _consented(),
-                               categories=CATEGORIES[kind], kinds=KIND_NAMES, pair=_pair)
+        return _report_form(kind, False)
     if not _consented():
         if request.form.get("agree") != "yes":
             raise UserInputError(pick("Cần bạn đồng ý cho xử lý dữ liệu để gửi tin báo có danh tính "

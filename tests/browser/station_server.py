@@ -36,6 +36,7 @@ FAST_DEVICES = (
     ("scanner-1", "document_scanner", "scan_s=0.05&qr=01013AB12CD3-c", {"scan_timeout": 2.0, "answer_timeout": 0.5}),
     ("terminal-1", "payment_terminal", "", {}),
     ("geiger-1", "geiger_counter", "cpm=21", {"answer_timeout": 0.3}),
+    ("camera-1", "camera", "capture_s=0.05", {"answer_timeout": 0.5, "capture_timeout": 1.0}),
     ("air-1", "air_quality", "interval_s=0.05&pm25=62&pm10=80", {"measure_timeout": 1.0, "answer_timeout": 0.3}),
 )
 

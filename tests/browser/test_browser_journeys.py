@@ -135,7 +135,17 @@ def test_police_report_and_emergency(page, station):
     page.goto(station.url + "/s/security/report/incident")
     ok(page, "security-report-vi")
     page.fill("main textarea[name=description]", "Xe máy đỗ chắn lối thoát hiểm của chung cư từ sáng.")
-    tap_submit(page, "main form button[type=submit]")
+    # the photo comes from the kiosk camera (a simulated VC0706 camera), not a file picker
+    assert page.locator("main input[type=file]").count() == 0
+    tap_submit(page, "#camera-take")
+    ok(page, "security-report-photo-preview-vi")
+    assert page.locator("#camera-photo[data-state=preview] img#camera-preview").is_visible()
+    assert page.eval_on_selector("#camera-preview", "img => img.complete && img.naturalWidth") == 320
+    tap_submit(page, "#camera-retake")  # "Chụp lại": a new picture
+    tap_submit(page, "#camera-use")  # "Dùng ảnh này"
+    ok(page, "security-report-photo-chosen-vi")
+    assert page.input_value("main textarea[name=description]").startswith("Xe máy đỗ chắn")  # text kept
+    tap_submit(page, "#report-send")
     ok(page, "security-report-sent-vi")
     page.goto(station.url + "/s/security/reports")
     ok(page, "security-reports-vi")

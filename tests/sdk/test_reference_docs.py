@@ -19,7 +19,7 @@ REFERENCE = ROOT / "docs" / "sdk" / "reference"
 #: The public sdk modules: ``sdk`` itself and the submodules a plugin imports by name.
 PUBLIC_MODULES = ("sdk", "sdk.devices", "sdk.printing", "sdk.privacy", "sdk.consent", "sdk.payments", "sdk.alerts",
                   "sdk.connectors", "sdk.vietqr", "sdk.banks", "sdk.cards", "sdk.biometrics", "sdk.uploads",
-                  "sdk.lists", "sdk.testing")
+                  "sdk.lists", "sdk.formatting", "sdk.testing")
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, render_template
 
 from sdk import pick, requires
+from sdk.formatting import format_datetime
 
 bp = Blueprint("healthcare", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
@@ -27,8 +27,8 @@ def helpers() -> dict[str, Any]:
 
 
 def local_time(epoch: float) -> str:
-    """``dd/mm/yyyy HH:MM`` in Vietnam time (UTC+7) for an epoch instant."""
-    return (datetime.fromtimestamp(epoch, UTC) + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    """``dd/mm/yyyy HH:mm`` in the station's time zone for an epoch instant."""
+    return format_datetime(float(epoch))
 
 
 @bp.after_request

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -20,6 +19,7 @@ from sdk import (
     requires,
     transaction,
 )
+from sdk.formatting import station_time
 from sdk.privacy import ensure_consent, has_consent, read_personal
 from sdk.take_home import Document, phone_link_page, register_take_home
 
@@ -46,7 +46,7 @@ def completed_screenings(citizen_id: int, purpose: dict[str, str], limit: int | 
 
 
 def _label(epoch: float) -> str:
-    return (datetime.fromtimestamp(epoch, UTC) + timedelta(hours=7)).strftime("%d/%m")
+    return station_time(float(epoch)).strftime("%d/%m")  # type: ignore[union-attr]
 
 
 def trend_charts(rows: list[Screening]) -> list[Markup]:

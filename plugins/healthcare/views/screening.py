@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -20,6 +19,7 @@ from sdk import (
 )
 from sdk.consent import consent_purposes, grant_consent
 from sdk.devices import DeviceUnavailable, device, measure
+from sdk.formatting import format_datetime
 from sdk.printing import print_receipt
 from sdk.privacy import has_consent, read_personal
 
@@ -185,8 +185,7 @@ _TAKEAWAY_ORDER = ("systolic", "diastolic", "pulse", "spo2", "temperature", "wei
 def _takeaway_text(row: Screening, values: dict[str, float]) -> str:
     """The results as one line of plain text (for the QR code and the printout)."""
     text = "; ".join(f"{k}={values[k]:g}" for k in _TAKEAWAY_ORDER if k in values)
-    when = datetime.fromtimestamp(row.taken_at, UTC).strftime("%Y-%m-%d %H:%MZ")
-    return f"Citizen Station screening {when}: {text}"
+    return f"{pick('Kết quả đo sức khoẻ', 'Health screening')} {format_datetime(float(row.taken_at))}: {text}"
 
 
 def _takeaway_qr(row: Screening, values: dict[str, float]) -> str:

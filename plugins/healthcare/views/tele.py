@@ -3,7 +3,7 @@ the latest screening; the join information appears at the appointment time."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -20,6 +20,7 @@ from sdk import (
     requires,
     transaction,
 )
+from sdk.formatting import station_time
 from sdk.lists import limit_rate
 from sdk.privacy import has_consent, read_personal
 
@@ -42,7 +43,7 @@ WEEKDAYS = (("Thứ Hai", "Monday"), ("Thứ Ba", "Tuesday"), ("Thứ Tư", "Wed
 
 
 def _local(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC) + timedelta(hours=7)
+    return station_time(float(epoch))  # type: ignore[return-value]
 
 
 def day_picker(slots: list[Any], at: float) -> list[dict[str, Any]]:

@@ -379,3 +379,32 @@ def test_server_card_queue_is_read_from_station_toml_and_checked(tmp_path, kiosk
         config_from_dict({"site": site, "server": {"card_queue": 0}}, tmp_path)
     app, _, _ = kiosk
     assert app.extensions["payments_cards"]._queue.maxsize == 4
+
+
+def test_receipt_times_are_in_the_station_time_zone_on_screen_and_on_paper(pay_station, login_citizen, csrf_token):
+    """A station configured in Asia/Tokyo (UTC+9) shows and prints its receipt times in Tokyo time,
+    not a fixed UTC+7."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.payments.models import ReceiptRecord
+
+    site = {"id": "test-station", "name_vi": "Trạm thử nghiệm", "name_en": "Test station",
+            "address": "Test address", "timezone": "Asia/Tokyo"}
+    app = pay_station(site=site)
+    client = app.test_client()
+    login_citizen(client, assurance="basic")
+    payment_id = payment_id_of(start(client, csrf_token))
+    client.post(f"/pay/{payment_id}/card", data={"csrf_token": csrf_token(client)})
+    assert app.extensions["payments_cards"].wait_idle()
+    with app.app_context():
+        issued = float(ReceiptRecord.get(ReceiptRecord.payment == payment_id).created_at)
+    moment = datetime.fromtimestamp(issued, UTC)
+    tokyo = (moment + timedelta(hours=9)).strftime("%d/%m/%Y %H:%M")
+    vietnam = (moment + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    assert tokyo != vietnam
+    page = client.get(f"/pay/{payment_id}/receipt").get_data(as_text=True)
+    shown = re.search(r'id="receipt-time">([^<]*)<', page).group(1)
+    assert shown == tokyo
+    [printed] = printer_sim(app).receipts
+    texts = [getattr(item, "text", None) for item in printed.items]
+    assert f"Thời gian: {tokyo}" in texts and f"Thời gian: {vietnam}" not in texts

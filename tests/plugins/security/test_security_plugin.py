@@ -233,3 +233,19 @@ def test_anonymous_tips_are_limited_per_station(app, csrf_token):
             "occurred": "20/09/2026", "place": "Ngõ 5"}
     statuses = [client.post("/s/security/tip", data=form).status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def test_the_alert_page_shows_the_time_in_the_station_time_zone(make_station, csrf_token, station_clock):
+    """A station configured in Asia/Tokyo (UTC+9) shows Tokyo time, not a fixed UTC+7."""
+    from datetime import UTC, datetime, timedelta
+
+    site = {"id": "test-station", "name_vi": "Trạm thử nghiệm", "name_en": "Test station",
+            "address": "Test address", "timezone": "Asia/Tokyo"}
+    app = make_station(plugins=["security"], site=site,
+                       connectors={"ward_police": {"kind": "simulator", "step_seconds": 60}})
+    client = app.test_client()
+    page = client.post("/s/security/alert", data={"service": "115", "csrf_token": csrf_token(client)}
+                       ).get_data(as_text=True)
+    moment = datetime.fromtimestamp(station_clock(), UTC)
+    assert (moment + timedelta(hours=9)).strftime("%d/%m/%Y %H:%M") in page
+    assert (moment + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M") not in page
