@@ -242,6 +242,19 @@
     form.appendChild(from);
   }, true);
 
+  // ---- Enter in a one-line field --------------------------------------------------------
+  // In a form marked data-enter-submit="<button id>", Enter in a one-line field presses that
+  // button (the browser would press the form's first submit button, e.g. "Take photo").
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field || field.tagName !== "INPUT" || !field.form) { return; }
+    var wanted = field.form.getAttribute("data-enter-submit");
+    var button = wanted && document.getElementById(wanted);
+    if (!button) { return; }
+    event.preventDefault();
+    button.click();
+  });
+
   // ---- busy forms -----------------------------------------------------------------------
   // Forms that talk to a device or a connector show progress and cannot be sent twice.
   // With data-busy-seconds a bar shows the time left ("About 25 seconds left"); with
