@@ -103,7 +103,7 @@ def test_devices_list_shows_each_device_status_and_reason(demo_home, capsys):
     (demo_home / "station.toml").write_text(config)
     assert main(["--home", str(demo_home), "devices", "list", "--json"]) == 0
     devices = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
-    assert len(devices) == 13
+    assert len(devices) == 14  # the demo's simulated devices, the kiosk camera included
     assert devices["scale-1"]["status"] == "READY" and devices["scale-1"]["simulated"] is True
     assert devices["thermometer-1"]["status"] == "NOT_READY"
     assert "not answering" in devices["thermometer-1"]["reason"]
