@@ -248,8 +248,14 @@ def main() -> int:
           "server-side session)")
     print(f"full kiosk page            : {results['kiosk_page_rps']:8.0f} req/s  (server CPU "
           f"{results['kiosk_page_cpu_ms']:.2f} ms; healthcare hub: the kiosk layout, translations, plugin queries)")
-    print(f"ratio station / bare Flask : {ratio:8.2f}   target >= 0.65  {'PASS' if ratio >= 0.65 else 'FAIL'}")
-    print(f"ratio kiosk page / Flask   : {kiosk_ratio:8.2f}   target >= 0.40  {'PASS' if kiosk_ratio >= 0.4 else 'FAIL'}")
+    # the same ratios from the server's CPU per request (informative: the machine's other load
+    # stretches requests/s, not the work a request costs); PASS/FAIL is judged on requests/s
+    cpu_ratio = results["flask_cpu_ms"] / results["station_cpu_ms"]
+    kiosk_cpu_ratio = results["flask_cpu_ms"] / results["kiosk_page_cpu_ms"]
+    print(f"ratio station / bare Flask : {ratio:8.2f}   target >= 0.65  {'PASS' if ratio >= 0.65 else 'FAIL'}  "
+          f"(by server CPU a request: {cpu_ratio:.2f})")
+    print(f"ratio kiosk page / Flask   : {kiosk_ratio:8.2f}   target >= 0.40  {'PASS' if kiosk_ratio >= 0.4 else 'FAIL'}  "
+          f"(by server CPU a request: {kiosk_cpu_ratio:.2f})")
     print(f"audited citizen action     : {results['audited_rps']:8.0f} req/s  (give / withdraw a consent: "
           f"permission, ledger row + audit entry in one durable transaction; ratio "
           f"{results['audited_rps'] / results['flask_rps']:.2f})")
@@ -259,6 +265,7 @@ def main() -> int:
     print(f"station peak RSS           : {results['peak_rss_mb']:8.1f} MB  target < 80 MB "
           f"{'PASS' if results['peak_rss_mb'] < 80 else 'FAIL'}")
     print(f"load average (1 min)       : {os.getloadavg()[0]:8.1f}     (2 cores; other work on the machine)")
+    results["cpu_ratio"], results["kiosk_cpu_ratio"] = cpu_ratio, kiosk_cpu_ratio
     print(json.dumps(results))
     return 0
 

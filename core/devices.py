@@ -153,10 +153,15 @@ class StationDevices:
         return rows
 
     def start(self) -> None:
-        """Open every device and start the heartbeat (``station run``)."""
-        self.inventory.open_all()
+        """Start the heartbeat, which first opens every device (``station run``).
+
+        The devices are opened in the heartbeat's thread, not before the server starts: a
+        device's first probe may wait for its next frame (the air-quality sensor sends one a
+        second), which held up the station's first page. Until a device is open it reads
+        ``connecting``, and a request that uses it opens it or waits for the opening.
+        """
         self.monitor = HeartbeatMonitor([self.inventory.driver(d.id) for d in self.inventory])
-        self.monitor.start()
+        self.monitor.start(open_first=True)
 
     def probe_all(self) -> None:
         """Open every device once and probe it (``station devices list``)."""

@@ -27,12 +27,13 @@ class HeartbeatMonitor:
             driver.heartbeat()
         self.rounds += 1
 
-    def start(self) -> None:
-        """Run in a daemon thread until :meth:`stop`."""
+    def start(self, open_first: bool = False) -> None:
+        """Run in a daemon thread until :meth:`stop`; with ``open_first``, the thread opens
+        every driver before its first round (a slow device does not hold up the caller)."""
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="hal-heartbeat", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(open_first,), name="hal-heartbeat", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -41,7 +42,11 @@ class HeartbeatMonitor:
             self._thread.join()
             self._thread = None
 
-    def _run(self) -> None:
+    def _run(self, open_first: bool = False) -> None:
+        for driver in self.drivers if open_first else ():
+            if self._stop.is_set():
+                return
+            driver.open()
         while not self._stop.is_set():
             self.beat_once()
             self._stop.wait(self.period)

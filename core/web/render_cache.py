@@ -115,11 +115,12 @@ def _translation_domain(app: Flask) -> str:
 
 def fragment_renderer(app: Flask) -> Any:
     """``shell_fragment(name)``: a template that depends only on the language, rendered once per
-    language and catalogue (a plugin's catalogue may reword core strings inside its pages)."""
-    cache: dict[tuple[str, str, str], Markup] = {}
+    language, catalogue (a plugin's catalogue may reword core strings inside its pages) and
+    application root (its links)."""
+    cache: dict[tuple[str, str, str, str], Markup] = {}
 
     def shell_fragment(name: str) -> Markup:
-        key = (name, current_language(), _translation_domain(app))
+        key = (name, current_language(), _translation_domain(app), request.script_root if has_request_context() else "")
         markup = cache.get(key)
         if markup is None:
             markup = cache[key] = Markup(app.jinja_env.get_template(name).render())  # nosec B704 # output of an autoescaped template

@@ -12,19 +12,32 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
                            "media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+FIXED_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+NO_STORE_HEADERS = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+
 def add_security_headers(response: Response) -> Response:
     """CSP, nosniff, no referrer; ``no-store`` whenever someone is logged in."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers.setdefault("X-Frame-Options", "DENY")
+    present = {name.lower() for name, _ in headers.items()}  # one pass, not one search a header
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    for name, value in FIXED_HEADERS:
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "x-frame-options" not in present:
+        headers.add("X-Frame-Options", "DENY")
     if is_https(request):  # browsers ignore HSTS over plain http, so it is only sent over TLS
         headers["Strict-Transport-Security"] = HSTS
     user = flask_login.current_user._get_current_object()
     if user is not None and user.is_authenticated:
-        headers["Cache-Control"] = "no-store"
-        headers["Pragma"] = "no-cache"
+        for name, value in NO_STORE_HEADERS:
+            if name.lower() in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
     return response
 
 

@@ -159,6 +159,23 @@ def test_heartbeat_monitor_probes_every_driver_periodically():
     assert all(d.status == Status.READY for d in drivers)
 
 
+def test_heartbeat_monitor_can_open_the_drivers_itself_without_holding_up_the_caller():
+    """``station run`` starts the monitor with open_first: the drivers are opened in its thread
+    (a first probe may wait for a device's next frame), so start() returns at once."""
+    drivers = [make_driver(kind) for kind in ("thermometer", "height_rod")]
+    assert all(d.status == Status.CONNECTING for d in drivers)  # not opened yet
+    monitor = HeartbeatMonitor(drivers, period=0.02)
+    started = time.monotonic()
+    monitor.start(open_first=True)
+    returned_after = time.monotonic() - started
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not all(d.status == Status.READY for d in drivers):
+        time.sleep(0.01)
+    monitor.stop()
+    assert returned_after < 0.05
+    assert all(d.status == Status.READY for d in drivers)
+
+
 def test_descriptor_of_another_kind_is_refused():
     with pytest.raises(ValueError, match="drives scale"):
         driver_for("scale")(DeviceDescriptor(id="x", kind="thermometer", url="sim://scale"))

@@ -266,3 +266,21 @@ def test_a_screening_keeps_only_age_band_and_sex_for_planners(health_station, lo
             "count": 1} in counts
     assert {"statistic": "bmi_category", "cell": {"category": "overweight", "age_band": "60-74", "sex": "male"},
             "count": 1} in counts
+
+
+def test_hub_tiles_follow_the_language_and_the_application_root(health_station, login_citizen):
+    """The hub's tiles are rendered once per language and application root (shell_fragment):
+    a station served under a prefix, or switched to English, gets its own links and words."""
+    app = health_station([])
+    client = app.test_client()
+    login_citizen(client, assurance="basic")
+    page = client.get("/s/healthcare/").get_data(as_text=True)
+    assert 'href="/s/healthcare/screening"' in page and "Đo sức khoẻ" in page
+    prefixed = client.get("/s/healthcare/", environ_overrides={"SCRIPT_NAME": "/kiosk"}).get_data(as_text=True)
+    assert 'href="/kiosk/s/healthcare/screening"' in prefixed
+    assert 'href="/s/healthcare/screening"' not in prefixed
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english = client.get("/s/healthcare/").get_data(as_text=True)
+    assert "Health screening" in english and "Đo sức khoẻ" not in english
+    assert 'href="/s/healthcare/screening"' in english
