@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             _run([_bin("station"), "init", "--demo", "--site-id", f"demo-fleet-0{number}"], env)
             _place(home / "station.toml", *PLACES[number - 1])
             code = _run([_bin("station-hub"), "enrol-code", "--label", f"demo {number}"], hub_env).strip()
-            _run([_bin("station"), "hub", "enrol", hub_url, code], env)
+            _run([_bin("station"), "hub", "enrol", "--", hub_url, code], env)  # "--": arguments, never options
             homes.append((home, env))
         stations = _stations(hub_env)
         for station_id in list(stations)[:2]:

@@ -29,8 +29,12 @@ def _code_hash(code: str) -> str:
 
 
 def create_enrolment_code(now: float, label: str = "", lifetime: float = CODE_LIFETIME_SECONDS) -> str:
-    """Make a one-time enrolment code; only its hash is stored."""
-    code = secrets.token_urlsafe(18)
+    """Make a one-time enrolment code; only its hash is stored.
+
+    Base32 (A–Z, 2–7; 120 bits): a manager reads it off the console and types it at the
+    station, and it never starts with "-" (a URL-safe token sometimes did, and ``station hub
+    enrol URL -2…`` then read the code as an option)."""
+    code = base64.b32encode(secrets.token_bytes(15)).decode()
     EnrolmentCode.create(code_hash=_code_hash(code), label=label[:128], created_at=now, expires_at=now + lifetime)
     return code
 

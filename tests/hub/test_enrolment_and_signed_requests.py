@@ -105,3 +105,14 @@ def test_bad_messages_are_a_clear_400_and_store_nothing(hub_apps, make_station, 
                               {"messages": [_heartbeat("m-0000001", hub_clock()), {"id": "x", "kind": "heartbeat"}]})
     assert response.status_code == 400 and "message id" in response.get_json()["error"]
     assert StationMessage.select().count() == 0
+
+
+def test_enrolment_codes_are_base32_and_never_read_as_an_option(hub_apps, hub_clock):
+    """A code is typed at the station: `station hub enrol URL CODE` once read a URL-safe code
+    starting with "-" as an option. Codes are base32 (A–Z, 2–7), 120 bits, all different."""
+    import re
+
+    with hub_apps[0].app_context():
+        codes = [create_enrolment_code(hub_clock()) for _ in range(300)]
+    assert all(re.fullmatch(r"[A-Z2-7]{24}", code) for code in codes)
+    assert len(set(codes)) == len(codes)
