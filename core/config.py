@@ -23,7 +23,7 @@ from core.errors import ConfigError, format_field_errors
 CONFIG_FILENAME = "station.toml"
 ENV_PREFIX = "STATION_"
 ENV_ALIASES = {"STATION_DATABASE_URL": ("database", "url")}
-ENV_NOT_CONFIG = {"STATION_HOME", "STATION_TESTDATA"}
+ENV_NOT_CONFIG = {"STATION_HOME"}
 def _known_timezone(name: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -1,7 +1,7 @@
 """The RFC 6962 proof vectors (transparency-dev/merkle testdata), every one of them.
 
-The vectors are vendored under ``tests/vectors/rfc6962`` with their licence and source
-(``STATION_TESTDATA`` overrides the folder). A missing folder fails the suite: silently
+The vectors are vendored under ``tests/vectors/rfc6962`` with their licence and source; the
+test reads nothing outside the repository. A missing folder fails the suite: silently
 skipping them would hide a broken verifier.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,7 @@ def _repo_root() -> Path:
     raise RuntimeError("no setup.cfg above this test file; cannot find the repository root")
 
 
-def _testdata_dir() -> Path:
-    override = os.environ.get("STATION_TESTDATA")
-    if override:
-        return Path(override)
-    return _repo_root() / "tests" / "vectors"
-
-
-VECTOR_ROOT = _testdata_dir() / "rfc6962"
+VECTOR_ROOT = _repo_root() / "tests" / "vectors" / "rfc6962"
 
 
 def _cases(kind: str) -> list:
@@ -46,8 +38,8 @@ def _cases(kind: str) -> list:
 def _load(path: Path | None, kind: str) -> dict:
     if path is None:
         pytest.fail(
-            f"RFC 6962 {kind} vectors not found under {VECTOR_ROOT}. They ship in tests/vectors; "
-            f"set STATION_TESTDATA to use another copy."
+            f"RFC 6962 {kind} vectors not found under {VECTOR_ROOT}. They ship in tests/vectors "
+            f"(restore the folder from the repository)."
         )
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -100,5 +92,5 @@ def test_every_vector_folder_is_covered() -> None:
         for kind in ("inclusion", "consistency")
     }
     assert counts["inclusion"] > 0 and counts["consistency"] > 0, (
-        f"no RFC 6962 vectors under {VECTOR_ROOT}; restore tests/vectors or set STATION_TESTDATA"
+        f"no RFC 6962 vectors under {VECTOR_ROOT}; restore tests/vectors from the repository"
     )
