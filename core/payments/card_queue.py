@@ -27,6 +27,8 @@ from core.payments.models import PaymentRecord
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 4
+#: refusals kept for the waiting pages (a long-running station must not keep every one)
+MAX_KEPT_ERRORS = 256
 
 
 class CardQueue:
@@ -97,6 +99,8 @@ class CardQueue:
                     self.app.extensions["payments"].pay_by_card(payment_id, actor)
             except StationError as exc:  # nothing charged (terminal away, earlier payment unresolved…)
                 self.errors[payment_id] = exc
+                while len(self.errors) > MAX_KEPT_ERRORS:  # the oldest first (dicts keep insertion order)
+                    self.errors.pop(next(iter(self.errors)))
             except Exception:  # noqa: BLE001 — the service already recorded what it could
                 log.exception("card payment %s: the worker failed", payment_id)
             finally:

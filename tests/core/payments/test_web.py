@@ -408,3 +408,26 @@ def test_receipt_times_are_in_the_station_time_zone_on_screen_and_on_paper(pay_s
     [printed] = printer_sim(app).receipts
     texts = [getattr(item, "text", None) for item in printed.items]
     assert f"Thời gian: {tokyo}" in texts and f"Thời gian: {vietnam}" not in texts
+
+
+def test_the_card_worker_keeps_only_the_latest_refusals():
+    """A refusal is kept for the waiting page; a station running for months keeps the latest
+    ones only, not one per refused payment ever."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from core.errors import StationError
+    from core.payments import card_queue
+
+    def refuse(payment_id, actor):
+        raise StationError(f"terminal away ({payment_id})")
+
+    app = SimpleNamespace(app_context=contextlib.nullcontext,
+                          extensions={"payments": SimpleNamespace(pay_by_card=refuse)})
+    cards = card_queue.CardQueue(app, size=1)
+    for payment_id in range(card_queue.MAX_KEPT_ERRORS + 40):
+        assert cards.submit(payment_id, "citizen:1")
+        assert cards.wait_idle(5)
+    assert len(cards.errors) == card_queue.MAX_KEPT_ERRORS
+    assert 0 not in cards.errors and "terminal away" in str(cards.errors[card_queue.MAX_KEPT_ERRORS + 39])
+    cards.stop()
