@@ -9,7 +9,7 @@ from typing import Any
 
 import flask_login
 from cryptography.hazmat.primitives import serialization
-from flask import Flask, current_app
+from flask import Flask, current_app, g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Rule
 
@@ -24,7 +24,7 @@ from core.devices import StationDevices
 from core.i18n import current_language, install_translations
 from core.identity.card_login import CardLogin
 from core.identity.citizens import CitizenRegistry
-from core.identity.principals import load_principal
+from core.identity.principals import current_principal, load_principal
 from core.identity.staff import StaffDirectory
 from core.identity.vneid import VneidLoginService, provider_from_config
 from core.outage import install_outage_handling
@@ -75,7 +75,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
                                                    config.sessions["staff_idle_seconds"],
                                                    config.sessions["absolute_seconds"])
     login_manager = StationLoginManager(app)
-    login_manager.session_protection = None  # sessions are server-side and rotated at login
+    login_manager.session_protection = None
     login_manager.user_loader(load_principal)
 
     devices = StationDevices(config.devices, config.source)
@@ -129,7 +129,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         def pick_for_page(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
-        user = flask_login.current_user._get_current_object()
+        user = current_principal()
         logged_in = bool(user and user.is_authenticated)
         idle = config.sessions["idle_seconds"] if logged_in and getattr(user, "kind", "") == "citizen" else 0
         return {"lang": lang, "pick": pick_for_page, "simulated": simulated, "logged_in": logged_in,
@@ -187,14 +187,25 @@ class StationFlask(Flask):
 
 
 class StationLoginManager(flask_login.LoginManager):
-    """flask-login without its session protection, which the station switches off (server-side
-    sessions, rotated at login): flask-login would still hash the client's address and user
-    agent on every request before finding the protection off."""
+    """flask-login, finding the user only in the server-side session.
 
-    def _session_protection_failed(self) -> bool:
-        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
-            return False
-        return bool(super()._session_protection_failed())
+    The station issues no remember-me cookie and has no request or header loader: a kiosk must
+    not log anyone in from a cookie left in its browser. So flask-login's other ways in (and
+    its after-request refresh of a remember cookie) are left out, and its session protection,
+    which hashes the client's address and user agent on every request, is off (sessions are
+    server-side and rotated at login).
+    """
+
+    def init_app(self, app: Flask, add_context_processor: bool = True) -> None:
+        app.login_manager = self  # type: ignore[attr-defined]
+        if add_context_processor:
+            app.context_processor(lambda: {"current_user": current_principal()})
+
+    def _load_user(self) -> None:
+        flask_login.user_accessed.send(current_app._get_current_object())
+        user_id = session.get("_user_id")
+        user = self._user_callback(user_id) if user_id is not None and self._user_callback else None
+        g._login_user = user if user is not None else self.anonymous_user()
 
 
 def apply_hub_overrides() -> None:

@@ -21,6 +21,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from core.db import BaseModel, database
+from core.session_cache import SessionRowCache, forget_all_cached_sessions
 
 COOKIE_NAME = "station_session"
 SECURE_COOKIE_NAME = "__Host-station_session"  # over TLS: Secure, host-only, path /
@@ -96,6 +97,7 @@ class ServerSessionInterface(SessionInterface):
         self.staff_idle_seconds = staff_idle_seconds
         self.absolute_seconds = absolute_seconds
         self._next_purge = 0.0
+        self.rows = SessionRowCache()  # the rows read lately: most requests read no database row
 
     def idle_limit(self, session: dict[str, Any]) -> int:
         """Idle timeout for this session: kiosk (citizen/anonymous) or staff."""
@@ -124,9 +126,14 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(cookie_name(request))
         if not sid or len(sid) > 128:
             return ServerSession(None)
-        row = self._lookup(_hash(sid))
+        id_hash = _hash(sid)
+        row = self.rows.get(id_hash)
         if row is None:
-            return ServerSession(None, ended="unknown")
+            token = self.rows.before_read()
+            row = self._lookup(id_hash)
+            if row is None:
+                return ServerSession(None, ended="unknown")
+            self.rows.keep_read(token, id_hash, row)
         raw_data, created_at, last_seen_at = row
         now = self.clock()
         data = json.loads(raw_data)
@@ -138,7 +145,8 @@ class ServerSessionInterface(SessionInterface):
             session = ServerSession(sid, data, created_at)
             session.last_seen_at = last_seen_at
             return session
-        WebSession.delete().where(WebSession.id_hash == _hash(sid)).execute()
+        WebSession.delete().where(WebSession.id_hash == id_hash).execute()
+        self.rows.dropped(id_hash)  # after the delete, so a read racing it is not kept
         return ServerSession(None, ended=ended)
 
     @staticmethod
@@ -171,6 +179,7 @@ class ServerSessionInterface(SessionInterface):
                       secure=secure, httponly=True, samesite="Strict")
         if session.old_sid:
             WebSession.delete().where(WebSession.id_hash == _hash(session.old_sid)).execute()
+            self.rows.dropped(_hash(session.old_sid))
             session.old_sid = None
         if session.destroyed or (not session and (session.sid is None or session.is_new_row)):
             if session.destroyed or name in request.cookies:
@@ -181,17 +190,21 @@ class ServerSessionInterface(SessionInterface):
             session.sid = session.sid or secrets.token_urlsafe(32)
             session.is_new_row = False
             session.created_at = now
-            WebSession.create(id_hash=_hash(session.sid), data=json.dumps(dict(session)),
+            data = json.dumps(dict(session))
+            WebSession.create(id_hash=_hash(session.sid), data=data,
                               created_at=now, last_seen_at=now, staff=bool(session.get("_staff")))
         elif session.modified:
-            WebSession.update({WebSession.last_seen_at: now, WebSession.data: json.dumps(dict(session)),
+            data = json.dumps(dict(session))
+            WebSession.update({WebSession.last_seen_at: now, WebSession.data: data,
                                WebSession.staff: bool(session.get("_staff"))}
                               ).where(WebSession.id_hash == _hash(session.sid)).execute()
         elif now - (session.last_seen_at or 0) >= LAST_SEEN_RESOLUTION:
+            data = json.dumps(dict(session))
             WebSession.update({WebSession.last_seen_at: now}).where(
                 WebSession.id_hash == _hash(session.sid)).execute()
         else:
             return  # nothing changed: no write, and the cookie the browser has is still right
+        self.rows.wrote(_hash(session.sid), (data, session.created_at or now, now))  # after the write
         response.set_cookie(name, session.sid, **cookie)
         response.vary.add("Cookie")
 
@@ -211,11 +224,13 @@ class ServerSessionInterface(SessionInterface):
         """Delete sessions past their idle or absolute limit; returns how many."""
         now = self.clock()
         with database.atomic():
-            return (WebSession.delete()
+            purged = (WebSession.delete()
                     .where((WebSession.created_at < now - self.absolute_seconds)
                            | ((WebSession.staff == False) & (WebSession.last_seen_at < now - self.idle_seconds))  # noqa: E712
                            | (WebSession.last_seen_at < now - self.staff_idle_seconds))
                     .execute())
+        self.rows.clear()
+        return purged
 
 
 def end_sessions_of(user_id: str, keep: str | None = None) -> int:
@@ -231,7 +246,9 @@ def end_sessions_of(user_id: str, keep: str | None = None) -> int:
             continue
     if not doomed:
         return 0
-    return WebSession.delete().where(WebSession.id_hash.in_(doomed)).execute()
+    deleted = WebSession.delete().where(WebSession.id_hash.in_(doomed)).execute()
+    forget_all_cached_sessions()
+    return deleted
 
 
 def is_https(request: Request) -> bool:
