@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import flask_login
 from flask import current_app, has_app_context, has_request_context, request
 
 from core.audit.api import record
 from core.audit.log import AuditReceipt
+from core.identity.principals import current_principal
 from core.identity.views import CitizenView, StaffView
 from core.plugin_context import PluginIdentityError
 from core.station import current_station
@@ -19,7 +19,7 @@ def current_citizen() -> CitizenView | None:
     """The citizen at the terminal, or None (visitor or staff)."""
     if not has_request_context():
         return None
-    user = flask_login.current_user._get_current_object()  # the proxy resolved once, not per attribute
+    user = current_principal()
     if not user.is_authenticated or getattr(user, "kind", None) != "citizen":
         return None
     return CitizenView(user.citizen_id, user.assurance, user.method)
@@ -29,7 +29,7 @@ def current_staff() -> StaffView | None:
     """The staff member logged in, or None."""
     if not has_request_context():
         return None
-    user = flask_login.current_user._get_current_object()  # the proxy resolved once, not per attribute
+    user = current_principal()
     if not user.is_authenticated or getattr(user, "kind", None) != "staff":
         return None
     return StaffView(user.staff_id, user.username, user.roles)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from werkzeug.routing import BuildError
 
 from core.i18n import LANGUAGES, current_language
-from core.identity.principals import logout
+from core.identity.principals import current_principal, logout
 from core.manifest import CATEGORIES
 from core.permissions import public
 from core.station import current_station
@@ -62,7 +62,7 @@ def my_data_url() -> str | None:
 @shell.app_context_processor
 def shell_context() -> dict[str, Any]:
     """Layout values every page needs beyond the app's: is a citizen here, My data link."""
-    user = flask_login.current_user._get_current_object()
+    user = current_principal()
     citizen = bool(user and user.is_authenticated and getattr(user, "kind", "") == "citizen")
     return {"citizen_logged_in": citizen, "my_data_url": my_data_url() if citizen else None,
             "citizen_name": _greeting_name() if citizen else None,
