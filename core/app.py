@@ -68,6 +68,7 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
         db.migrate(db.core_migrations())
 
     app = StationFlask(__name__, template_folder="web/templates", static_folder="web/static")
+    install_security_headers(app)
     install_proxy_support(app, config)
     app.config.update(SECRET_KEY=read_raw_key(config.secrets_dir, "session.key"), STATION_CLOCK=clock,
                       SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=16 * 1024 * 1024)
@@ -100,7 +101,6 @@ def create_app(config: Config, *, clock: Callable[[], float] | None = None,
     install_guard(app)
     install_error_handlers(app)
     install_outage_handling(app)
-    install_security_headers(app)
     install_translations(app, {r.id: r.path for r in plugins.records.values()})
     install_render_cache(app)
     app.register_blueprint(shell)

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import peewee
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from core.db import BaseModel, database
 from core.session_cache import SessionRowCache, forget_all_cached_sessions
+from core.web.security_headers import mark_personal
 
 COOKIE_NAME = "station_session"
 SECURE_COOKIE_NAME = "__Host-station_session"  # over TLS: Secure, host-only, path /
@@ -162,6 +163,8 @@ class ServerSessionInterface(SessionInterface):
 
         if g.get("database_unavailable"):
             return  # the 503 page: keep the browser's cookie, write nothing
+        if session.get("_user_id"):
+            mark_personal(request.environ)
         try:
             self._save(app, session, response)
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
@@ -171,19 +174,17 @@ class ServerSessionInterface(SessionInterface):
             replace_with_fault_page(response, storage_fault(exc) or "unavailable")
 
     def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
-        from flask import request
-
-        secure = is_https(request)
-        name = cookie_name(request)
-        cookie = dict(domain=None if secure else self.get_cookie_domain(app), path="/",
-                      secure=secure, httponly=True, samesite="Strict")
         if session.old_sid:
             WebSession.delete().where(WebSession.id_hash == _hash(session.old_sid)).execute()
             self.rows.dropped(_hash(session.old_sid))
             session.old_sid = None
         if session.destroyed or (not session and (session.sid is None or session.is_new_row)):
-            if session.destroyed or name in request.cookies:
-                response.delete_cookie(name, domain=cookie["domain"], path="/", secure=secure, samesite="Strict")
+            req = request._get_current_object()
+            name = cookie_name(req)
+            if session.destroyed or name in req.cookies:
+                secure = is_https(req)
+                response.delete_cookie(name, domain=None if secure else self.get_cookie_domain(app), path="/",
+                                       secure=secure, samesite="Strict")
             return
         now = self.clock()
         if session.sid is None or session.is_new_row:
@@ -205,7 +206,10 @@ class ServerSessionInterface(SessionInterface):
         else:
             return  # nothing changed: no write, and the cookie the browser has is still right
         self.rows.wrote(_hash(session.sid), (data, session.created_at or now, now))  # after the write
-        response.set_cookie(name, session.sid, **cookie)
+        req = request._get_current_object()
+        secure = is_https(req)
+        response.set_cookie(cookie_name(req), session.sid, domain=None if secure else self.get_cookie_domain(app),
+                            path="/", secure=secure, httponly=True, samesite="Strict")
         response.vary.add("Cookie")
 
     def purge_when_due(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import flask_login
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, session
 
 from core import sessions
 from core.identity.models import Citizen, StaffUser  # Citizen for type hints
@@ -40,14 +40,21 @@ class StaffPrincipal(flask_login.UserMixin):
         return f"s:{self.staff_id}"
 
 
-def current_principal() -> CitizenPrincipal | StaffPrincipal | flask_login.AnonymousUserMixin:
-    """The request's user, as ``flask_login.current_user`` is, loaded once a request.
+def current_principal() -> CitizenPrincipal | StaffPrincipal | flask_login.AnonymousUserMixin | None:
+    """The request's user, as ``flask_login.current_user`` is (None outside a request), loaded
+    once a request.
 
     The same object as ``current_user._get_current_object()``, for the code every request runs:
-    flask-login's proxy looks through five context locals to find it, this through one.
+    flask-login's proxy looks through seven context locals to find it, this through one.
     """
-    user = g.get("_login_user")
-    return user if user is not None else flask_login.current_user._get_current_object()
+    if not has_request_context():
+        return None
+    request_globals = g._get_current_object()
+    user = getattr(request_globals, "_login_user", None)
+    if user is None:
+        current_app.login_manager._load_user()  # type: ignore[attr-defined]
+        user = request_globals._login_user
+    return user
 
 
 def load_principal(user_id: str) -> CitizenPrincipal | StaffPrincipal | None:
@@ -57,7 +64,8 @@ def load_principal(user_id: str) -> CitizenPrincipal | StaffPrincipal | None:
         return None
     if kind == "c":
         # No database read: a citizen's sessions are deleted when the citizen is erased.
-        return CitizenPrincipal(int(raw_id), session.get("_assurance", "none"), session.get("_method", ""))
+        data = session._get_current_object()
+        return CitizenPrincipal(int(raw_id), data.get("_assurance", "none"), data.get("_method", ""))
     if kind == "s":
         staff = StaffUser.get_or_none((StaffUser.id == int(raw_id)) & (StaffUser.active == True))  # noqa: E712
         if staff is None:

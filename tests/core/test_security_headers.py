@@ -77,3 +77,44 @@ def test_old_cookie_after_idle_timeout_is_refused_server_side(app, login_citizen
 def _sent_to_login(response) -> bool:
     """Refused: an HTML page request is redirected to a login screen."""
     return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_views_own_csp_is_kept_and_nosniff_is_always_the_stations(make_station):
+    from flask import Response
+
+    from core.permissions import public
+
+    app = make_station(plugins=[])
+
+    @app.route("/_own_headers")
+    @public
+    def own_headers():
+        return Response("x", headers={"Content-Security-Policy": "default-src 'none'",
+                                      "X-Content-Type-Options": "weaker", "Cache-Control": "max-age=60"})
+
+    response = app.test_client().get("/_own_headers")
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers["Cache-Control"] == "max-age=60"  # nobody is logged in
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_static_files_and_error_pages_carry_the_headers(app):
+    for path in ("/static/station.css", "/nothing-here"):
+        response = app.test_client().get(path)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["Referrer-Policy"] == "no-referrer", path
+
+
+def test_hsts_only_over_tls(app):
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+    response = app.test_client().get("/", base_url="https://kiosk.local")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_personal_page_replaces_a_views_cache_header(app, login_citizen):
+    client = app.test_client()
+    login_citizen(client)
+    response = client.get("/s/healthcare/")
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+    assert response.headers["Pragma"] == "no-cache"
