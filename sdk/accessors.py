@@ -9,7 +9,7 @@ from flask import current_app, has_app_context, has_request_context, request
 
 from core.audit.api import record
 from core.audit.log import AuditReceipt
-from core.identity.principals import current_principal
+from core.identity.principals import CitizenPrincipal, StaffPrincipal, current_principal
 from core.identity.views import CitizenView, StaffView
 from core.plugin_context import PluginIdentityError
 from core.station import current_station
@@ -20,7 +20,7 @@ def current_citizen() -> CitizenView | None:
     if not has_request_context():
         return None
     user = current_principal()
-    if not user.is_authenticated or getattr(user, "kind", None) != "citizen":
+    if not isinstance(user, CitizenPrincipal):  # a visitor (anonymous) or a staff member
         return None
     return CitizenView(user.citizen_id, user.assurance, user.method)
 
@@ -30,7 +30,7 @@ def current_staff() -> StaffView | None:
     if not has_request_context():
         return None
     user = current_principal()
-    if not user.is_authenticated or getattr(user, "kind", None) != "staff":
+    if not isinstance(user, StaffPrincipal):
         return None
     return StaffView(user.staff_id, user.username, user.roles)
 
